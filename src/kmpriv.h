@@ -1,0 +1,102 @@
+/* kmpriv.h — internal interfaces between the pipeline stages.
+ * Parsers and builders return 0 or a KM_E* code and fill a km_err_t; only main.c and
+ * cmd_*.c print and exit.
+ */
+#ifndef KMPRIV_H
+#define KMPRIV_H
+
+#include <stdio.h>
+#include "kinmatch.h"
+
+#if defined(__GNUC__)
+#define KM_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define KM_PRINTF(a, b)
+#endif
+
+/* ---- err.c --------------------------------------------------------------------- */
+extern int km_verbose;                 /* 0 quiet, 1 normal (warnings), 2 chatty */
+/* Sets e->msg from fmt and returns code. */
+int km_err_set(km_err_t *e, int code, const char *fmt, ...) KM_PRINTF(3, 4);
+/* Sets e->msg to "FN:LINE:COL: message" and returns KM_EINPUT. */
+int km_err_at(km_err_t *e, const char *fn, int line, int col, const char *fmt, ...) KM_PRINTF(5, 6);
+/* Prints "kinmatch: warning: ..." to stderr when km_verbose >= 1. */
+void km_warn(const char *fmt, ...) KM_PRINTF(1, 2);
+/* Prints "kinmatch: error: <e->msg>" to stderr. */
+void km_err_print(const km_err_t *e);
+
+/* ---- tsv.c: tab-separated reader, .gz transparent, header -> column map ---------- */
+typedef struct km_tsv_s km_tsv_t;
+/* Opens a file (gzip/bgzip read transparently).  *r is owned by the caller: km_tsv_close(). */
+int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e);
+/* Reads from memory (no copy; buf must outlive the reader); name is used in messages. */
+int km_tsv_open_mem(km_tsv_t **r, const char *name, const char *buf, size_t len, km_err_t *e);
+void km_tsv_close(km_tsv_t *r);
+/* Reads the header (first non-comment line).  Returns 0, or KM_EINPUT on an empty file
+ * or a duplicate column name. */
+int km_tsv_header(km_tsv_t *r, km_err_t *e);
+/* Column index of a header name, or -1.  If required and absent, sets e and returns
+ * KM_EINPUT through *ret (pass NULL for optional columns). */
+int km_tsv_col(const km_tsv_t *r, const char *name);
+int km_tsv_need(km_tsv_t *r, const char *name, int *col, km_err_t *e);
+/* Next data line (comments and blank lines skipped).  1 = a line, 0 = end, < 0 error.
+ * A line with fewer fields than the header is an error naming the line. */
+int km_tsv_next(km_tsv_t *r, km_err_t *e);
+/* Field i of the current line (NUL-terminated, "" if the line is short), its 1-based
+ * byte column, and the current 1-based physical line number. */
+const char *km_tsv_field(const km_tsv_t *r, int i);
+int km_tsv_fcol(const km_tsv_t *r, int i);
+int km_tsv_line(const km_tsv_t *r);
+const char *km_tsv_name(const km_tsv_t *r);
+const char *km_tsv_colname(const km_tsv_t *r, int i);
+int km_tsv_ncol(const km_tsv_t *r);
+/* "FN:LINE:COL: <fmt> (column 'NAME')"; returns KM_EINPUT. */
+int km_tsv_fail(const km_tsv_t *r, int i, km_err_t *e, const char *fmt, ...) KM_PRINTF(4, 5);
+/* Number parsing with full-string check: 0 ok, -1 not a number. */
+int km_parse_double(const char *s, double *x);
+int km_parse_int(const char *s, long *x);
+
+/* ---- panel.c ----------------------------------------------------------------------- */
+int km_panel_load(km_panel_t *p, const char *fn, km_err_t *e);
+int km_panel_load_mem(km_panel_t *p, const char *name, const char *buf, size_t len, km_err_t *e);
+int km_panel_find(const km_panel_t *p, const char *name);   /* marker index or -1 */
+void km_panel_destroy(km_panel_t *p);
+int km_is_xchrom(const char *chrom);                         /* "X" or "23" */
+
+/* ---- freqs.c ----------------------------------------------------------------------- */
+/* Long form (marker allele frequency) or ladder form (Allele + one column per marker),
+ * detected from the header.  Every marker must be in the panel.  min_freq is kept for
+ * alleles that profiles add later. */
+int km_freqs_load(km_freqs_t *f, const km_panel_t *p, const char *fn, double min_freq, km_err_t *e);
+int km_freqs_load_mem(km_freqs_t *f, const km_panel_t *p, const char *name, const char *buf,
+                      size_t len, double min_freq, km_err_t *e);
+/* Index of allele label at marker m; if absent and add != 0, appends it with
+ * f->min_freq (in_table = 0, a warning naming the allele); else returns -1. */
+int km_freqs_allele(km_freqs_t *f, const km_panel_t *p, int m, const char *label, int add);
+/* Checks that every STR / SNP / X-STR marker of the panel has a frequency table. */
+int km_freqs_check_panel(const km_freqs_t *f, const km_panel_t *p, km_err_t *e);
+void km_freqs_destroy(km_freqs_t *f);
+
+/* ---- prof_tsv.c / prof_vcf.c ------------------------------------------------------- */
+/* Loads a profile file: TSV (.gz ok) or VCF/BCF (.vcf, .vcf.gz, .bcf).  Alleles are
+ * mapped through f (adding unseen alleles at min_freq). */
+int km_prof_load(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e);
+int km_prof_load_mem(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *name,
+                     const char *buf, size_t len, km_err_t *e);
+int km_prof_load_vcf(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e);
+int km_prof_find(const km_prof_t *pr, const char *sample);   /* sample index or -1 */
+static inline const int32_t *km_prof_gt(const km_prof_t *pr, int s, int m)
+{
+	return pr->a + ((size_t)s * pr->n_marker + m) * 2;
+}
+void km_prof_destroy(km_prof_t *pr);
+
+/* ---- ped.c ------------------------------------------------------------------------- */
+int km_peds_load(km_peds_t *d, const char *fn, km_err_t *e);
+int km_peds_load_mem(km_peds_t *d, const char *name, const char *buf, size_t len, km_err_t *e);
+/* Links references to their profiles and checks sex-dependent calls (heterozygous male
+ * at an X-STR, hemizygous female).  Errors name the pedigree or profile line. */
+int km_peds_link(km_peds_t *d, const km_prof_t *refs, const km_panel_t *p, km_err_t *e);
+void km_peds_destroy(km_peds_t *d);
+
+#endif
