@@ -6,7 +6,11 @@
 #define KMPRIV_H
 
 #include <stdio.h>
+#include <math.h>
 #include "kinmatch.h"
+
+/* -inf as a double (INFINITY is a float constant) */
+#define KM_NEG_INF (-(double)INFINITY)
 
 #if defined(__GNUC__)
 #define KM_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -73,6 +77,12 @@ int km_freqs_load_mem(km_freqs_t *f, const km_panel_t *p, const char *name, cons
 /* Index of allele label at marker m; if absent and add != 0, appends it with
  * f->min_freq (in_table = 0, a warning naming the allele); else returns -1. */
 int km_freqs_allele(km_freqs_t *f, const km_panel_t *p, int m, const char *label, int add);
+/* 1 if label is a valid allele of a marker of this km_sys_t: SNP A/C/G/T (any case),
+ * otherwise a repeat number >= 0 ("12", "9.3"). */
+int km_allele_ok(int type, const char *label);
+/* The message for a label that fails km_allele_ok(); a literal, so formats are checked. */
+#define KM_ALLELE_BAD_FMT(type) \
+	((type) == KM_SYS_SNP ? "SNP allele '%s' is not A, C, G or T" : "STR allele '%s' is not a repeat number")
 /* Checks that every STR / SNP / X-STR marker of the panel has a frequency table. */
 int km_freqs_check_panel(const km_freqs_t *f, const km_panel_t *p, km_err_t *e);
 void km_freqs_destroy(km_freqs_t *f);
@@ -90,6 +100,13 @@ static inline const int32_t *km_prof_gt(const km_prof_t *pr, int s, int m)
 	return pr->a + ((size_t)s * pr->n_marker + m) * 2;
 }
 void km_prof_destroy(km_prof_t *pr);
+/* Profile builder shared by prof_tsv.c and prof_vcf.c.  km_prof_init() zeroes pr and
+ * sets it up for panel p; km_prof_add_sample() returns the index of sample name (adding
+ * it, untyped everywhere, with line if new) or KM_ENOMEM; km_prof_set_gt() stores a call,
+ * diploid alleles sorted ascending, KM_HEMI kept in slot 1. */
+int km_prof_init(km_prof_t *pr, const km_panel_t *p, const char *fn);
+int km_prof_add_sample(km_prof_t *pr, const char *name, int line);
+void km_prof_set_gt(km_prof_t *pr, int s, int m, int32_t a0, int32_t a1);
 
 /* ---- ped.c ------------------------------------------------------------------------- */
 int km_peds_load(km_peds_t *d, const char *fn, km_err_t *e);

@@ -1,0 +1,279 @@
+/* cmd_match.c — `kinmatch match`: options, then load -> validate -> index -> compile ->
+ * scan -> rank -> write.  Everything is loaded and validated before the output directory
+ * is touched, so bad input leaves no output behind. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include "kmpriv.h"
+#include "lik.h"
+#include "pipe.h"
+
+void km_opt_init(km_opt_t *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mutation = KM_MUT_STEPWISE;   /* CONTRACT.md defaults */
+	o->range = 0.5;
+	o->rate2 = 0.0;
+	o->theta = 0.0;
+	o->min_freq = -1.0;
+	o->dropout = 0.0;
+	o->mt_rate = -1.0;
+	o->lineage_freq = 0;
+	o->min_loci = 0;
+#ifdef _OPENMP
+	o->threads = omp_get_num_procs();
+#else
+	o->threads = 1;
+#endif
+	o->top = 10;
+	o->min_lr = KM_NEG_INF;
+	o->all = 0;
+}
+
+enum {
+	O_PANEL = 256, O_FREQS, O_REMAINS, O_REFS, O_PEDS, O_OUT, O_MTDNA, O_MTDB, O_MTRATE, O_YDB,
+	O_LINFREQ, O_THETA, O_MUT, O_RANGE, O_RATE2, O_DROPOUT, O_RINFO, O_MINLOCI, O_THREADS,
+	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP
+};
+
+static const struct option match_opts[] = {
+	{ "panel", required_argument, 0, O_PANEL },
+	{ "freqs", required_argument, 0, O_FREQS },
+	{ "remains", required_argument, 0, O_REMAINS },
+	{ "references", required_argument, 0, O_REFS },
+	{ "pedigrees", required_argument, 0, O_PEDS },
+	{ "out", required_argument, 0, O_OUT },
+	{ "mutation", required_argument, 0, O_MUT },
+	{ "mutation-range", required_argument, 0, O_RANGE },
+	{ "mutation-rate2", required_argument, 0, O_RATE2 },
+	{ "theta", required_argument, 0, O_THETA },
+	{ "min-freq", required_argument, 0, O_MINFREQ },
+	{ "freq-sample-size", required_argument, 0, O_FREQN },
+	{ "dropout", required_argument, 0, O_DROPOUT },
+	{ "remain-info", required_argument, 0, O_RINFO },
+	{ "min-loci", required_argument, 0, O_MINLOCI },
+	{ "mtdna", required_argument, 0, O_MTDNA },
+	{ "mt-db", required_argument, 0, O_MTDB },
+	{ "mt-mutation-rate", required_argument, 0, O_MTRATE },
+	{ "y-db", required_argument, 0, O_YDB },
+	{ "lineage-freq", required_argument, 0, O_LINFREQ },
+	{ "threads", required_argument, 0, O_THREADS },
+	{ "top", required_argument, 0, O_TOP },
+	{ "min-log10-lr", required_argument, 0, O_MINLR },
+	{ "all", no_argument, 0, O_ALL },
+	{ "quiet", no_argument, 0, O_QUIET },
+	{ "help", no_argument, 0, O_HELP },
+	{ 0, 0, 0, 0 }
+};
+
+static void match_usage(FILE *fp, const km_opt_t *d)
+{
+	fprintf(fp,
+	        "Usage: kinmatch match --panel P --freqs F --remains R --references Q --pedigrees PED --out DIR [options]\n"
+	        "\nInputs (TSV, .gz; profiles also VCF/BCF):\n"
+	        "  --panel FILE            markers: marker type chrom mutation_rate [female_rate male_rate motif_len]\n"
+	        "  --freqs FILE            allele frequencies, long (marker allele frequency) or ladder form\n"
+	        "  --remains FILE          profiles of the remains\n"
+	        "  --references FILE       profiles of the family references\n"
+	        "  --pedigrees FILE        family person father mother sex role\n"
+	        "\nModel:\n"
+	        "  --mutation MODEL        none|equal|proportional|stepwise [%s]\n"
+	        "  --mutation-range R      stepwise: P(n+1 steps)/P(n steps) [%g]\n"
+	        "  --mutation-rate2 R2     stepwise: integer <-> microvariant rate [%g]\n"
+	        "  --theta T               Balding-Nichols coancestry in [0,1) [%g]\n"
+	        "  --min-freq F            frequency of alleles absent from --freqs [5/(2N), else 0.001]\n"
+	        "  --freq-sample-size N    people behind --freqs (sets the --min-freq default)\n"
+	        "\nOutput:\n"
+	        "  --out DIR               writes DIR/matches.tsv (created if needed)\n"
+	        "  --top K                 rows kept per remain [%d]\n"
+	        "  --min-log10-lr X        keep rows with log10 LR >= X [none]\n"
+	        "  --all                   keep every row (overrides --top, --min-log10-lr, --min-loci)\n"
+	        "  --threads N             worker threads [%d]; the output is the same for any N\n"
+	        "  --quiet                 no summary on stderr\n",
+	        km_mut_name(d->mutation), d->range, d->rate2, d->theta, d->top, d->threads);
+}
+
+static int opt_num(const char *name, const char *arg, double lo, double hi, int lo_open, int hi_open, double *x, km_err_t *e)
+{
+	double v;
+	if (km_parse_double(arg, &v) < 0 || (lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi))
+		return km_err_set(e, KM_EUSAGE, "--%s: expected a number in %c%g,%g%c, got '%s'", name,
+		                  lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']', arg);
+	*x = v;
+	return 0;
+}
+
+static int opt_int(const char *name, const char *arg, long lo, long hi, int *x, km_err_t *e)
+{
+	long v;
+	if (km_parse_int(arg, &v) < 0 || v < lo || v > hi)
+		return km_err_set(e, KM_EUSAGE, "--%s: expected an integer in [%ld,%ld], got '%s'", name, lo, hi, arg);
+	*x = (int)v;
+	return 0;
+}
+
+/* Checks combinations and required options, naming the option. */
+static int km_opt_check(const km_opt_t *o, km_err_t *e)
+{
+	static const struct { const char *name; size_t off; } req[] = {
+		{ "panel", offsetof(km_opt_t, panel) }, { "freqs", offsetof(km_opt_t, freqs) },
+		{ "remains", offsetof(km_opt_t, remains) }, { "references", offsetof(km_opt_t, references) },
+		{ "pedigrees", offsetof(km_opt_t, pedigrees) }, { "out", offsetof(km_opt_t, out) },
+	};
+	for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); ++i)
+		if (!*(const char *const *)((const char *)o + req[i].off))
+			return km_err_set(e, KM_EUSAGE, "--%s is required (see kinmatch match --help)", req[i].name);
+	if (o->all && (o->min_lr != KM_NEG_INF))
+		return km_err_set(e, KM_EUSAGE, "--all and --min-log10-lr exclude each other");
+	/* models introduced by later work must say so rather than give a silent wrong number */
+	if (o->mtdna || o->mt_db) return km_err_set(e, KM_EUSAGE, "--mtdna/--mt-db: the mtDNA lineage model is not implemented in this version");
+	if (o->y_db) return km_err_set(e, KM_EUSAGE, "--y-db: the Y-STR lineage model is not implemented in this version");
+	if (o->dropout > 0.0 || o->remain_info) return km_err_set(e, KM_EUSAGE, "--dropout/--remain-info: the allelic dropout model is not implemented in this version");
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* mkdir -p */
+static int make_dir(const char *path, km_err_t *e)
+{
+	char *p = strdup(path);
+	if (!p) return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (char *s = p + 1; ; ++s) {
+		if (*s == '/' || *s == 0) {
+			char c = *s;
+			*s = 0;
+			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+				int ret = km_err_set(e, KM_EIO, "--out %s: cannot create directory %s: %s", path, p, strerror(errno));
+				free(p);
+				return ret;
+			}
+			*s = c;
+			if (!c) break;
+		}
+	}
+	free(p);
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) return km_err_set(e, KM_EIO, "--out %s: not a directory", path);
+	return 0;
+}
+
+int km_cmd_match(int argc, char *argv[]);
+int km_cmd_match(int argc, char *argv[])
+{
+	km_opt_t o, d;
+	km_err_t e = { "" };
+	int c, ret = 0;
+	km_opt_init(&o);
+	d = o;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", match_opts, NULL)) >= 0) {
+		switch (c) {
+		case O_PANEL: o.panel = optarg; break;
+		case O_FREQS: o.freqs = optarg; break;
+		case O_REMAINS: o.remains = optarg; break;
+		case O_REFS: o.references = optarg; break;
+		case O_PEDS: o.pedigrees = optarg; break;
+		case O_OUT: o.out = optarg; break;
+		case O_MTDNA: o.mtdna = optarg; break;
+		case O_MTDB: o.mt_db = optarg; break;
+		case O_YDB: o.y_db = optarg; break;
+		case O_RINFO: o.remain_info = optarg; break;
+		case O_MUT:
+			if ((o.mutation = km_mut_parse(optarg)) < 0)
+				ret = km_err_set(&e, KM_EUSAGE, "--mutation: expected none, equal, proportional or stepwise, got '%s'", optarg);
+			break;
+		case O_RANGE: ret = opt_num("mutation-range", optarg, 0, 1, 1, 0, &o.range, &e); break;
+		case O_RATE2: ret = opt_num("mutation-rate2", optarg, 0, 1, 0, 1, &o.rate2, &e); break;
+		case O_THETA: ret = opt_num("theta", optarg, 0, 1, 0, 1, &o.theta, &e); break;
+		case O_MINFREQ: ret = opt_num("min-freq", optarg, 0, 1, 1, 0, &o.min_freq, &e); break;
+		case O_FREQN: { int n = 0; ret = opt_int("freq-sample-size", optarg, 1, 1000000000, &n, &e); o.freq_n = n; break; }
+		case O_DROPOUT: ret = opt_num("dropout", optarg, 0, 1, 0, 1, &o.dropout, &e); break;
+		case O_MTRATE: ret = opt_num("mt-mutation-rate", optarg, 0, 1, 0, 1, &o.mt_rate, &e); break;
+		case O_LINFREQ:
+			if (strcmp(optarg, "count") == 0) o.lineage_freq = 0;
+			else if (strcmp(optarg, "upper95") == 0) o.lineage_freq = 1;
+			else ret = km_err_set(&e, KM_EUSAGE, "--lineage-freq: expected count or upper95, got '%s'", optarg);
+			break;
+		case O_MINLOCI: ret = opt_int("min-loci", optarg, 0, 100000, &o.min_loci, &e); break;
+		case O_THREADS: ret = opt_int("threads", optarg, 1, 1024, &o.threads, &e); break;
+		case O_TOP: ret = opt_int("top", optarg, 1, 1000000000, &o.top, &e); break;
+		case O_MINLR: {
+			double v;
+			if (strcmp(optarg, "-inf") == 0) v = KM_NEG_INF;
+			else if (km_parse_double(optarg, &v) < 0) { ret = km_err_set(&e, KM_EUSAGE, "--min-log10-lr: expected a number, got '%s'", optarg); break; }
+			o.min_lr = v;
+			break;
+		}
+		case O_ALL: o.all = 1; break;
+		case O_QUIET: o.quiet = 1; break;
+		case O_HELP: match_usage(stdout, &d); return 0;
+		default: match_usage(stderr, &d); return 2;
+		}
+		if (ret < 0) { km_err_print(&e); return 2; }
+	}
+	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s'", argv[optind]); km_err_print(&e); return 2; }
+	if ((ret = km_opt_check(&o, &e)) < 0) { km_err_print(&e); return 2; }
+	if (o.quiet) km_verbose = 0;
+	if (o.min_freq < 0) o.min_freq = o.freq_n > 0 ? 5.0 / (2.0 * (double)o.freq_n) : 0.001;   /* ISFG: 5/2N */
+
+	km_panel_t panel = { 0 };
+	km_freqs_t freqs = { 0 };
+	km_prof_t rem = { 0 }, refs = { 0 };
+	km_peds_t peds = { 0 };
+	km_index_t ix = { 0 };
+	km_tabs_t tabs = { 0 };
+	km_hits_t hits = { 0 };
+	double t0 = now_s(), t_load, t_comp, t_scan;
+	if ((ret = km_panel_load(&panel, o.panel, &e)) < 0) goto fail;
+	if ((ret = km_freqs_load(&freqs, &panel, o.freqs, o.min_freq, &e)) < 0) goto fail;
+	if ((ret = km_freqs_check_panel(&freqs, &panel, &e)) < 0) goto fail;
+	if ((ret = km_prof_load(&rem, &panel, &freqs, o.remains, &e)) < 0) goto fail;
+	if ((ret = km_prof_load(&refs, &panel, &freqs, o.references, &e)) < 0) goto fail;
+	if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
+	if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
+	if ((ret = km_index_build(&ix, &panel, &rem, &e)) < 0) goto fail;
+	t_load = now_s();
+	if ((ret = km_tabs_compile(&tabs, &ix, &panel, &freqs, &refs, &peds, &o, &e)) < 0) goto fail;
+	t_comp = now_s();
+	if (tabs.n_inconsistent > 0)
+		km_warn("%d (candidate, marker) pairs: the references contradict their pedigree under --mutation %s; those markers were left out (LR 1) for those candidates",
+		        tabs.n_inconsistent, km_mut_name(o.mutation));
+	if ((ret = km_scan(&hits, &ix, &tabs, &peds, &rem, &o, &e)) < 0) goto fail;
+	t_scan = now_s();
+	if ((ret = make_dir(o.out, &e)) < 0) goto fail;
+	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
+	if (!o.quiet) {
+		size_t n4 = 0;
+		for (size_t i = 0; i < hits.n; ++i) n4 += hits.h[i].lr >= 4.0;
+		fprintf(stderr, "kinmatch: %d remains x %d candidates (%d families), %d loci; %zu rows written, %zu with log10 LR >= 4\n",
+		        rem.n_sample, tabs.n_cand, peds.n_family, ix.n_loc, hits.n, n4);
+		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan+rank %.2f s, %d threads\n",
+		        t_load - t0, t_comp - t_load, t_scan - t_comp, o.threads);
+		fprintf(stderr, "kinmatch: results in %s/matches.tsv\n", o.out);
+	}
+fail:
+	if (ret < 0) km_err_print(&e);
+	km_hits_destroy(&hits);
+	km_tabs_destroy(&tabs);
+	km_index_destroy(&ix);
+	km_peds_destroy(&peds);
+	km_prof_destroy(&refs);
+	km_prof_destroy(&rem);
+	km_freqs_destroy(&freqs);
+	km_panel_destroy(&panel);
+	return ret < 0 ? (ret == KM_EUSAGE ? 2 : 1) : 0;
+}

@@ -1,0 +1,402 @@
+/* compile.c — (pedigree x locus) -> tables of log10 LR over the remains' observations.
+ *
+ * The only stage that knows pedigrees and models.  For candidate c = (family F, missing
+ * person M) and scan locus l it computes, for every observation column of l,
+ *     T_c,l(g) = log10 [ P(refs_F, G_M = g) / ( P(refs_F) P(g) ) ]           (DESIGN.md §3)
+ * (MODELS.md §1: H1 puts the remain's genotype on M, H2 takes the family with M untyped
+ * times the remain as an unrelated person).  With theta = 0, one elimination pass gives
+ * P(refs_F, G_M = g) for every g at once (lik.c, km_lik_query).  With theta > 0 the
+ * founders share the Balding–Nichols urn, and under H2 the remain is one more founder
+ * drawn from it (MODELS.md §4), so both likelihoods are computed per column with the
+ * alleles that play no part lumped into one (km_lik_theta).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include "kmpriv.h"
+#include "lik.h"
+#include "pipe.h"
+
+static int sys_of_marker(const km_marker_t *m)
+{
+	return m->type;   /* km_sys_t values coincide with panel types */
+}
+
+/* ---- index: remains -> observation columns ---------------------------------------- */
+
+static inline uint64_t obs_key(int32_t a, int32_t b)
+{
+	return ((uint64_t)(uint32_t)a << 32) | (uint32_t)(b + 2);
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+void km_index_destroy(km_index_t *ix)
+{
+	free(ix->marker); free(ix->n_col); free(ix->col_off); free(ix->col_a); free(ix->col_b);
+	free(ix->gidx); free(ix->rsys);
+	memset(ix, 0, sizeof(*ix));
+}
+
+int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, km_err_t *e)
+{
+	int ret = 0, nr = rem->n_sample;
+	uint64_t *keys = malloc(sizeof(uint64_t) * (size_t)(nr + 1));
+	memset(ix, 0, sizeof(*ix));
+	ix->marker = malloc(sizeof(int) * (size_t)(p->n_marker + 1));
+	ix->n_col = calloc((size_t)p->n_marker + 1, sizeof(int));
+	ix->col_off = calloc((size_t)p->n_marker + 1, sizeof(size_t));
+	ix->rsys = calloc((size_t)nr + 1, 1);
+	if (!keys || !ix->marker || !ix->n_col || !ix->col_off || !ix->rsys) goto oom;
+	/* scan loci: typed in some remain; by system, then panel order.  Y-STR and mtDNA are
+	 * lineage systems with their own model and are not scanned here. */
+	for (int s = 0; s < KM_N_SYS; ++s) {
+		ix->sys_start[s] = ix->n_loc;
+		if (s == KM_SYS_Y || s == KM_SYS_MT) continue;
+		for (int m = 0; m < p->n_marker; ++m) {
+			if (sys_of_marker(&p->marker[m]) != s) continue;
+			int typed = 0;
+			for (int r = 0; r < nr && !typed; ++r) typed = km_prof_gt(rem, r, m)[0] != KM_NOALLELE;
+			if (typed) ix->marker[ix->n_loc++] = m;
+		}
+	}
+	ix->sys_start[KM_N_SYS] = ix->n_loc;
+	ix->n_remain = nr;
+	/* distinct observations per locus, sorted (so the layout does not depend on the
+	 * order of the input rows) */
+	size_t tot = 0, m_col = 0;
+	for (int l = 0; l < ix->n_loc; ++l) {
+		int m = ix->marker[l], nk = 0;
+		for (int r = 0; r < nr; ++r) {
+			const int32_t *g = km_prof_gt(rem, r, m);
+			if (g[0] != KM_NOALLELE) keys[nk++] = obs_key(g[0], g[1]);
+		}
+		qsort(keys, (size_t)nk, sizeof(uint64_t), cmp_u64);
+		int nu = 0;
+		for (int k = 0; k < nk; ++k) if (nu == 0 || keys[nu - 1] != keys[k]) keys[nu++] = keys[k];
+		if (nu + 1 > 65535) { ret = km_err_set(e, KM_EINPUT, "marker '%s': more than 65534 distinct genotypes among the remains", p->marker[m].name); goto fail; }
+		ix->n_col[l] = nu + 1;
+		ix->col_off[l] = tot;
+		if (tot + (size_t)nu + 1 > m_col) {
+			m_col = (tot + (size_t)nu + 1) * 2;
+			int32_t *ta = realloc(ix->col_a, sizeof(int32_t) * m_col), *tb;
+			if (!ta) goto oom;
+			ix->col_a = ta;
+			if (!(tb = realloc(ix->col_b, sizeof(int32_t) * m_col))) goto oom;
+			ix->col_b = tb;
+		}
+		ix->col_a[tot] = ix->col_b[tot] = KM_NOALLELE;
+		for (int k = 0; k < nu; ++k) {
+			ix->col_a[tot + 1 + k] = (int32_t)(keys[k] >> 32);
+			ix->col_b[tot + 1 + k] = (int32_t)(uint32_t)(keys[k] & 0xffffffffu) - 2;
+		}
+		tot += (size_t)nu + 1;
+	}
+	ix->n_totcol = tot;
+	ix->gidx = calloc((size_t)nr * (ix->n_loc > 0 ? ix->n_loc : 1), sizeof(uint16_t));
+	if (!ix->gidx) goto oom;
+	for (int l = 0; l < ix->n_loc; ++l) {
+		int m = ix->marker[l], nc = ix->n_col[l], s = sys_of_marker(&p->marker[m]);
+		const int32_t *ca = ix->col_a + ix->col_off[l], *cb = ix->col_b + ix->col_off[l];
+		for (int r = 0; r < nr; ++r) {
+			const int32_t *g = km_prof_gt(rem, r, m);
+			if (g[0] == KM_NOALLELE) continue;
+			int lo = 1, hi = nc - 1;          /* binary search over the sorted columns */
+			uint64_t key = obs_key(g[0], g[1]);
+			while (lo < hi) {
+				int mid = (lo + hi) / 2;
+				if (obs_key(ca[mid], cb[mid]) < key) lo = mid + 1; else hi = mid;
+			}
+			ix->gidx[(size_t)r * ix->n_loc + l] = (uint16_t)lo;
+			ix->rsys[r] |= (uint8_t)(1u << s);
+		}
+	}
+	free(keys);
+	return 0;
+oom:
+	ret = km_err_set(e, KM_ENOMEM, "out of memory");
+fail:
+	free(keys);
+	km_index_destroy(ix);
+	return ret;
+}
+
+/* ---- candidates ----------------------------------------------------------------------- */
+
+static const km_peds_t *g_sort_peds;   /* qsort has no context argument; set under no threads */
+
+static int cmp_cand(const void *x, const void *y)
+{
+	const km_cand_t *a = x, *b = y;
+	const km_family_t *fa = &g_sort_peds->fam[a->fam], *fb = &g_sort_peds->fam[b->fam];
+	int c = strcmp(fa->id, fb->id);
+	if (c) return c;
+	return strcmp(fa->person[a->person].id, fb->person[b->person].id);
+}
+
+/* ---- per-marker models ----------------------------------------------------------------- */
+
+typedef struct {
+	double *Mf, *Mm;        /* n x n, NULL = no mutation */
+} mmat_t;
+
+static void mmat_free(mmat_t *mm, int n)
+{
+	if (!mm) return;
+	for (int i = 0; i < n; ++i) { if (mm[i].Mm != mm[i].Mf) free(mm[i].Mm); free(mm[i].Mf); }
+	free(mm);
+}
+
+static int mmat_build(mmat_t **out, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
+                      const km_opt_t *o, km_err_t *e)
+{
+	mmat_t *mm = calloc((size_t)ix->n_loc + 1, sizeof(mmat_t));
+	if (!mm) return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (int l = 0; l < ix->n_loc; ++l) {
+		const km_marker_t *mk = &p->marker[ix->marker[l]];
+		const km_alleles_t *al = &f->loc[ix->marker[l]];
+		size_t n = (size_t)al->n_allele;
+		if (o->mutation == KM_MUT_NONE || mk->type == KM_SYS_SNP) continue;
+		if (mk->rate_f == 0.0 && mk->rate_m == 0.0) continue;   /* MODELS.md §3: rate 0, no model */
+		int ret;
+		if (!(mm[l].Mf = malloc(sizeof(double) * n * n + 1))) { mmat_free(mm, ix->n_loc); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+		if ((ret = km_mut_matrix(o->mutation, al, mk->name, mk->rate_f, o->range, o->rate2, mm[l].Mf, e)) < 0) { mmat_free(mm, ix->n_loc); return ret; }
+		if (mk->rate_m == mk->rate_f) { mm[l].Mm = mm[l].Mf; continue; }
+		if (!(mm[l].Mm = malloc(sizeof(double) * n * n + 1))) { mmat_free(mm, ix->n_loc); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+		if ((ret = km_mut_matrix(o->mutation, al, mk->name, mk->rate_m, o->range, o->rate2, mm[l].Mm, e)) < 0) { mmat_free(mm, ix->n_loc); return ret; }
+	}
+	*out = mm;
+	return 0;
+}
+
+/* ---- one candidate ---------------------------------------------------------------------- */
+
+typedef struct {
+	int *father, *mother, *sex;
+	int32_t *gt;
+	double *phi;            /* n*n of the largest locus */
+	/* lumped locus (theta) */
+	double *lp, *lMf, *lMm;
+	int *wmap;
+} work_t;
+
+static double log10_pg(const double *p, int32_t a, int32_t b, int male_x)
+{
+	if (male_x || b == KM_HEMI) return log10(p[a]);
+	return a == b ? 2.0 * log10(p[a]) : log10(2.0 * p[a] * p[b]);
+}
+
+/* Lumps every allele that is not marked in use[] into one allele O (the last), with
+ * p_O = sum of their frequencies and p-weighted transition rows.  Exact for the
+ * strongly lumpable models (none, equal, proportional: Kemeny & Snell 1960, thm 6.3.2)
+ * and, under theta, by the aggregation property of the Dirichlet behind the
+ * Balding–Nichols urn.  Returns the working allele count; wmap[a] = working index. */
+static int lump(const km_alleles_t *al, const mmat_t *mm, const uint8_t *use, work_t *w)
+{
+	int n = al->n_allele, nw = 0;
+	double pO = 0.0;
+	for (int a = 0; a < n; ++a) if (use[a]) w->wmap[a] = nw++;
+	int O = nw;
+	for (int a = 0; a < n; ++a) if (!use[a]) w->wmap[a] = O, pO += al->p[a];
+	int nn = pO > 0.0 ? nw + 1 : nw;
+	for (int a = 0; a < n; ++a) if (use[a]) w->lp[w->wmap[a]] = al->p[a];
+	if (nn > nw) w->lp[O] = pO;
+	for (int s = 0; s < 2; ++s) {
+		const double *M = s ? mm->Mm : mm->Mf;
+		double *L = s ? w->lMm : w->lMf;
+		if (!M) continue;
+		memset(L, 0, sizeof(double) * (size_t)nn * nn);
+		for (int i = 0; i < n; ++i) {
+			int wi = w->wmap[i];
+			double wt = use[i] ? 1.0 : al->p[i] / pO;
+			for (int j = 0; j < n; ++j) L[(size_t)wi * nn + w->wmap[j]] += wt * M[(size_t)i * n + j];
+		}
+	}
+	return nn;
+}
+
+static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const km_panel_t *p,
+                        const km_freqs_t *f, const km_prof_t *refs, const km_peds_t *peds,
+                        const mmat_t *mm, const km_opt_t *o, work_t *w, int *n_inc, km_err_t *e)
+{
+	const km_family_t *F = &peds->fam[t->cand[c].fam];
+	int q = t->cand[c].person, np = F->n_person, ret;
+	double *row = t->lr + (size_t)c * ix->n_totcol;
+	for (int i = 0; i < np; ++i) {
+		w->father[i] = F->person[i].father;
+		w->mother[i] = F->person[i].mother;
+		w->sex[i] = F->person[i].sex;
+	}
+	for (int l = 0; l < ix->n_loc; ++l) {
+		int m = ix->marker[l], typed = 0, sys = p->marker[m].type;
+		const km_alleles_t *al = &f->loc[m];
+		int xl = sys == KM_SYS_X, nc = ix->n_col[l], male_q = xl && F->person[q].sex == KM_MALE;
+		double *T = row + ix->col_off[l];
+		const int32_t *ca = ix->col_a + ix->col_off[l], *cb = ix->col_b + ix->col_off[l];
+		for (int i = 0; i < np; ++i) {
+			int32_t a = KM_NOALLELE, b = KM_NOALLELE;
+			const km_person_t *ps = &F->person[i];
+			if (ps->role == KM_ROLE_REFERENCE && ps->sample >= 0) {
+				const int32_t *g = km_prof_gt(refs, ps->sample, m);
+				a = g[0], b = g[1];
+				if (a != KM_NOALLELE && xl && ps->sex == KM_MALE) b = KM_HEMI;
+			}
+			w->gt[2 * i] = a, w->gt[2 * i + 1] = b;
+			if (a != KM_NOALLELE) typed = 1;
+		}
+		for (int k = 0; k < nc; ++k) T[k] = 0.0;
+		t->typed[(size_t)c * ix->n_loc + l] = (uint8_t)typed;
+		if (!typed) continue;                        /* MODELS.md §1: LR = 1 */
+		t->csys[c] |= (uint8_t)(1u << sys);
+		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt };
+		if (o->theta == 0.0) {
+			km_locus_t L = { al->n_allele, al->p, mm[l].Mf, mm[l].Mm, xl };
+			double lg;
+			int n = al->n_allele;
+			if ((ret = km_lik_query(&L, &P, q, w->phi, &lg, e)) < 0)
+				return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
+			double pref = 0.0;
+			size_t nphi = male_q ? (size_t)n : (size_t)n * n;
+			for (size_t i = 0; i < nphi; ++i) pref += w->phi[i];
+			if (lg == KM_NEG_INF || pref <= 0.0) {   /* the references contradict the pedigree */
+				++*n_inc;
+				continue;
+			}
+			double lpref = log10(pref);
+			for (int k = 1; k < nc; ++k) {
+				int32_t a = ca[k], b = cb[k];
+				double l1;
+				if (male_q) {
+					if (b >= 0 && b != a) { T[k] = KM_NEG_INF; continue; }   /* a heterozygous remain is not a man */
+					l1 = w->phi[a];
+				} else {
+					if (b == KM_HEMI) { T[k] = KM_NEG_INF; continue; }       /* a hemizygous remain is not a woman */
+					l1 = a == b ? w->phi[(size_t)a * n + a] : w->phi[(size_t)a * n + b] + w->phi[(size_t)b * n + a];
+				}
+				T[k] = l1 > 0.0 ? log10(l1) - lpref - log10_pg(al->p, a, b, male_q) : KM_NEG_INF;
+			}
+		} else {
+			/* theta: per column, H1 with M typed as the column, H2 with the column as an
+			 * extra founder; alleles seen in neither are lumped (not for stepwise). */
+			uint8_t *use = (uint8_t *)w->wmap + sizeof(int) * (size_t)al->n_allele;  /* scratch after wmap */
+			int32_t *gsave = w->gt + 2 * np;
+			for (int k = 1; k < nc; ++k) {
+				int32_t a = ca[k], b = cb[k];
+				int n = al->n_allele, nn;
+				for (int x = 0; x < n; ++x) use[x] = o->mutation == KM_MUT_STEPWISE && mm[l].Mf;
+				for (int i = 0; i < np; ++i) if (w->gt[2 * i] >= 0) { use[w->gt[2 * i]] = 1; if (w->gt[2 * i + 1] >= 0) use[w->gt[2 * i + 1]] = 1; }
+				use[a] = 1; if (b >= 0) use[b] = 1;
+				nn = lump(al, &mm[l], use, w);
+				km_locus_t L = { nn, w->lp, mm[l].Mf ? w->lMf : NULL, mm[l].Mm ? w->lMm : NULL, xl };
+				for (int i = 0; i < 2 * np; ++i) gsave[i] = w->gt[i];
+				for (int i = 0; i < 2 * np; ++i) if (w->gt[i] >= 0) w->gt[i] = w->wmap[w->gt[i]];
+				int wa = w->wmap[a], wb = b >= 0 ? w->wmap[b] : b;
+				double l1, l2;
+				int extra[2] = { wa, wb };
+				/* H2: family with M untyped, the remain an extra founder (ordered alleles;
+				 * the urn is exchangeable, so a heterozygote counts twice) */
+				ret = km_lik_theta(&L, &P, o->theta, extra, 2, &l2, e);
+				if (ret == 0) {
+					if (wa != wb) l2 += log10(2.0);
+					w->gt[2 * q] = wa, w->gt[2 * q + 1] = wb;
+					ret = km_lik_theta(&L, &P, o->theta, NULL, 0, &l1, e);
+				}
+				for (int i = 0; i < 2 * np; ++i) w->gt[i] = gsave[i];
+				if (ret < 0) return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
+				if (l2 == KM_NEG_INF) { ++*n_inc; T[k] = 0.0; continue; }
+				T[k] = l1 - l2;
+			}
+		}
+	}
+	return 0;
+}
+
+void km_tabs_destroy(km_tabs_t *t)
+{
+	free(t->cand); free(t->lr); free(t->typed); free(t->csys);
+	memset(t, 0, sizeof(*t));
+}
+
+int km_tabs_compile(km_tabs_t *t, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
+                    const km_prof_t *refs, const km_peds_t *peds, const km_opt_t *o, km_err_t *e)
+{
+	int ret = 0, nc = 0, max_np = 1, max_n = 1;
+	mmat_t *mm = NULL;
+	memset(t, 0, sizeof(*t));
+	if (o->theta > 0.0)
+		for (int l = ix->sys_start[KM_SYS_X]; l < ix->sys_start[KM_SYS_X + 1]; ++l)
+			return km_err_set(e, KM_EUSAGE, "--theta with X-STRs (marker '%s') is not supported: the Balding–Nichols urn for hemizygous founders is not implemented; run the X-STRs with --theta 0 or leave them out of the panel",
+			                  p->marker[ix->marker[l]].name);
+	for (int i = 0; i < peds->n_family; ++i) {
+		if (peds->fam[i].n_person > max_np) max_np = peds->fam[i].n_person;
+		for (int j = 0; j < peds->fam[i].n_person; ++j) nc += peds->fam[i].person[j].role == KM_ROLE_MISSING;
+	}
+	for (int l = 0; l < ix->n_loc; ++l) if (f->loc[ix->marker[l]].n_allele > max_n) max_n = f->loc[ix->marker[l]].n_allele;
+	t->n_cand = nc;
+	t->cand = malloc(sizeof(km_cand_t) * (size_t)(nc + 1));
+	t->lr = malloc(sizeof(double) * ((size_t)nc * ix->n_totcol + 1));
+	t->typed = calloc((size_t)nc * ix->n_loc + 1, 1);
+	t->csys = calloc((size_t)nc + 1, 1);
+	if (!t->cand || !t->lr || !t->typed || !t->csys) { km_tabs_destroy(t); return km_err_set(e, KM_ENOMEM, "out of memory (tables of %d candidates)", nc); }
+	nc = 0;
+	for (int i = 0; i < peds->n_family; ++i)
+		for (int j = 0; j < peds->fam[i].n_person; ++j)
+			if (peds->fam[i].person[j].role == KM_ROLE_MISSING) t->cand[nc].fam = i, t->cand[nc++].person = j;
+	g_sort_peds = peds;
+	qsort(t->cand, (size_t)nc, sizeof(km_cand_t), cmp_cand);
+	if ((ret = mmat_build(&mm, ix, p, f, o, e)) < 0) { km_tabs_destroy(t); return ret; }
+
+	int nthr = 1;
+#ifdef _OPENMP
+	nthr = o->threads > 0 ? o->threads : 1;
+#endif
+	int *cret = calloc((size_t)nc + 1, sizeof(int)), n_inc = 0;
+	km_err_t *cerr = calloc((size_t)nthr, sizeof(km_err_t));
+	if (!cret || !cerr) { free(cret); free(cerr); mmat_free(mm, ix->n_loc); km_tabs_destroy(t); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	int first_bad = -1;
+	#pragma omp parallel num_threads(nthr) reduction(+:n_inc)
+	{
+		int tid = 0;
+#ifdef _OPENMP
+		tid = omp_get_thread_num();
+#endif
+		work_t w;
+		size_t nn = (size_t)(max_n + 1) * (max_n + 1);
+		w.father = malloc(sizeof(int) * max_np);
+		w.mother = malloc(sizeof(int) * max_np);
+		w.sex = malloc(sizeof(int) * max_np);
+		w.gt = malloc(sizeof(int32_t) * 4 * max_np);
+		w.phi = malloc(sizeof(double) * nn);
+		w.lp = malloc(sizeof(double) * (max_n + 1));
+		w.lMf = malloc(sizeof(double) * nn);
+		w.lMm = malloc(sizeof(double) * nn);
+		w.wmap = malloc(sizeof(int) * (max_n + 1) + (size_t)max_n + 1);
+		int ok = w.father && w.mother && w.sex && w.gt && w.phi && w.lp && w.lMf && w.lMm && w.wmap;
+		#pragma omp for schedule(dynamic, 1)
+		for (int c = 0; c < nc; ++c) {
+			if (!ok) { cret[c] = km_err_set(&cerr[tid], KM_ENOMEM, "out of memory"); continue; }
+			int inc = 0;
+			cret[c] = compile_cand(t, c, ix, p, f, refs, peds, mm, o, &w, &inc, &cerr[tid]);
+			n_inc += inc;
+			if (cret[c] < 0) {
+				#pragma omp critical
+				if (first_bad < 0 || c < first_bad) { first_bad = c; *e = cerr[tid]; }
+			}
+		}
+		free(w.father); free(w.mother); free(w.sex); free(w.gt); free(w.phi);
+		free(w.lp); free(w.lMf); free(w.lMm); free(w.wmap);
+	}
+	if (first_bad >= 0) ret = cret[first_bad];
+	t->n_inconsistent = n_inc;
+	free(cret); free(cerr);
+	mmat_free(mm, ix->n_loc);
+	if (ret < 0) km_tabs_destroy(t);
+	return ret;
+}

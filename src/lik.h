@@ -1,0 +1,48 @@
+/* lik.h — exact pedigree likelihoods at one locus (variable elimination). */
+#ifndef KM_LIK_H
+#define KM_LIK_H
+
+#include "kinmatch.h"
+
+enum { KM_MUT_NONE = 0, KM_MUT_EQUAL = 1, KM_MUT_PROPORTIONAL = 2, KM_MUT_STEPWISE = 3 };
+
+/* mut.c */
+int km_mut_matrix(int model, const km_alleles_t *al, const char *marker, double r, double range,
+                  double r2, double *M, km_err_t *e);
+int km_mut_stepwise_values(const km_alleles_t *al, const char *marker, double *x, int *g, km_err_t *e);
+const char *km_mut_name(int model);
+int km_mut_parse(const char *s);
+
+/* One locus as the engine sees it: n alleles with frequencies p and maternal / paternal
+ * transmission matrices (row-major n x n; NULL = no mutation). */
+typedef struct km_locus_s {
+	int n;
+	const double *p;
+	const double *Mf, *Mm;
+	int xlinked;       /* 1: X chromosome (males hemizygous) */
+} km_locus_t;
+
+/* One pedigree at one locus.  gt[2*i], gt[2*i+1]: person i's observed alleles (indices
+ * into the locus), KM_NOALLELE if untyped; a male at an X locus uses gt[2*i] only. */
+typedef struct km_lped_s {
+	int n;
+	const int *father, *mother;   /* -1 = founder */
+	const int *sex;               /* KM_MALE / KM_FEMALE */
+	const int32_t *gt;
+} km_lped_t;
+
+/* Likelihood of the pedigree data jointly with the genotype of the untyped person q:
+ * on return phi[a*n + b] * 10^(*lg) = P(data, paternal allele of q = a, maternal = b)
+ * (q autosomal or a female at X), or phi[a] * 10^(*lg) = P(data, X allele of q = a) for a
+ * male at X.  q = -1: phi[0] * 10^(*lg) = P(data).  phi holds n*n doubles.
+ * Exact for any pedigree, loops and inbreeding included.  Returns 0, or KM_EMODEL when the
+ * pedigree is too large to peel exactly. */
+int km_lik_query(const km_locus_t *L, const km_lped_t *P, int q, double *phi, double *lg, km_err_t *e);
+
+/* log10 P(data) with founder alleles drawn by the Balding–Nichols urn with
+ * coancestry theta (MODELS.md §4; Balding & Nichols 1994; NRC II eq. 4.10), extra
+ * founder alleles extra[0..n_extra) appended to the urn in that order.  -inf if 0. */
+int km_lik_theta(const km_locus_t *L, const km_lped_t *P, double theta, const int *extra, int n_extra,
+                 double *log10_l, km_err_t *e);
+
+#endif

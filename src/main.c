@@ -1,0 +1,46 @@
+/* main.c — kinmatch: DNA kinship likelihood ratios for identifying remains.
+ * One subcommand table drives dispatch and usage. */
+#include <stdio.h>
+#include <string.h>
+#include "kmpriv.h"
+
+int km_cmd_match(int argc, char *argv[]);
+
+static int cmd_version(int argc, char *argv[])
+{
+	(void)argc; (void)argv;
+	printf("kinmatch %s\n", KM_VERSION);
+	return 0;
+}
+
+static int cmd_help(int argc, char *argv[]);
+
+static const struct {
+	const char *name;
+	int (*func)(int, char **);
+	const char *help;
+} cmds[] = {
+	{ "match", km_cmd_match, "rank every family's missing persons for every remain by likelihood ratio" },
+	{ "version", cmd_version, "print the version" },
+	{ "help", cmd_help, "this help" },
+};
+
+static int cmd_help(int argc, char *argv[])
+{
+	(void)argc; (void)argv;
+	printf("kinmatch %s — identify remains by DNA kinship likelihood ratios\n\nUsage: kinmatch <command> [options]\n\nCommands:\n", KM_VERSION);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); ++i) printf("  %-16s %s\n", cmds[i].name, cmds[i].help);
+	printf("\n`kinmatch <command> --help` lists a command's options.\n");
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc < 2) { cmd_help(0, NULL); return 2; }
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); ++i)
+		if (strcmp(argv[1], cmds[i].name) == 0) return cmds[i].func(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return cmd_help(0, NULL);
+	if (strcmp(argv[1], "--version") == 0) return cmd_version(0, NULL);
+	fprintf(stderr, "kinmatch: error: unknown command '%s' (try kinmatch help)\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,55 @@
+/* out_tsv.c — DIR/matches.tsv, written to a temp file and renamed into place only when
+ * complete, so a crash or an error never leaves a half-written result and an earlier
+ * matches.tsv stays as it was until the new one is whole (CONTRACT.md, `kinmatch match`). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "kmpriv.h"
+#include "pipe.h"
+
+/* log10 LR with 6 decimals; -inf for an exclusion; no "-0.000000" */
+void km_fmt_lr(char *buf, size_t n, double x)
+{
+	if (isnan(x)) snprintf(buf, n, "NA");
+	else if (x == KM_NEG_INF) snprintf(buf, n, "-inf");
+	else {
+		snprintf(buf, n, "%.6f", x);
+		if (strcmp(buf, "-0.000000") == 0) snprintf(buf, n, "0.000000");
+	}
+}
+
+int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,
+               const km_prof_t *rem, km_err_t *e)
+{
+	size_t ld = strlen(dir) + 32;
+	char *fn = malloc(ld), *tmp = malloc(ld);
+	if (!fn || !tmp) { free(fn); free(tmp); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	snprintf(fn, ld, "%s/matches.tsv", dir);
+	snprintf(tmp, ld, "%s/.matches.tsv.tmp", dir);
+	FILE *fp = fopen(tmp, "w");
+	if (!fp) { int ret = km_err_set(e, KM_EIO, "%s: cannot create: %s", tmp, strerror(errno)); free(fn); free(tmp); return ret; }
+	int bad = fputs("remain\tfamily\tmissing\trank\tlog10_lr\tlog10_lr_str\tlog10_lr_snp\tlog10_lr_x\tlog10_lr_y\tlog10_lr_mt\tloci\n", fp) < 0;
+	for (size_t i = 0; i < hits->n && !bad; ++i) {
+		const km_hit_t *h = &hits->h[i];
+		const km_family_t *F = &peds->fam[t->cand[h->cand].fam];
+		char b[KM_N_SYS + 1][32];
+		km_fmt_lr(b[KM_N_SYS], 32, h->lr);
+		for (int s = 0; s < KM_N_SYS; ++s) km_fmt_lr(b[s], 32, h->sys[s]);
+		bad = fprintf(fp, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", rem->sample[h->remain], F->id,
+		              F->person[t->cand[h->cand].person].id, hits->rank[i], b[KM_N_SYS],
+		              b[KM_SYS_STR], b[KM_SYS_SNP], b[KM_SYS_X], b[KM_SYS_Y], b[KM_SYS_MT], h->loci) < 0;
+	}
+	if (fflush(fp) != 0) bad = 1;
+	if (fclose(fp) != 0) bad = 1;
+	if (bad || rename(tmp, fn) != 0) {
+		int ret = km_err_set(e, KM_EIO, "%s: cannot write: %s", bad ? tmp : fn, strerror(errno));
+		unlink(tmp);
+		free(fn); free(tmp);
+		return ret;
+	}
+	free(fn); free(tmp);
+	return 0;
+}

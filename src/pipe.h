@@ -1,0 +1,97 @@
+/* pipe.h — the match pipeline after loading: index -> compile -> scan -> rank -> write. */
+#ifndef KM_PIPE_H
+#define KM_PIPE_H
+
+#include <stdint.h>
+#include "kinmatch.h"
+
+/* Options of `kinmatch match` (cmd_match.c fills them, km_opt_check validates). */
+typedef struct km_opt_s {
+	const char *panel, *freqs, *remains, *references, *pedigrees, *out;
+	const char *mtdna, *mt_db, *y_db, *remain_info;
+	int mutation;           /* KM_MUT_* */
+	double range;           /* stepwise: relative probability of n+1 vs n steps */
+	double rate2;           /* stepwise: integer <-> microvariant rate */
+	double theta;           /* Balding–Nichols coancestry, 0 = none */
+	double min_freq;        /* for alleles absent from the table; < 0 = default */
+	long freq_n;            /* --freq-sample-size, 0 = unknown */
+	double dropout;         /* global allelic dropout probability */
+	double mt_rate;         /* mtDNA mutation rate per meiosis, compared region */
+	int lineage_freq;       /* 0 count, 1 upper95 */
+	int min_loci;           /* drop candidates compared on fewer loci */
+	int threads;
+	int top;                /* rows kept per remain */
+	double min_lr;          /* keep rows with log10 LR >= this */
+	int all;                /* keep every row */
+	int quiet;
+} km_opt_t;
+
+/* Remains indexed for the scan.  Scan loci are the panel markers typed in at least one
+ * remain, sorted by system (STR, SNP, X, Y, mt) then panel order, so each system is one
+ * contiguous range [sys_start[s], sys_start[s+1]).  At locus l the remains' distinct
+ * observations are columns 1..n_col[l]-1; column 0 is "untyped" and scores 0. */
+typedef struct km_index_s {
+	int n_loc;
+	int *marker;            /* panel marker of each scan locus */
+	int sys_start[KM_N_SYS + 1];
+	int *n_col;             /* columns per locus, column 0 included */
+	size_t *col_off;        /* first column of locus l in a candidate's table */
+	size_t n_totcol;
+	int32_t *col_a, *col_b; /* [col_off[l] + k]: observed alleles of column k (b may be KM_HEMI) */
+	int n_remain;
+	uint16_t *gidx;         /* [r * n_loc + l]: column of remain r at locus l */
+	uint8_t *rsys;          /* per remain: bit s set if any locus of system s is typed */
+} km_index_t;
+
+typedef struct km_cand_s {
+	int fam, person;        /* family index, missing person's index in the family */
+} km_cand_t;
+
+/* Compiled likelihood-ratio tables: lr[c * n_totcol + col] = log10 LR of candidate c
+ * for a remain showing column col; -inf = exclusion, 0 for column 0. */
+typedef struct km_tabs_s {
+	int n_cand;
+	km_cand_t *cand;        /* sorted by family id, then missing person id (byte order) */
+	double *lr;
+	uint8_t *typed;         /* [c * n_loc + l]: some reference of c's family is typed at l */
+	uint8_t *csys;          /* per candidate: bit s set if a reference is typed in system s */
+	int n_inconsistent;     /* (candidate, locus) pairs whose references contradict the pedigree */
+} km_tabs_t;
+
+/* One output row. */
+typedef struct km_hit_s {
+	int remain, cand;
+	int loci;
+	double lr;              /* combined log10 LR */
+	double sys[KM_N_SYS];   /* per system; NAN = NA */
+} km_hit_t;
+
+typedef struct km_hits_s {
+	size_t n, m;
+	km_hit_t *h;            /* sorted by remain id, then rank */
+	int *rank;              /* per row */
+} km_hits_t;
+
+void km_opt_init(km_opt_t *o);
+
+int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, km_err_t *e);
+void km_index_destroy(km_index_t *ix);
+
+int km_tabs_compile(km_tabs_t *t, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
+                    const km_prof_t *refs, const km_peds_t *peds, const km_opt_t *o, km_err_t *e);
+void km_tabs_destroy(km_tabs_t *t);
+
+/* Scans every remain against every candidate, keeps rows as o->top / o->min_lr / o->all
+ * say, ranked per remain in the total order (log10 LR desc, family, missing). */
+int km_scan(km_hits_t *hits, const km_index_t *ix, const km_tabs_t *t, const km_peds_t *peds,
+            const km_prof_t *rem, const km_opt_t *o, km_err_t *e);
+void km_hits_destroy(km_hits_t *h);
+
+/* "%.6f", "-inf" or "NA" (never "-0.000000") */
+void km_fmt_lr(char *buf, size_t n, double x);
+
+/* Writes DIR/matches.tsv through a temp file and rename(). */
+int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,
+               const km_prof_t *rem, km_err_t *e);
+
+#endif
