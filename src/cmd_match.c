@@ -27,7 +27,7 @@ void km_opt_init(km_opt_t *o)
 	o->dropout = 0.0;
 	o->mt_rate = -1.0;
 	o->lineage_freq = 0;
-	o->min_loci = 0;
+	o->min_loci = KM_DEFAULT_MIN_LOCI;
 #ifdef _OPENMP
 	o->threads = omp_get_num_procs();
 #else
@@ -91,6 +91,9 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --theta T               Balding-Nichols coancestry in [0,1) [%g]\n"
 	        "  --min-freq F            frequency of alleles absent from --freqs [5/(2N), else 0.001]\n"
 	        "  --freq-sample-size N    people behind --freqs (sets the --min-freq default)\n"
+	        "  --dropout D             allelic dropout probability of every remain [%g]\n"
+	        "  --remain-info FILE      per-remain `sample dropout`, overrides --dropout\n"
+	        "  --min-loci N            drop candidates compared on fewer loci [%d]\n"
 	        "\nOutput:\n"
 	        "  --out DIR               writes DIR/matches.tsv (created if needed)\n"
 	        "  --top K                 rows kept per remain [%d]\n"
@@ -98,7 +101,7 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --all                   keep every row (overrides --top, --min-log10-lr, --min-loci)\n"
 	        "  --threads N             worker threads [%d]; the output is the same for any N\n"
 	        "  --quiet                 no summary on stderr\n",
-	        km_mut_name(d->mutation), d->range, d->rate2, d->theta, d->top, d->threads);
+	        km_mut_name(d->mutation), d->range, d->rate2, d->theta, d->dropout, d->min_loci, d->top, d->threads);
 }
 
 static int opt_num(const char *name, const char *arg, double lo, double hi, int lo_open, int hi_open, double *x, km_err_t *e)
@@ -136,7 +139,6 @@ static int km_opt_check(const km_opt_t *o, km_err_t *e)
 	/* models introduced by later work must say so rather than give a silent wrong number */
 	if (o->mtdna || o->mt_db) return km_err_set(e, KM_EUSAGE, "--mtdna/--mt-db: the mtDNA lineage model is not implemented in this version");
 	if (o->y_db) return km_err_set(e, KM_EUSAGE, "--y-db: the Y-STR lineage model is not implemented in this version");
-	if (o->dropout > 0.0 || o->remain_info) return km_err_set(e, KM_EUSAGE, "--dropout/--remain-info: the allelic dropout model is not implemented in this version");
 	return 0;
 }
 
@@ -237,6 +239,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_index_t ix = { 0 };
 	km_tabs_t tabs = { 0 };
 	km_hits_t hits = { 0 };
+	double *rd = NULL;
 	double t0 = now_s(), t_load, t_comp, t_scan;
 	if ((ret = km_panel_load(&panel, o.panel, &e)) < 0) goto fail;
 	if ((ret = km_freqs_load(&freqs, &panel, o.freqs, o.min_freq, &e)) < 0) goto fail;
@@ -245,7 +248,26 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = km_prof_load(&refs, &panel, &freqs, o.references, &e)) < 0) goto fail;
 	if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
 	if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
-	if ((ret = km_index_build(&ix, &panel, &rem, &e)) < 0) goto fail;
+	if (!(rd = malloc(sizeof(double) * ((size_t)rem.n_sample + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+	for (int r = 0; r < rem.n_sample; ++r) rd[r] = o.dropout;
+	if (o.remain_info) {
+		int n_other;
+		if ((ret = km_rinfo_load(rd, &rem, o.remain_info, &n_other, &e)) < 0) goto fail;
+		if (n_other) km_warn("%s: %d rows name samples that are not among the remains; ignored", o.remain_info, n_other);
+	}
+	if ((ret = km_index_build(&ix, &panel, &rem, rd, &e)) < 0) goto fail;
+	if (!o.all && o.min_loci > 0) {   /* tell when the threshold hides many remains entirely */
+		int n_few = 0;
+		for (int r = 0; r < rem.n_sample; ++r) {
+			int n = 0;
+			for (int l = 0; l < ix.n_loc; ++l) n += ix.gidx[(size_t)r * ix.n_loc + l] != 0;
+			n += (int)(ix.drop_start[r + 1] - ix.drop_start[r]);
+			n_few += n < o.min_loci;
+		}
+		if (n_few > 0 && 10 * n_few >= rem.n_sample)
+			km_warn("%d of %d remains are typed at fewer than --min-loci %d loci and get no candidates; lower --min-loci to see them",
+			        n_few, rem.n_sample, o.min_loci);
+	}
 	t_load = now_s();
 	if ((ret = km_tabs_compile(&tabs, &ix, &panel, &freqs, &refs, &peds, &o, &e)) < 0) goto fail;
 	t_comp = now_s();
@@ -267,6 +289,7 @@ int km_cmd_match(int argc, char *argv[])
 	}
 fail:
 	if (ret < 0) km_err_print(&e);
+	free(rd);
 	km_hits_destroy(&hits);
 	km_tabs_destroy(&tabs);
 	km_index_destroy(&ix);

@@ -38,14 +38,16 @@ static int cmp_u64(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+static int index_dropout(km_index_t *ix, const double *rd, km_err_t *e);
+
 void km_index_destroy(km_index_t *ix)
 {
 	free(ix->marker); free(ix->n_col); free(ix->col_off); free(ix->col_a); free(ix->col_b);
-	free(ix->gidx); free(ix->rsys);
+	free(ix->gidx); free(ix->rsys); free(ix->rd); free(ix->drop_start); free(ix->drop); free(ix->hom_slot);
 	memset(ix, 0, sizeof(*ix));
 }
 
-int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, km_err_t *e)
+int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd, km_err_t *e)
 {
 	int ret = 0, nr = rem->n_sample;
 	uint64_t *keys = malloc(sizeof(uint64_t) * (size_t)(nr + 1));
@@ -118,6 +120,7 @@ int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, km
 			ix->rsys[r] |= (uint8_t)(1u << s);
 		}
 	}
+	if ((ret = index_dropout(ix, rd, e)) < 0) goto fail;
 	free(keys);
 	return 0;
 oom:
@@ -126,6 +129,47 @@ fail:
 	free(keys);
 	km_index_destroy(ix);
 	return ret;
+}
+
+/* Moves each apparent homozygote of a remain with d > 0 out of the table sum into the
+ * remain's dropout list (see km_index_t).  Hemizygous calls have no dropout model. */
+static int index_dropout(km_index_t *ix, const double *rd, km_err_t *e)
+{
+	int nr = ix->n_remain, any = 0;
+	ix->rd = calloc((size_t)nr + 1, sizeof(double));
+	ix->drop_start = calloc((size_t)nr + 1, sizeof(size_t));
+	ix->hom_slot = malloc(sizeof(int) * (ix->n_totcol + 1));
+	ix->drop = malloc(sizeof(*ix->drop));
+	if (!ix->rd || !ix->drop_start || !ix->hom_slot || !ix->drop) return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (int r = 0; r < nr; ++r) if ((ix->rd[r] = rd ? rd[r] : 0.0) > 0.0) any = 1;
+	for (size_t k = 0; k < ix->n_totcol; ++k) ix->hom_slot[k] = -1;
+	ix->n_hom = 0;
+	if (!any) return 0;
+	for (int l = 0; l < ix->n_loc; ++l)
+		for (int k = 1; k < ix->n_col[l]; ++k) {
+			size_t c = ix->col_off[l] + k;
+			if (ix->col_b[c] >= 0 && ix->col_a[c] == ix->col_b[c]) ix->hom_slot[c] = ix->n_hom++;
+		}
+	size_t n = 0, m = 0;
+	for (int r = 0; r < nr; ++r) {
+		ix->drop_start[r] = n;
+		if (ix->rd[r] <= 0.0) continue;
+		double w = ix->rd[r] / (1.0 + ix->rd[r]);   /* d(1-d) / (1-d^2) */
+		uint16_t *g = ix->gidx + (size_t)r * ix->n_loc;
+		for (int l = 0; l < ix->n_loc; ++l) {
+			if (!g[l] || ix->hom_slot[ix->col_off[l] + g[l]] < 0) continue;
+			if (n == m) {
+				m = m ? 2 * m : 1024;
+				struct km_drop_s *t = realloc(ix->drop, sizeof(*t) * m);
+				if (!t) return km_err_set(e, KM_ENOMEM, "out of memory");
+				ix->drop = t;
+			}
+			ix->drop[n].l = l, ix->drop[n].col = g[l], ix->drop[n++].w = w;
+			g[l] = 0;
+		}
+	}
+	ix->drop_start[nr] = n;
+	return 0;
 }
 
 /* ---- candidates ----------------------------------------------------------------------- */
@@ -229,6 +273,8 @@ static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const k
 	const km_family_t *F = &peds->fam[t->cand[c].fam];
 	int q = t->cand[c].person, np = F->n_person, ret;
 	double *row = t->lr + (size_t)c * ix->n_totcol;
+	double *hom = t->hom ? t->hom + (size_t)c * ix->n_hom * 3 : NULL;
+	for (int i = 0; i < ix->n_hom; ++i) hom[3 * i] = 1.0, hom[3 * i + 1] = hom[3 * i + 2] = 0.0;   /* LR 1 */
 	for (int i = 0; i < np; ++i) {
 		w->father[i] = F->person[i].father;
 		w->mother[i] = F->person[i].mother;
@@ -269,7 +315,8 @@ static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const k
 				++*n_inc;
 				continue;
 			}
-			double lpref = log10(pref);
+			double lpref = log10(pref), S = 0.0;
+			for (int x = 0; x < n; ++x) S += al->p[x];
 			for (int k = 1; k < nc; ++k) {
 				int32_t a = ca[k], b = cb[k];
 				double l1;
@@ -281,6 +328,20 @@ static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const k
 					l1 = a == b ? w->phi[(size_t)a * n + a] : w->phi[(size_t)a * n + b] + w->phi[(size_t)b * n + a];
 				}
 				T[k] = l1 > 0.0 ? log10(l1) - lpref - log10_pg(al->p, a, b, male_q) : KM_NEG_INF;
+				int slot = ix->hom_slot[ix->col_off[l] + k];
+				if (slot < 0) continue;
+				/* dropout, apparent homozygote {a} (issue 4; Buckleton et al. 2016 ch. 8):
+				 * LR = [(1-d^2) L1(aa) + d(1-d) sum_{x!=a} L1(ax)] / [(1-d^2) L2(aa) + d(1-d) sum_{x!=a} L2(ax)]
+				 * with L2(g) = P(refs) P(g); divided through by (1-d^2) P(refs) p_a^2 this is
+				 * (P + wQ) / (1 + wR), w = d/(1+d). */
+				double *H = hom + (size_t)slot * 3;
+				if (male_q) { H[0] = l1 / pref / al->p[a]; H[1] = H[2] = 0.0; continue; }
+				double rs = -2.0 * w->phi[(size_t)a * n + a];
+				for (int x = 0; x < n; ++x) rs += w->phi[(size_t)a * n + x] + w->phi[(size_t)x * n + a];
+				double a2 = al->p[a] * al->p[a];
+				H[0] = l1 / pref / a2;
+				H[1] = (rs > 0.0 ? rs : 0.0) / pref / a2;
+				H[2] = 2.0 * al->p[a] * (S - al->p[a]) / a2;
 			}
 		} else {
 			/* theta: per column, H1 with M typed as the column, H2 with the column as an
@@ -312,6 +373,29 @@ static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const k
 				if (ret < 0) return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
 				if (l2 == KM_NEG_INF) { ++*n_inc; T[k] = 0.0; continue; }
 				T[k] = l1 - l2;
+				int slot = ix->hom_slot[ix->col_off[l] + k];
+				if (slot < 0) continue;
+				/* dropout under theta: the same mixture, every L from the urn; the sums over
+				 * the remain's unseen second allele x run over the working alleles, the lumped
+				 * one standing exactly for all the others */
+				double *H = hom + (size_t)slot * 3, q1 = 0.0, r2 = 0.0;
+				H[0] = pow(10.0, l1 - l2);
+				for (int x = 0; x < nn && ret == 0; ++x) {
+					if (x == wa) continue;
+					double m1, m2;
+					for (int i = 0; i < 2 * np; ++i) if (w->gt[i] >= 0) w->gt[i] = w->wmap[w->gt[i]];
+					int ex2[2] = { wa, x };
+					ret = km_lik_theta(&L, &P, o->theta, ex2, 2, &m2, e);
+					if (ret == 0) {
+						w->gt[2 * q] = wa, w->gt[2 * q + 1] = x;
+						ret = km_lik_theta(&L, &P, o->theta, NULL, 0, &m1, e);
+					}
+					for (int i = 0; i < 2 * np; ++i) w->gt[i] = gsave[i];
+					q1 += pow(10.0, m1 - l2);
+					r2 += pow(10.0, m2 + log10(2.0) - l2);
+				}
+				if (ret < 0) return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
+				H[1] = q1, H[2] = r2;
 			}
 		}
 	}
@@ -320,7 +404,7 @@ static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const k
 
 void km_tabs_destroy(km_tabs_t *t)
 {
-	free(t->cand); free(t->lr); free(t->typed); free(t->csys);
+	free(t->cand); free(t->lr); free(t->typed); free(t->csys); free(t->hom);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -344,7 +428,8 @@ int km_tabs_compile(km_tabs_t *t, const km_index_t *ix, const km_panel_t *p, con
 	t->lr = malloc(sizeof(double) * ((size_t)nc * ix->n_totcol + 1));
 	t->typed = calloc((size_t)nc * ix->n_loc + 1, 1);
 	t->csys = calloc((size_t)nc + 1, 1);
-	if (!t->cand || !t->lr || !t->typed || !t->csys) { km_tabs_destroy(t); return km_err_set(e, KM_ENOMEM, "out of memory (tables of %d candidates)", nc); }
+	t->hom = ix->n_hom ? malloc(sizeof(double) * 3 * (size_t)nc * ix->n_hom) : NULL;
+	if (!t->cand || !t->lr || !t->typed || !t->csys || (ix->n_hom && !t->hom)) { km_tabs_destroy(t); return km_err_set(e, KM_ENOMEM, "out of memory (tables of %d candidates)", nc); }
 	nc = 0;
 	for (int i = 0; i < peds->n_family; ++i)
 		for (int j = 0; j < peds->fam[i].n_person; ++j)

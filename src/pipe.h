@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include "kinmatch.h"
 
+/* Candidates compared on fewer loci than this are not ranked (README, "--min-loci"). */
+#define KM_DEFAULT_MIN_LOCI 10
+
 /* Options of `kinmatch match` (cmd_match.c fills them, km_opt_check validates). */
 typedef struct km_opt_s {
 	const char *panel, *freqs, *remains, *references, *pedigrees, *out;
@@ -41,6 +44,15 @@ typedef struct km_index_s {
 	int n_remain;
 	uint16_t *gidx;         /* [r * n_loc + l]: column of remain r at locus l */
 	uint8_t *rsys;          /* per remain: bit s set if any locus of system s is typed */
+	/* allelic dropout (d > 0): a remain's apparent homozygote {a} cannot be a plain table
+	 * lookup, since its LR depends on the remain's d.  Such loci are listed per remain
+	 * (their gidx is 0, so the table sum skips them) and scored from three per-candidate
+	 * numbers of the column: LR = (P + wQ) / (1 + wR), w = d / (1 + d). */
+	double *rd;             /* per remain: dropout probability d */
+	size_t *drop_start;     /* [n_remain + 1]: remain r's entries are drop[drop_start[r] .. drop_start[r+1]) */
+	struct km_drop_s { int l; int col; double w; } *drop;
+	int *hom_slot;          /* [n_totcol]: slot of a homozygous column in the P,Q,R arrays, -1 = none */
+	int n_hom;              /* homozygous columns that need P,Q,R */
 } km_index_t;
 
 typedef struct km_cand_s {
@@ -56,6 +68,7 @@ typedef struct km_tabs_s {
 	uint8_t *typed;         /* [c * n_loc + l]: some reference of c's family is typed at l */
 	uint8_t *csys;          /* per candidate: bit s set if a reference is typed in system s */
 	int n_inconsistent;     /* (candidate, locus) pairs whose references contradict the pedigree */
+	double *hom;            /* [(c * n_hom + slot) * 3 + {0,1,2}]: P, Q, R of a homozygous column (see km_index_t) */
 } km_tabs_t;
 
 /* One output row. */
@@ -74,7 +87,12 @@ typedef struct km_hits_s {
 
 void km_opt_init(km_opt_t *o);
 
-int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, km_err_t *e);
+/* rd: per remain dropout probability (NULL = none) */
+int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd, km_err_t *e);
+
+/* --remain-info: fills rd[n_sample] (pre-set by the caller to --dropout) from the
+ * `sample dropout` table; rows for samples that are not remains are counted in *n_other. */
+int km_rinfo_load(double *rd, const km_prof_t *rem, const char *fn, int *n_other, km_err_t *e);
 void km_index_destroy(km_index_t *ix);
 
 int km_tabs_compile(km_tabs_t *t, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,

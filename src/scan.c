@@ -23,21 +23,39 @@ static inline int better(double la, int ca, double lb, int cb)
 	return la > lb || (la == lb && ca < cb);
 }
 
-static inline double score(const double *row, const km_index_t *ix, const uint16_t *g)
+/* An apparent homozygote of a remain with dropout: LR = (P + wQ) / (1 + wR), from the
+ * candidate's P, Q, R of the column (compile.c) and the remain's w = d/(1+d). */
+static inline double drop_lr(const km_index_t *ix, const double *hom, const struct km_drop_s *d)
+{
+	const double *H = hom + (size_t)ix->hom_slot[ix->col_off[d->l] + d->col] * 3;
+	double num = H[0] + d->w * H[1];
+	return num > 0.0 ? log10(num / (1.0 + d->w * H[2])) : KM_NEG_INF;
+}
+
+/* The sum for one (remain, candidate), system by system in locus order; sys[] (may be
+ * NULL) receives the per-system sums.  Preconditions: g[l] < n_col[l]; the dropout
+ * entries dr[0..ndr) are sorted by locus. */
+static inline double score(const double *row, const double *hom, const km_index_t *ix, const uint16_t *g,
+                           const struct km_drop_s *dr, size_t ndr, double *sys)
 {
 	double tot = 0.0;
+	size_t j = 0;
 	for (int s = 0; s < KM_N_SYS; ++s) {
 		double v = 0.0;
 		for (int l = ix->sys_start[s]; l < ix->sys_start[s + 1]; ++l) v += row[ix->col_off[l] + g[l]];
+		for (; j < ndr && dr[j].l < ix->sys_start[s + 1]; ++j) v += drop_lr(ix, hom, &dr[j]);
+		if (sys) sys[s] = v;
 		tot += v;
 	}
 	return tot;
 }
 
-static inline int count_loci(const km_index_t *ix, const uint8_t *typed, const uint16_t *g)
+static inline int count_loci(const km_index_t *ix, const uint8_t *typed, const uint16_t *g,
+                             const struct km_drop_s *dr, size_t ndr)
 {
 	int n = 0;
 	for (int l = 0; l < ix->n_loc; ++l) n += g[l] != 0 && typed[l];
+	for (size_t j = 0; j < ndr; ++j) n += typed[dr[j].l];
 	return n;
 }
 
@@ -57,17 +75,17 @@ static int cmp_remain(const void *x, const void *y)
 static void fill_row(km_hit_t *h, const km_index_t *ix, const km_tabs_t *t)
 {
 	const double *row = t->lr + (size_t)h->cand * ix->n_totcol;
+	const double *hom = t->hom ? t->hom + (size_t)h->cand * ix->n_hom * 3 : NULL;
 	const uint16_t *g = ix->gidx + (size_t)h->remain * ix->n_loc;
-	double tot = 0.0;
+	const struct km_drop_s *dr = ix->drop + ix->drop_start[h->remain];
+	size_t ndr = ix->drop_start[h->remain + 1] - ix->drop_start[h->remain];
+	double v[KM_N_SYS];
+	h->lr = score(row, hom, ix, g, dr, ndr, v);
 	for (int s = 0; s < KM_N_SYS; ++s) {
-		double v = 0.0;
-		for (int l = ix->sys_start[s]; l < ix->sys_start[s + 1]; ++l) v += row[ix->col_off[l] + g[l]];
-		tot += v;
 		int have = (ix->rsys[h->remain] >> s & 1) && (t->csys[h->cand] >> s & 1);
-		h->sys[s] = have ? v : (double)NAN;
+		h->sys[s] = have ? v[s] : (double)NAN;
 	}
-	h->lr = tot;
-	h->loci = count_loci(ix, t->typed + (size_t)h->cand * ix->n_loc, g);
+	h->loci = count_loci(ix, t->typed + (size_t)h->cand * ix->n_loc, g, dr, ndr);
 }
 
 int km_scan(km_hits_t *hits, const km_index_t *ix, const km_tabs_t *t, const km_peds_t *peds,
@@ -88,10 +106,13 @@ int km_scan(km_hits_t *hits, const km_index_t *ix, const km_tabs_t *t, const km_
 		km_hit_t *top = slot + (size_t)r * K;
 		int n = 0;
 		const uint16_t *g = ix->gidx + (size_t)r * ix->n_loc;
+		const struct km_drop_s *dr = ix->drop + ix->drop_start[r];
+		size_t ndr = ix->drop_start[r + 1] - ix->drop_start[r];
 		for (int c = 0; c < nc; ++c) {
 			const double *row = t->lr + (size_t)c * ix->n_totcol;
-			if (min_loci > 0 && count_loci(ix, t->typed + (size_t)c * ix->n_loc, g) < min_loci) continue;
-			double s = score(row, ix, g);
+			const double *hom = t->hom ? t->hom + (size_t)c * ix->n_hom * 3 : NULL;
+			if (min_loci > 0 && count_loci(ix, t->typed + (size_t)c * ix->n_loc, g, dr, ndr) < min_loci) continue;
+			double s = score(row, hom, ix, g, dr, ndr, NULL);
 			if (n == K && !better(s, c, top[K - 1].lr, top[K - 1].cand)) continue;
 			int i = n < K ? n++ : K - 1;          /* insertion into the sorted top-K */
 			while (i > 0 && better(s, c, top[i - 1].lr, top[i - 1].cand)) { top[i] = top[i - 1]; --i; }

@@ -1,0 +1,86 @@
+/* lineage.h — Y-STR haplotypes and mtDNA control-region haplotypes (lineage markers).
+ *
+ * These systems are linked within themselves (no product rule), so each is one "locus"
+ * of the scan: the remains' distinct haplotypes are its columns, and a candidate's
+ * table holds log10 LR_Y or log10 LR_mt for each of them.  The models are those of the
+ * lineage issue (see README.md, "Lineage markers").
+ */
+#ifndef KM_LINEAGE_H
+#define KM_LINEAGE_H
+
+#include "kinmatch.h"
+
+/* ---- Y-STR haplotype database (--y-db) ------------------------------------------- */
+typedef struct km_ydb_s {
+	int n_hap;
+	int n_col;             /* Y-STR markers that are columns of the file */
+	int *marker;           /* panel marker of each column */
+	char **name;           /* haplotype names (first column) */
+	double *v;             /* [(h * n_col + j) * 2 + k]: repeat numbers, sorted; NAN = absent;
+	                          a single-copy value has v[..+1] = NAN; an untyped cell both NAN;
+	                          more than two copies: both -1 (typed, equal to no profile) */
+	int *count;            /* haplotypes each row stands for: column 'count' or 'n', else 1 */
+	char *fn;
+} km_ydb_t;
+
+int km_ydb_load(km_ydb_t *db, const km_panel_t *p, const char *fn, km_err_t *e);
+int km_ydb_load_mem(km_ydb_t *db, const km_panel_t *p, const char *name, const char *buf, size_t len, km_err_t *e);
+void km_ydb_destroy(km_ydb_t *db);
+
+/* ---- mtDNA haplotypes (--mtdna, --mt-db), EMPOP notation against rCRS ------------- */
+typedef struct km_mtvar_s {
+	int pos;               /* rCRS position 1..16569 */
+	int ins;               /* 0: substitution or deletion at pos; k > 0: k-th inserted base after pos */
+	char base;             /* A C G T, an IUPAC code, or '-' for a deletion */
+} km_mtvar_t;
+
+typedef struct km_mthap_s {
+	char *sample;
+	int n_range;
+	int (*range)[2];       /* inclusive [start, end] intervals of sequenced positions, end >= start */
+	int n_var;
+	km_mtvar_t *var;       /* sorted by (pos, ins) */
+	int line;
+} km_mthap_t;
+
+typedef struct km_mtset_s {
+	int n;
+	km_mthap_t *hap;
+	void *hash;            /* sample -> index */
+	char *fn;
+} km_mtset_t;
+
+int km_mt_load(km_mtset_t *s, const char *fn, km_err_t *e);
+int km_mt_load_mem(km_mtset_t *s, const char *name, const char *buf, size_t len, km_err_t *e);
+int km_mt_find(const km_mtset_t *s, const char *sample);
+void km_mt_destroy(km_mtset_t *s);
+
+/* ---- lineage evidence for the scan --------------------------------------------------- */
+typedef struct km_lin_s km_lin_t;
+
+/* Options the lineage systems need (a subset of km_opt_t, so lineage.c does not see it). */
+typedef struct km_linopt_s {
+	const char *y_db, *mtdna, *mt_db;
+	double mt_rate;        /* per meiosis over the compared region; < 0 = default */
+	int upper95;           /* --lineage-freq upper95 */
+} km_linopt_t;
+
+/* Loads the lineage inputs and indexes the remains' haplotypes.  Y data of the remains
+ * and references comes from their ordinary profiles (panel type Y-STR); mtDNA from
+ * --mtdna.  *L is NULL when no lineage data is present at all (nothing to do). */
+int km_lin_build(km_lin_t **L, const km_linopt_t *o, const km_panel_t *p, const km_freqs_t *f,
+                 const km_prof_t *rem, const km_prof_t *refs, const km_peds_t *peds, km_err_t *e);
+void km_lin_destroy(km_lin_t *L);
+
+/* columns: 0 = no data; 1.. = distinct haplotypes among the remains */
+int km_lin_ncol(const km_lin_t *L, int sys);                 /* sys = KM_SYS_Y or KM_SYS_MT */
+int km_lin_col(const km_lin_t *L, int sys, int remain);
+
+/* Fills tab[0..ncol) with log10 LR for candidate (family fam, missing person q) and
+ * returns through *ref the chosen lineage reference (person index in the family, -1 =
+ * none: the system is NA for this candidate, and tab is all 0).  tab[0] = 0.
+ * Thread-safe for distinct tab. */
+int km_lin_cand(const km_lin_t *L, int sys, const km_peds_t *peds, int fam, int q, double *tab,
+                int *ref, int *k_meioses, km_err_t *e);
+
+#endif
