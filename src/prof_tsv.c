@@ -1,0 +1,182 @@
+/* prof_tsv.c — DNA profiles in long form (sample marker allele1 allele2), and the
+ * profile builder that prof_vcf.c shares.
+ *
+ * pr->a is a dense sample x marker x 2 matrix of allele indices into the frequency
+ * table (km_freqs_t), KM_NOALLELE where untyped.  Samples are numbered in first-seen
+ * order; pr->hash maps ids to numbers (keys are pr->sample[i], owned by pr).  The sample
+ * arrays grow by doubling; their capacity is the next power of two >= n_sample, so it
+ * need not be stored.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <htslib/khash_str2int.h>
+#include "kmpriv.h"
+
+void km_prof_destroy(km_prof_t *pr)
+{
+	int i;
+	if (pr == NULL) return;
+	for (i = 0; i < pr->n_sample; ++i) free(pr->sample[i]);
+	free(pr->sample);
+	if (pr->hash) khash_str2int_destroy(pr->hash);
+	free(pr->line);
+	free(pr->a);
+	free(pr->fn);
+	memset(pr, 0, sizeof *pr);
+}
+
+int km_prof_find(const km_prof_t *pr, const char *sample)
+{
+	int idx;
+	if (pr == NULL || pr->hash == NULL || khash_str2int_get(pr->hash, sample, &idx) < 0) return -1;
+	return idx;
+}
+
+int km_prof_init(km_prof_t *pr, const km_panel_t *p, const char *fn)
+{
+	memset(pr, 0, sizeof *pr);
+	pr->n_marker = p->n_marker;
+	pr->fn = strdup(fn ? fn : "(input)");
+	pr->hash = khash_str2int_init();
+	if (pr->fn == NULL || pr->hash == NULL) {
+		km_prof_destroy(pr);
+		return KM_ENOMEM;
+	}
+	return 0;
+}
+
+int km_prof_add_sample(km_prof_t *pr, const char *name, int line)
+{
+	int s = km_prof_find(pr, name);
+	size_t per = (size_t)pr->n_marker * 2, i;
+	if (s >= 0) return s;
+	s = pr->n_sample;
+	if ((s & (s - 1)) == 0) { /* s is 0 or a power of two: the arrays are full */
+		size_t m = s ? (size_t)s * 2 : 1;
+		char **ns = realloc(pr->sample, m * sizeof *ns);
+		int *nl;
+		int32_t *na;
+		if (ns == NULL) return KM_ENOMEM;
+		pr->sample = ns;
+		if ((nl = realloc(pr->line, m * sizeof *nl)) == NULL) return KM_ENOMEM;
+		pr->line = nl;
+		if ((na = realloc(pr->a, (m * per > 0 ? m * per : 1) * sizeof *na)) == NULL) return KM_ENOMEM;
+		pr->a = na;
+	}
+	if ((pr->sample[s] = strdup(name)) == NULL) return KM_ENOMEM;
+	if (khash_str2int_set(pr->hash, pr->sample[s], s) < 0) {
+		free(pr->sample[s]);
+		return KM_ENOMEM;
+	}
+	pr->line[s] = line;
+	for (i = 0; i < per; ++i) pr->a[(size_t)s * per + i] = KM_NOALLELE;
+	pr->n_sample = s + 1;
+	return s;
+}
+
+void km_prof_set_gt(km_prof_t *pr, int s, int m, int32_t a0, int32_t a1)
+{
+	int32_t *g = pr->a + ((size_t)s * pr->n_marker + m) * 2;
+	if (a1 >= 0 && a1 < a0) { /* a diploid call is unordered: keep a[0] <= a[1] */
+		int32_t t = a0;
+		a0 = a1, a1 = t;
+	}
+	g[0] = a0, g[1] = a1;
+}
+
+/* "", "." and "NA" mean "no allele" in a profile cell */
+static int cell_empty(const char *s)
+{
+	return s[0] == 0 || strcmp(s, ".") == 0 || strcasecmp(s, "NA") == 0;
+}
+
+static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t *r, int **rline, km_err_t *e)
+{
+	int ret, c_sample, c_marker, c_a1, c_a2;
+	size_t m_rline = 0;
+	if ((ret = km_tsv_header(r, e)) < 0) return ret;
+	if ((ret = km_tsv_need(r, "sample", &c_sample, e)) < 0) return ret;
+	if ((ret = km_tsv_need(r, "marker", &c_marker, e)) < 0) return ret;
+	if ((ret = km_tsv_need(r, "allele1", &c_a1, e)) < 0) return ret;
+	if ((ret = km_tsv_need(r, "allele2", &c_a2, e)) < 0) return ret;
+	while ((ret = km_tsv_next(r, e)) > 0) {
+		const char *sample = km_tsv_field(r, c_sample), *marker = km_tsv_field(r, c_marker);
+		const char *a1 = km_tsv_field(r, c_a1), *a2 = km_tsv_field(r, c_a2);
+		int m, s, type, hemi;
+		int32_t i1, i2;
+		size_t k;
+		if (sample[0] == 0) return km_tsv_fail(r, c_sample, e, "sample is empty");
+		if ((m = km_panel_find(p, marker)) < 0) return km_tsv_fail(r, c_marker, e, "unknown marker '%s'", marker);
+		type = p->marker[m].type;
+		if (cell_empty(a1)) return km_tsv_fail(r, c_a1, e, "allele1 is empty");
+		if (!km_allele_ok(type, a1)) return km_tsv_fail(r, c_a1, e, KM_ALLELE_BAD_FMT(type), a1);
+		hemi = cell_empty(a2);
+		if (hemi && (type == KM_SYS_STR || type == KM_SYS_SNP))
+			return km_tsv_fail(r, c_a2, e, "marker '%s' is autosomal: allele2 is required", marker);
+		if (!hemi && !km_allele_ok(type, a2)) return km_tsv_fail(r, c_a2, e, KM_ALLELE_BAD_FMT(type), a2);
+		if ((s = km_prof_add_sample(pr, sample, km_tsv_line(r))) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+		if ((size_t)pr->n_sample * pr->n_marker > m_rline) { /* first line of each (sample, marker) row */
+			size_t mm = m_rline ? m_rline : 64;
+			int *t;
+			while (mm < (size_t)pr->n_sample * pr->n_marker) mm *= 2;
+			if ((t = realloc(*rline, mm * sizeof *t)) == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
+			memset(t + m_rline, 0, (mm - m_rline) * sizeof *t);
+			*rline = t;
+			m_rline = mm;
+		}
+		k = (size_t)s * pr->n_marker + m;
+		if ((*rline)[k])
+			return km_tsv_fail(r, c_marker, e, "duplicate row for sample '%s' at marker '%s' (first on line %d)",
+			                   sample, marker, (*rline)[k]);
+		(*rline)[k] = km_tsv_line(r);
+		if ((i1 = km_freqs_allele(f, p, m, a1, 1)) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+		if (hemi) i2 = KM_HEMI;
+		else if ((i2 = km_freqs_allele(f, p, m, a2, 1)) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+		km_prof_set_gt(pr, s, m, i1, i2);
+	}
+	return ret;
+}
+
+static int prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t *r, km_err_t *e)
+{
+	int ret, *rline = NULL;
+	if ((ret = km_prof_init(pr, p, km_tsv_name(r))) < 0) ret = km_err_set(e, ret, "out of memory");
+	else ret = prof_read(pr, p, f, r, &rline, e);
+	free(rline);
+	km_tsv_close(r);
+	if (ret < 0) km_prof_destroy(pr);
+	return ret < 0 ? ret : 0;
+}
+
+/* 1 if fn names a VCF/BCF file by its extension */
+static int is_vcf_name(const char *fn)
+{
+	static const char *const ext[] = { ".vcf", ".vcf.gz", ".vcf.bgz", ".bcf" };
+	size_t n = strlen(fn), i;
+	for (i = 0; i < sizeof ext / sizeof ext[0]; ++i) {
+		size_t k = strlen(ext[i]);
+		if (n > k && strcasecmp(fn + n - k, ext[i]) == 0) return 1;
+	}
+	return 0;
+}
+
+int km_prof_load(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e)
+{
+	km_tsv_t *r;
+	int ret;
+	memset(pr, 0, sizeof *pr);
+	if (is_vcf_name(fn)) return km_prof_load_vcf(pr, p, f, fn, e);
+	if ((ret = km_tsv_open(&r, fn, e)) < 0) return ret;
+	return prof_load_tsv(pr, p, f, r, e);
+}
+
+int km_prof_load_mem(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *name, const char *buf,
+                     size_t len, km_err_t *e)
+{
+	km_tsv_t *r;
+	int ret;
+	memset(pr, 0, sizeof *pr);
+	if ((ret = km_tsv_open_mem(&r, name, buf, len, e)) < 0) return ret;
+	return prof_load_tsv(pr, p, f, r, e);
+}

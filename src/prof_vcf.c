@@ -1,0 +1,291 @@
+/* prof_vcf.c — DNA profiles from VCF/BCF (htslib).
+ *
+ * Each record is matched to a panel marker by its ID column (the first of a ';' list
+ * that is in the panel); records with another ID are skipped and counted.  The sample
+ * columns are the samples.
+ * - SNP markers: FORMAT/GT indexes REF/ALT, which must be single bases A/C/G/T.
+ * - STR / X-STR / Y-STR markers: FORMAT/REPCN, repeat copy numbers, either Integer with
+ *   one or two values (GangSTR) or String "12/14" (ExpansionHunter).  One value (or the
+ *   second missing) is a hemizygous call.
+ * A missing call ("./.", ".") leaves the sample untyped at that marker.
+ *
+ * Positions in messages: text VCF has physical lines (header lines + record number),
+ * so errors read "FN:LINE:1: ..."; BCF has none, so they read "FN: record N: ...".
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <htslib/vcf.h>
+#include "kmpriv.h"
+
+typedef struct {
+	const char *fn;
+	int is_bcf;
+	int n_hdr_line;   /* header lines of a text VCF: record i (1-based) is on line n_hdr_line + i */
+	int rec;          /* current record, 1-based */
+	const km_panel_t *p;
+	km_freqs_t *f;
+	km_prof_t *pr;
+	int32_t *ibuf;    /* bcf_get_* buffers, grown by htslib */
+	int m_ibuf;
+	char **sbuf;
+	int m_sbuf;
+	int *mrec;        /* per marker: record that set it, 0 = none yet */
+} pv_ctx_t;
+
+static int pv_line(const pv_ctx_t *x, int rec) { return x->is_bcf ? 0 : x->n_hdr_line + rec; }
+
+/* Error at record rec of the current file. */
+static int pv_fail(const pv_ctx_t *x, km_err_t *e, int code, const char *fmt, ...) KM_PRINTF(4, 5);
+static int pv_fail(const pv_ctx_t *x, km_err_t *e, int code, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (x->is_bcf) km_err_at(e, x->fn, 0, 0, "record %d: %s", x->rec, msg);
+	else km_err_at(e, x->fn, pv_line(x, x->rec), 1, "%s", msg);
+	return code;
+}
+
+/* Counts the '#' lines at the top of a text VCF; htslib does not report them. */
+static int pv_count_header(const char *fn, int *n, km_err_t *e)
+{
+	gzFile gz = gzopen(fn, "rb");
+	int c, bol = 1;
+	*n = 0;
+	if (gz == NULL) return km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno ? errno : ENOMEM));
+	while ((c = gzgetc(gz)) >= 0) {
+		if (bol) {
+			if (c != '#') break;
+			++*n;
+		}
+		bol = c == '\n';
+	}
+	gzclose(gz);
+	return 0;
+}
+
+/* Stores one call; labels were checked.  k = 0 untyped, 1 hemizygous, 2 diploid. */
+static int pv_store(pv_ctx_t *x, int s, int m, int k, const char *l0, const char *l1, km_err_t *e)
+{
+	int32_t a0, a1;
+	if (k == 0) return 0;
+	if ((a0 = km_freqs_allele(x->f, x->p, m, l0, 1)) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+	if (k == 1) a1 = KM_HEMI;
+	else if ((a1 = km_freqs_allele(x->f, x->p, m, l1, 1)) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+	km_prof_set_gt(x->pr, s, m, a0, a1);
+	return 0;
+}
+
+static int pv_snp(pv_ctx_t *x, bcf_hdr_t *h, bcf1_t *rec, int m, km_err_t *e)
+{
+	const char *name = x->p->marker[m].name;
+	int ns = bcf_hdr_nsamples(h), n, per, s;
+	n = bcf_get_genotypes(h, rec, &x->ibuf, &x->m_ibuf);
+	if (n == -3 || ns == 0) return 0; /* no GT in this record: nobody typed */
+	if (n < 0) return pv_fail(x, e, KM_EINPUT, "cannot read FORMAT/GT for SNP marker '%s'", name);
+	per = n / ns;
+	for (s = 0; s < ns; ++s) {
+		const int32_t *g = x->ibuf + (size_t)s * per;
+		const char *lab[2] = { NULL, NULL };
+		int k, j, ret;
+		for (k = 0; k < per && g[k] != bcf_int32_vector_end; ++k) {}
+		for (j = 0; j < k; ++j)
+			if (bcf_gt_is_missing(g[j])) break;
+		if (j < k || k == 0) continue; /* any missing allele: untyped */
+		if (k > 2) return pv_fail(x, e, KM_EINPUT, "sample '%s' has %d alleles at SNP marker '%s'", h->samples[s], k, name);
+		if (k == 1)
+			return pv_fail(x, e, KM_EINPUT, "sample '%s': marker '%s' is autosomal: a diploid genotype is required",
+			                h->samples[s], name);
+		for (j = 0; j < k; ++j) {
+			int ai = bcf_gt_allele(g[j]);
+			if (ai < 0 || ai >= rec->n_allele)
+				return pv_fail(x, e, KM_EINPUT, "sample '%s': GT allele index %d out of range", h->samples[s], ai);
+			lab[j] = rec->d.allele[ai];
+			if (!km_allele_ok(KM_SYS_SNP, lab[j]))
+				return pv_fail(x, e, KM_EINPUT, "sample '%s': SNP allele '%s' is not A, C, G or T", h->samples[s], lab[j]);
+		}
+		if ((ret = pv_store(x, s, m, k, lab[0], lab[1], e)) < 0) return ret;
+	}
+	return 0;
+}
+
+/* Splits a String REPCN ("12/14", "12,14", "12", ".") into at most two labels in place.
+ * Returns the number of values, 0 if missing, -1 if more than two. */
+static int pv_repcn_split(char *s, char **lab)
+{
+	int k = 0;
+	char *t = s;
+	if (s == NULL) return 0;
+	for (;;) {
+		char *q = t + strcspn(t, "/|,");
+		int last = *q == 0;
+		*q = 0;
+		if (*t == 0 || strcmp(t, ".") == 0) { /* a missing value ends the call */
+			if (k == 0) return 0;
+			break;
+		}
+		if (k == 2) return -1;
+		lab[k++] = t;
+		if (last) break;
+		t = q + 1;
+	}
+	return k;
+}
+
+static int pv_str(pv_ctx_t *x, bcf_hdr_t *h, bcf1_t *rec, int m, km_err_t *e)
+{
+	const char *name = x->p->marker[m].name;
+	int type = x->p->marker[m].type, ns = bcf_hdr_nsamples(h), id, is_str, n, per = 0, s;
+	id = bcf_hdr_id2int(h, BCF_DT_ID, "REPCN");
+	if (id < 0 || !bcf_hdr_idinfo_exists(h, BCF_HL_FMT, id))
+		return pv_fail(x, e, KM_EINPUT, "STR marker '%s' needs FORMAT/REPCN, which the header does not define", name);
+	is_str = bcf_hdr_id2type(h, BCF_HL_FMT, id) == BCF_HT_STR;
+	if (is_str) n = bcf_get_format_string(h, rec, "REPCN", &x->sbuf, &x->m_sbuf);
+	else n = bcf_get_format_int32(h, rec, "REPCN", &x->ibuf, &x->m_ibuf);
+	if (n == -3 || ns == 0) return 0; /* no REPCN in this record: nobody typed */
+	if (n < 0) return pv_fail(x, e, KM_EINPUT, "cannot read FORMAT/REPCN for STR marker '%s'", name);
+	if (!is_str) per = n / ns;
+	for (s = 0; s < ns; ++s) {
+		char num[2][16], *lab[2] = { NULL, NULL };
+		int k = 0, j, ret;
+		if (is_str) {
+			if ((k = pv_repcn_split(x->sbuf[s], lab)) < 0)
+				return pv_fail(x, e, KM_EINPUT, "sample '%s': more than two repeat copy numbers at marker '%s'",
+				                h->samples[s], name);
+		} else {
+			const int32_t *v = x->ibuf + (size_t)s * per;
+			for (j = 0; j < per && j < 3; ++j) {
+				if (v[j] == bcf_int32_vector_end || v[j] == bcf_int32_missing) break;
+				if (j == 2)
+					return pv_fail(x, e, KM_EINPUT, "sample '%s': more than two repeat copy numbers at marker '%s'",
+					                h->samples[s], name);
+				snprintf(num[j], sizeof num[j], "%d", (int)v[j]);
+				lab[k++] = num[j];
+			}
+		}
+		for (j = 0; j < k; ++j)
+			if (!km_allele_ok(type, lab[j]))
+				return pv_fail(x, e, KM_EINPUT, "sample '%s': STR allele '%s' is not a repeat number", h->samples[s], lab[j]);
+		if (k == 1 && type == KM_SYS_STR)
+			return pv_fail(x, e, KM_EINPUT, "sample '%s': marker '%s' is autosomal: two repeat copy numbers are required",
+			                h->samples[s], name);
+		if ((ret = pv_store(x, s, m, k, lab[0], lab[1], e)) < 0) return ret;
+	}
+	return 0;
+}
+
+/* Panel marker named by the record's ID column (first match in a ';' list), or -1. */
+static int pv_marker(const km_panel_t *p, const char *id, kstring_t *tmp)
+{
+	const char *t = id;
+	if (strcmp(id, ".") == 0) return -1;
+	for (;;) {
+		const char *q = strchr(t, ';');
+		size_t n = q ? (size_t)(q - t) : strlen(t);
+		int m;
+		tmp->l = 0;
+		if (kputsn(t, n, tmp) < 0) return -1;
+		if ((m = km_panel_find(p, tmp->s)) >= 0) return m;
+		if (q == NULL) return -1;
+		t = q + 1;
+	}
+}
+
+static int pv_read(pv_ctx_t *x, htsFile *fp, km_err_t *e)
+{
+	bcf_hdr_t *h = NULL;
+	bcf1_t *rec = NULL;
+	kstring_t tmp = { 0, 0, NULL };
+	int ret = 0, s, n_skip = 0;
+	if ((h = bcf_hdr_read(fp)) == NULL) {
+		ret = km_err_set(e, KM_EINPUT, "%s: cannot read the VCF header", x->fn);
+		goto out;
+	}
+	for (s = 0; s < bcf_hdr_nsamples(h); ++s)
+		if (km_prof_add_sample(x->pr, h->samples[s], x->is_bcf ? 0 : x->n_hdr_line) != s) {
+			ret = km_err_set(e, KM_ENOMEM, "out of memory"); /* htslib refuses duplicate sample names */
+			goto out;
+		}
+	if ((rec = bcf_init()) == NULL || (x->mrec = calloc(x->p->n_marker + 1, sizeof *x->mrec)) == NULL) {
+		ret = km_err_set(e, KM_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (x->rec = 1;; ++x->rec) {
+		int m, r = bcf_read(fp, h, rec);
+		if (r == -1) break;
+		if (r < -1) {
+			ret = pv_fail(x, e, KM_EINPUT, "cannot parse the record");
+			goto out;
+		}
+		if (bcf_unpack(rec, BCF_UN_ALL) < 0) {
+			ret = pv_fail(x, e, KM_EINPUT, "cannot parse the record");
+			goto out;
+		}
+		if ((m = pv_marker(x->p, rec->d.id, &tmp)) < 0) {
+			++n_skip;
+			continue;
+		}
+		if (x->mrec[m]) {
+			if (x->is_bcf)
+				ret = pv_fail(x, e, KM_EINPUT, "duplicate record for marker '%s' (first at record %d)",
+				               x->p->marker[m].name, x->mrec[m]);
+			else
+				ret = pv_fail(x, e, KM_EINPUT, "duplicate record for marker '%s' (first on line %d)",
+				               x->p->marker[m].name, pv_line(x, x->mrec[m]));
+			goto out;
+		}
+		x->mrec[m] = x->rec;
+		if (x->p->marker[m].type == KM_SYS_SNP) ret = pv_snp(x, h, rec, m, e);
+		else ret = pv_str(x, h, rec, m, e);
+		if (ret < 0) goto out;
+	}
+	if (n_skip > 0) km_warn("%s: skipped %d record%s whose ID is not a panel marker", x->fn, n_skip, n_skip > 1 ? "s" : "");
+out:
+	free(tmp.s);
+	if (rec) bcf_destroy(rec);
+	if (h) bcf_hdr_destroy(h);
+	return ret;
+}
+
+int km_prof_load_vcf(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e)
+{
+	pv_ctx_t x;
+	htsFile *fp = NULL;
+	int ret;
+	memset(&x, 0, sizeof x);
+	x.fn = fn, x.p = p, x.f = f, x.pr = pr;
+	if ((ret = km_prof_init(pr, p, fn)) < 0) return km_err_set(e, ret, "out of memory");
+	{ /* open once ourselves: htslib would also log its own message for a missing file */
+		FILE *t = fopen(fn, "rb");
+		if (t == NULL) {
+			ret = km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno));
+			goto out;
+		}
+		fclose(t);
+	}
+	errno = 0;
+	if ((fp = hts_open(fn, "r")) == NULL) {
+		ret = km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno ? errno : EINVAL));
+		goto out;
+	}
+	switch (hts_get_format(fp)->format) {
+	case vcf: x.is_bcf = 0; break;
+	case bcf: x.is_bcf = 1; break;
+	default: ret = km_err_set(e, KM_EINPUT, "%s: not a VCF or BCF file", fn); goto out;
+	}
+	if (!x.is_bcf && (ret = pv_count_header(fn, &x.n_hdr_line, e)) < 0) goto out;
+	ret = pv_read(&x, fp, e);
+out:
+	if (fp) hts_close(fp);
+	free(x.ibuf);
+	if (x.sbuf) free(x.sbuf[0]);
+	free(x.sbuf);
+	free(x.mrec);
+	if (ret < 0) km_prof_destroy(pr);
+	return ret < 0 ? ret : 0;
+}

@@ -1,0 +1,331 @@
+/* tsv.c — tab-separated line reader shared by every text input.
+ *
+ * Input comes from a file (plain, gzip or bgzip: zlib's gzread passes plain files through)
+ * or from a memory buffer (fuzzers, unit tests).  Lines end in \n or \r\n and have no
+ * length limit (the line buffer grows).  '#' lines are comments, blank lines (only spaces
+ * and tabs) are skipped, and the first other line is the header naming the columns.
+ *
+ * Layout: the current physical line lives in `ln`; km_tsv_next() splits it in place at
+ * the tabs, so field[i] points into ln.s and fcol[i] is the 1-based byte column where the
+ * (space-trimmed) field starts.  The header is copied to `hdr` once, so column names stay
+ * valid while data lines replace `ln`.  After km_tsv_header() the header itself is the
+ * current line, which lets callers report header problems with km_tsv_fail().
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <htslib/kstring.h>
+#include "kmpriv.h"
+
+#define KM_TSV_BUF 65536
+
+struct km_tsv_s {
+	gzFile gz;             /* NULL when reading from memory */
+	const char *mem;       /* memory input, not owned */
+	size_t mem_len, mem_pos;
+	char *ibuf;            /* gz read buffer, KM_TSV_BUF bytes */
+	int ilen, ipos;        /* bytes in ibuf, next unread byte */
+	int eof;
+	char *name;            /* file name used in messages */
+	kstring_t ln;          /* current physical line, split in place */
+	int lineno;            /* 1-based physical line number of ln */
+	int n_field, m_field;
+	char **field;          /* into ln.s */
+	int *fcol;             /* 1-based byte column of each field */
+	int ln_len;            /* bytes of the line before splitting (for end-of-line columns) */
+	kstring_t hdr;         /* copy of the header line, split at tabs */
+	int n_col;             /* header columns */
+	int n_need;            /* columns up to the last non-empty header name */
+	char **col;            /* into hdr.s */
+	int hdr_line;
+};
+
+static int tsv_new(km_tsv_t **r, const char *name, km_err_t *e)
+{
+	km_tsv_t *t = calloc(1, sizeof *t);
+	if (t == NULL || (t->name = strdup(name ? name : "(input)")) == NULL) {
+		free(t);
+		return km_err_set(e, KM_ENOMEM, "out of memory");
+	}
+	*r = t;
+	return 0;
+}
+
+int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e)
+{
+	int ret;
+	*r = NULL;
+	if ((ret = tsv_new(r, fn, e)) < 0) return ret;
+	errno = 0;
+	(*r)->gz = gzopen(fn, "rb");
+	if ((*r)->gz == NULL) {
+		int err = errno ? errno : ENOMEM;
+		km_tsv_close(*r);
+		*r = NULL;
+		return km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(err));
+	}
+	(*r)->ibuf = malloc(KM_TSV_BUF);
+	if ((*r)->ibuf == NULL) {
+		km_tsv_close(*r);
+		*r = NULL;
+		return km_err_set(e, KM_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int km_tsv_open_mem(km_tsv_t **r, const char *name, const char *buf, size_t len, km_err_t *e)
+{
+	int ret;
+	*r = NULL;
+	if ((ret = tsv_new(r, name, e)) < 0) return ret;
+	(*r)->mem = buf;
+	(*r)->mem_len = buf ? len : 0;
+	return 0;
+}
+
+void km_tsv_close(km_tsv_t *r)
+{
+	if (r == NULL) return;
+	if (r->gz) gzclose(r->gz);
+	free(r->ibuf);
+	free(r->name);
+	free(r->ln.s);
+	free(r->field);
+	free(r->fcol);
+	free(r->hdr.s);
+	free(r->col);
+	free(r);
+}
+
+/* Appends the next physical line (without its \n) to r->ln.  1 = a line, 0 = end of
+ * input, < 0 = error. */
+static int tsv_getline(km_tsv_t *r, km_err_t *e)
+{
+	int got = 0;
+	r->ln.l = 0;
+	if (r->gz == NULL) {
+		const char *p, *q;
+		size_t n;
+		if (r->mem_pos >= r->mem_len) return 0;
+		p = r->mem + r->mem_pos;
+		q = memchr(p, '\n', r->mem_len - r->mem_pos);
+		n = q ? (size_t)(q - p) : r->mem_len - r->mem_pos;
+		if (kputsn(p, n, &r->ln) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+		r->mem_pos += n + (q != NULL);
+		return 1;
+	}
+	for (;;) {
+		char *q;
+		int n;
+		if (r->ipos >= r->ilen) {
+			if (r->eof) return got;
+			r->ilen = gzread(r->gz, r->ibuf, KM_TSV_BUF);
+			r->ipos = 0;
+			if (r->ilen < 0) {
+				int zerr;
+				const char *msg = gzerror(r->gz, &zerr);
+				r->ilen = 0;
+				return km_err_set(e, KM_EIO, "%s: read error after line %d: %s", r->name,
+				                  r->lineno, zerr == Z_ERRNO ? strerror(errno) : msg);
+			}
+			if (r->ilen == 0) {
+				int zerr;
+				gzerror(r->gz, &zerr);
+				/* zlib reports a gzip stream cut short as Z_BUF_ERROR at the end */
+				if (zerr == Z_BUF_ERROR)
+					return km_err_set(e, KM_EIO, "%s: unexpected end of compressed data after line %d",
+					                  r->name, r->lineno);
+				r->eof = 1;
+				return got;
+			}
+		}
+		got = 1;
+		q = memchr(r->ibuf + r->ipos, '\n', r->ilen - r->ipos);
+		n = q ? (int)(q - (r->ibuf + r->ipos)) : r->ilen - r->ipos;
+		if (kputsn(r->ibuf + r->ipos, n, &r->ln) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+		r->ipos += n;
+		if (q) {
+			++r->ipos;
+			return 1;
+		}
+	}
+}
+
+/* Reads physical lines until one that is neither a comment nor blank, then splits it.
+ * 1 = a line, 0 = end, < 0 error. */
+static int tsv_read(km_tsv_t *r, km_err_t *e)
+{
+	for (;;) {
+		int ret, i, start, blank;
+		char *s;
+		if ((ret = tsv_getline(r, e)) <= 0) return ret;
+		++r->lineno;
+		s = r->ln.s;
+		if (r->ln.l > 0 && s[r->ln.l - 1] == '\r') s[--r->ln.l] = 0;
+		start = 0;
+		/* a UTF-8 byte-order mark (spreadsheet exports) is not part of the first cell */
+		if (r->lineno == 1 && r->ln.l >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) start = 3;
+		if ((size_t)start < r->ln.l && s[start] == '#') continue;
+		for (blank = 1, i = start; (size_t)i < r->ln.l; ++i)
+			if (s[i] != ' ' && s[i] != '\t') { blank = 0; break; }
+		if (blank) continue;
+		r->ln_len = (int)r->ln.l - start;
+		r->n_field = 0;
+		for (i = start;; ++i) {
+			int j = i, end;
+			while ((size_t)j < r->ln.l && s[j] != '\t') ++j;
+			end = j;
+			/* trim spaces around the cell; the column points at its first character */
+			while (i < end && s[i] == ' ') ++i;
+			while (end > i && s[end - 1] == ' ') --end;
+			if (r->n_field == r->m_field) {
+				int m = r->m_field ? r->m_field * 2 : 16;
+				char **f = realloc(r->field, m * sizeof *f);
+				int *c;
+				if (f == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
+				r->field = f;
+				if ((c = realloc(r->fcol, m * sizeof *c)) == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
+				r->fcol = c;
+				r->m_field = m;
+			}
+			r->field[r->n_field] = s + i;
+			r->fcol[r->n_field++] = i - start + 1;
+			s[end] = 0;
+			if ((size_t)j >= r->ln.l) break;
+			i = j;
+		}
+		return 1;
+	}
+}
+
+int km_tsv_header(km_tsv_t *r, km_err_t *e)
+{
+	int ret, i, j;
+	if ((ret = tsv_read(r, e)) < 0) return ret;
+	if (ret == 0) return km_err_set(e, KM_EINPUT, "%s: no header line (empty file)", r->name);
+	r->hdr_line = r->lineno;
+	r->hdr.l = 0;
+	free(r->col);
+	r->col = malloc(r->n_field * sizeof *r->col);
+	if (r->col == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (i = 0; i < r->n_field; ++i) /* copy, keeping the NULs: names are offsets into hdr */
+		if (kputsn(r->field[i], strlen(r->field[i]) + 1, &r->hdr) < 0)
+			return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (i = 0, j = 0; i < r->n_field; ++i) {
+		r->col[i] = r->hdr.s + j;
+		j += strlen(r->col[i]) + 1;
+	}
+	r->n_col = r->n_field;
+	r->n_need = 0;
+	for (i = 0; i < r->n_col; ++i) {
+		if (r->col[i][0] == 0) continue; /* unnamed (e.g. a trailing tab): ignored */
+		r->n_need = i + 1;
+		for (j = 0; j < i; ++j)
+			if (strcmp(r->col[i], r->col[j]) == 0)
+				return km_err_at(e, r->name, r->lineno, r->fcol[i], "duplicate column '%s' (first at column %d)",
+				                 r->col[i], r->fcol[j]);
+	}
+	return 0;
+}
+
+int km_tsv_col(const km_tsv_t *r, const char *name)
+{
+	int i;
+	for (i = 0; i < r->n_col; ++i)
+		if (r->col[i][0] && strcmp(r->col[i], name) == 0) return i;
+	return -1;
+}
+
+int km_tsv_need(km_tsv_t *r, const char *name, int *col, km_err_t *e)
+{
+	*col = km_tsv_col(r, name);
+	if (*col < 0) return km_err_at(e, r->name, r->hdr_line, 1, "missing column '%s'", name);
+	return 0;
+}
+
+int km_tsv_next(km_tsv_t *r, km_err_t *e)
+{
+	int ret, i;
+	if ((ret = tsv_read(r, e)) <= 0) return ret;
+	if (r->n_field < r->n_need)
+		return km_err_at(e, r->name, r->lineno, r->ln_len + 1, "line has %d fields, the header has %d",
+		                 r->n_field, r->n_need);
+	/* cells past the header are tolerated only when empty (a trailing tab) */
+	for (i = r->n_col; i < r->n_field; ++i)
+		if (r->field[i][0])
+			return km_err_at(e, r->name, r->lineno, r->fcol[i], "line has %d fields, the header has %d",
+			                 r->n_field, r->n_col);
+	return 1;
+}
+
+const char *km_tsv_field(const km_tsv_t *r, int i)
+{
+	return i >= 0 && i < r->n_field ? r->field[i] : "";
+}
+
+int km_tsv_fcol(const km_tsv_t *r, int i)
+{
+	return i >= 0 && i < r->n_field ? r->fcol[i] : r->ln_len + 1;
+}
+
+int km_tsv_line(const km_tsv_t *r) { return r->lineno; }
+const char *km_tsv_name(const km_tsv_t *r) { return r->name; }
+int km_tsv_ncol(const km_tsv_t *r) { return r->n_col; }
+
+const char *km_tsv_colname(const km_tsv_t *r, int i)
+{
+	return i >= 0 && i < r->n_col ? r->col[i] : "";
+}
+
+int km_tsv_fail(const km_tsv_t *r, int i, km_err_t *e, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+	int k;
+	if (e == NULL) return KM_EINPUT;
+	k = snprintf(e->msg, sizeof e->msg, "%s:%d:%d: ", r->name, r->lineno, km_tsv_fcol(r, i));
+	n = k < 0 ? 0 : (size_t)k < sizeof e->msg ? (size_t)k : sizeof e->msg - 1;
+	va_start(ap, fmt);
+	k = vsnprintf(e->msg + n, sizeof e->msg - n, fmt, ap);
+	va_end(ap);
+	n += k < 0 ? 0 : (size_t)k;
+	if (n < sizeof e->msg && i >= 0 && i < r->n_col && r->col[i][0])
+		snprintf(e->msg + n, sizeof e->msg - n, " (column '%s')", r->col[i]);
+	return KM_EINPUT;
+}
+
+/* Rejects what strtod would take but a table cell should not hold: leading space, hex. */
+static int num_chars_ok(const char *s)
+{
+	if (*s == 0 || *s == ' ' || *s == '\t') return 0;
+	for (; *s; ++s)
+		if (*s == 'x' || *s == 'X') return 0;
+	return 1;
+}
+
+int km_parse_double(const char *s, double *x)
+{
+	char *end;
+	double v;
+	if (!num_chars_ok(s)) return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end != 0 || !isfinite(v)) return -1;
+	*x = v;
+	return 0;
+}
+
+int km_parse_int(const char *s, long *x)
+{
+	char *end;
+	long v;
+	if (!num_chars_ok(s)) return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != 0 || errno == ERANGE) return -1;
+	*x = v;
+	return 0;
+}
