@@ -20,6 +20,9 @@
 #include "lik.h"
 #include "pipe.h"
 
+/* per-thread table cache budget (MiB of values) */
+#define KM_CACHE_MB 256
+
 static int sys_of_marker(const km_marker_t *m)
 {
 	return m->type;   /* km_sys_t values coincide with panel types */
@@ -220,6 +223,87 @@ static int mmat_build(mmat_t **out, const km_index_t *ix, const km_panel_t *p, c
 	return 0;
 }
 
+/* ---- table cache ------------------------------------------------------------------------
+ * Families of the same shape whose references show the same genotypes at a locus have
+ * the same table there: a pairwise family is fixed by its relationship and one reference
+ * genotype, of which a locus has a few hundred, however many families there are.  Each
+ * thread keeps its own cache (no locks; a value is the same whichever thread computes
+ * it), keyed by the locus and a serialisation of the pruned pedigree with its genotypes.
+ * A key fully describes the computation, so a hit is exact. */
+typedef struct {
+	uint64_t h;
+	int locus, klen;
+	size_t koff, voff;      /* into key / value arenas */
+} centry_t;
+
+typedef struct {
+	size_t n, m;            /* entries, slots (power of 2) */
+	centry_t *e;
+	int32_t *key; size_t n_key, m_key;
+	double *val; size_t n_val, m_val;
+	size_t budget;          /* bytes of values; inserts stop beyond */
+	long hits, misses;
+} cache_t;
+
+static void cache_free(cache_t *c)
+{
+	free(c->e); free(c->key); free(c->val);
+	memset(c, 0, sizeof(*c));
+}
+
+static uint64_t hash_key(int locus, const int32_t *k, int n)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)locus;
+	for (int i = 0; i < n; ++i) { h ^= (uint32_t)k[i]; h *= 1099511628211ULL; h ^= h >> 29; }
+	return h;
+}
+
+static const double *cache_get(const cache_t *c, int locus, const int32_t *k, int n, uint64_t h)
+{
+	if (!c->m) return NULL;
+	for (size_t i = h & (c->m - 1); c->e[i].klen; i = (i + 1) & (c->m - 1)) {
+		const centry_t *x = &c->e[i];
+		if (x->h == h && x->locus == locus && x->klen == n && memcmp(c->key + x->koff, k, sizeof(int32_t) * n) == 0)
+			return c->val + x->voff;
+	}
+	return NULL;
+}
+
+static void cache_put(cache_t *c, int locus, const int32_t *k, int n, uint64_t h, const double *v, size_t nv)
+{
+	if ((c->n_val + nv) * sizeof(double) > c->budget) return;
+	if (2 * (c->n + 1) > c->m) {                         /* grow the slot array */
+		size_t m = c->m ? 2 * c->m : 1024;
+		centry_t *e = calloc(m, sizeof(centry_t));
+		if (!e) return;
+		for (size_t i = 0; i < c->m; ++i) {
+			if (!c->e[i].klen) continue;
+			size_t j = c->e[i].h & (m - 1);
+			while (e[j].klen) j = (j + 1) & (m - 1);
+			e[j] = c->e[i];
+		}
+		free(c->e); c->e = e; c->m = m;
+	}
+	if (c->n_key + (size_t)n > c->m_key) {
+		size_t m = (c->n_key + (size_t)n) * 2;
+		int32_t *t = realloc(c->key, sizeof(int32_t) * m);
+		if (!t) return;
+		c->key = t, c->m_key = m;
+	}
+	if (c->n_val + nv > c->m_val) {
+		size_t m = (c->n_val + nv) * 2;
+		double *t = realloc(c->val, sizeof(double) * m);
+		if (!t) return;
+		c->val = t, c->m_val = m;
+	}
+	size_t i = h & (c->m - 1);
+	while (c->e[i].klen) i = (i + 1) & (c->m - 1);
+	c->e[i].h = h, c->e[i].locus = locus, c->e[i].klen = n, c->e[i].koff = c->n_key, c->e[i].voff = c->n_val;
+	memcpy(c->key + c->n_key, k, sizeof(int32_t) * n); c->n_key += (size_t)n;
+	memcpy(c->val + c->n_val, v, sizeof(double) * nv); c->n_val += nv;
+	++c->n;
+}
+
 /* ---- one candidate ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -229,6 +313,10 @@ typedef struct {
 	/* lumped locus (theta) */
 	double *lp, *lMf, *lMm;
 	int *wmap;
+	int *keep, *cidx;       /* pruning; canonical index of each kept person */
+	int32_t *key;           /* cache key */
+	double *vbuf;           /* a table row and its homozygote numbers */
+	cache_t cache;
 } work_t;
 
 static double log10_pg(const double *p, int32_t a, int32_t b, int male_x)
@@ -302,6 +390,34 @@ static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const k
 		if (!typed) continue;                        /* MODELS.md §1: LR = 1 */
 		t->csys[c] |= (uint8_t)(1u << sys);
 		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt };
+		/* cache key: the pruned pedigree in family order, with genotypes and M */
+		int nk = 0, kn = 1, inc = 0;
+		km_lik_prune(&P, q, w->keep);
+		for (int i = 0; i < np; ++i) w->cidx[i] = w->keep[i] ? nk++ : -1;
+		w->key[0] = nk;
+		for (int i = 0; i < np; ++i) {
+			if (!w->keep[i]) continue;
+			int32_t *k6 = w->key + kn;
+			k6[0] = w->sex[i] | (i == q ? 4 : 0);
+			k6[1] = w->father[i] >= 0 ? w->cidx[w->father[i]] : -1;
+			k6[2] = w->mother[i] >= 0 ? w->cidx[w->mother[i]] : -1;
+			k6[3] = w->gt[2 * i], k6[4] = w->gt[2 * i + 1];
+			kn += 5;
+		}
+		uint64_t kh = hash_key(l, w->key, kn);
+		const double *hit = cache_get(&w->cache, l, w->key, kn, kh);
+		if (hit) {
+			++w->cache.hits;
+			if (hit[0] != 0.0) ++*n_inc;
+			memcpy(T, hit + 1, sizeof(double) * nc);
+			const double *hv = hit + 1 + nc;
+			for (int k = 1; k < nc; ++k) {
+				int slot = ix->hom_slot[ix->col_off[l] + k];
+				if (slot >= 0) memcpy(hom + (size_t)slot * 3, hv, sizeof(double) * 3), hv += 3;
+			}
+			continue;
+		}
+		++w->cache.misses;
 		if (o->theta == 0.0) {
 			km_locus_t L = { al->n_allele, al->p, mm[l].Mf, mm[l].Mm, xl };
 			double lg;
@@ -312,8 +428,8 @@ static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const k
 			size_t nphi = male_q ? (size_t)n : (size_t)n * n;
 			for (size_t i = 0; i < nphi; ++i) pref += w->phi[i];
 			if (lg == KM_NEG_INF || pref <= 0.0) {   /* the references contradict the pedigree */
-				++*n_inc;
-				continue;
+				inc = 1;
+				goto store;
 			}
 			double lpref = log10(pref), S = 0.0;
 			for (int x = 0; x < n; ++x) S += al->p[x];
@@ -371,7 +487,7 @@ static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const k
 				}
 				for (int i = 0; i < 2 * np; ++i) w->gt[i] = gsave[i];
 				if (ret < 0) return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
-				if (l2 == KM_NEG_INF) { ++*n_inc; T[k] = 0.0; continue; }
+				if (l2 == KM_NEG_INF) { inc = 1; T[k] = 0.0; continue; }
 				T[k] = l1 - l2;
 				int slot = ix->hom_slot[ix->col_off[l] + k];
 				if (slot < 0) continue;
@@ -397,6 +513,18 @@ static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const k
 				if (ret < 0) return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
 				H[1] = q1, H[2] = r2;
 			}
+		}
+store:
+		if (inc) ++*n_inc;
+		w->vbuf[0] = inc;
+		memcpy(w->vbuf + 1, T, sizeof(double) * nc);
+		{
+			double *hv = w->vbuf + 1 + nc;
+			for (int k = 1; k < nc; ++k) {
+				int slot = ix->hom_slot[ix->col_off[l] + k];
+				if (slot >= 0) memcpy(hv, hom + (size_t)slot * 3, sizeof(double) * 3), hv += 3;
+			}
+			cache_put(&w->cache, l, w->key, kn, kh, w->vbuf, (size_t)(hv - w->vbuf));
 		}
 	}
 	return 0;
@@ -445,7 +573,9 @@ int km_tabs_compile(km_tabs_t *t, const km_index_t *ix, const km_panel_t *p, con
 	int *cret = calloc((size_t)nc + 1, sizeof(int)), n_inc = 0;
 	km_err_t *cerr = calloc((size_t)nthr, sizeof(km_err_t));
 	if (!cret || !cerr) { free(cret); free(cerr); mmat_free(mm, ix->n_loc); km_tabs_destroy(t); return km_err_set(e, KM_ENOMEM, "out of memory"); }
-	int first_bad = -1;
+	int first_bad = -1, max_col = 1;
+	long hits = 0, misses = 0;
+	for (int l = 0; l < ix->n_loc; ++l) if (ix->n_col[l] > max_col) max_col = ix->n_col[l];
 	#pragma omp parallel num_threads(nthr) reduction(+:n_inc)
 	{
 		int tid = 0;
@@ -463,7 +593,13 @@ int km_tabs_compile(km_tabs_t *t, const km_index_t *ix, const km_panel_t *p, con
 		w.lMf = malloc(sizeof(double) * nn);
 		w.lMm = malloc(sizeof(double) * nn);
 		w.wmap = malloc(sizeof(int) * (max_n + 1) + (size_t)max_n + 1);
-		int ok = w.father && w.mother && w.sex && w.gt && w.phi && w.lp && w.lMf && w.lMm && w.wmap;
+		w.keep = malloc(sizeof(int) * max_np);
+		w.cidx = malloc(sizeof(int) * max_np);
+		w.key = malloc(sizeof(int32_t) * (5 * (size_t)max_np + 1));
+		w.vbuf = malloc(sizeof(double) * (1 + 4 * (size_t)max_col));
+		memset(&w.cache, 0, sizeof(w.cache));
+		w.cache.budget = (size_t)KM_CACHE_MB << 20;
+		int ok = w.father && w.mother && w.sex && w.gt && w.phi && w.lp && w.lMf && w.lMm && w.wmap && w.keep && w.cidx && w.key && w.vbuf;
 		#pragma omp for schedule(dynamic, 1)
 		for (int c = 0; c < nc; ++c) {
 			if (!ok) { cret[c] = km_err_set(&cerr[tid], KM_ENOMEM, "out of memory"); continue; }
@@ -477,7 +613,14 @@ int km_tabs_compile(km_tabs_t *t, const km_index_t *ix, const km_panel_t *p, con
 		}
 		free(w.father); free(w.mother); free(w.sex); free(w.gt); free(w.phi);
 		free(w.lp); free(w.lMf); free(w.lMm); free(w.wmap);
+		free(w.keep); free(w.cidx); free(w.key); free(w.vbuf);
+		#pragma omp atomic
+		hits += w.cache.hits;
+		#pragma omp atomic
+		misses += w.cache.misses;
+		cache_free(&w.cache);
 	}
+	if (km_verbose >= 2) fprintf(stderr, "kinmatch: compile: %ld tables computed, %ld shared\n", misses, hits);
 	if (first_bad >= 0) ret = cret[first_bad];
 	t->n_inconsistent = n_inc;
 	free(cret); free(cerr);

@@ -162,7 +162,7 @@ static int ve_combine(ve_t *ve, const int *fi, int nf, int z, km_err_t *e)
 
 /* Which persons matter: drop untyped non-query persons without kept children (exact
  * for any model: their sums are 1), repeatedly. */
-static void ve_prune(const km_lped_t *P, int q, int *keep)
+void km_lik_prune(const km_lped_t *P, int q, int *keep)
 {
 	int n = P->n, changed = 1;
 	for (int i = 0; i < n; ++i) keep[i] = 1;
@@ -341,7 +341,7 @@ int km_lik_query(const km_locus_t *L, const km_lped_t *P, int q, double *phi, do
 	int *keep = malloc(sizeof(int) * (size_t)(P->n + 1)), ret;
 	ve_t ve;
 	if (!keep) return km_err_set(e, KM_ENOMEM, "out of memory");
-	ve_prune(P, q, keep);
+	km_lik_prune(P, q, keep);
 	ret = ve_build(&ve, L, P, keep, NULL, e);
 	if (ret == 0) ret = ve_run(&ve, q, e);
 	if (ret == 0) {
@@ -403,7 +403,7 @@ int km_lik_theta(const km_locus_t *L, const km_lped_t *P, double theta, const in
 	int *cnt = calloc((size_t)(n + 1), sizeof(int));
 	double acc = KM_NEG_INF;
 	if (!keep || !clamp || !ev || !edn || !edom || !dig || !cnt) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
-	ve_prune(P, -1, keep);
+	km_lik_prune(P, -1, keep);
 	int ne = 0;
 	double total = 1.0;
 	for (int i = 0; i < 2 * np; ++i) clamp[i] = -1;

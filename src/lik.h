@@ -31,6 +31,10 @@ typedef struct km_lped_s {
 	const int32_t *gt;
 } km_lped_t;
 
+/* keep[i] = 0 for persons that cannot matter: untyped, not q, no kept descendants
+ * (exact for any model: their sums are 1). */
+void km_lik_prune(const km_lped_t *P, int q, int *keep);
+
 /* Likelihood of the pedigree data jointly with the genotype of the untyped person q:
  * on return phi[a*n + b] * 10^(*lg) = P(data, paternal allele of q = a, maternal = b)
  * (q autosomal or a female at X), or phi[a] * 10^(*lg) = P(data, X allele of q = a) for a
