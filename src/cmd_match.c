@@ -239,8 +239,10 @@ int km_cmd_match(int argc, char *argv[])
 	km_index_t ix = { 0 };
 	km_tabs_t tabs = { 0 };
 	km_hits_t hits = { 0 };
+	km_comp_t *comp = NULL;
+	km_scanstat_t st = { 0 };
 	double *rd = NULL;
-	double t0 = now_s(), t_load, t_comp, t_scan;
+	double t0 = now_s(), t_load = 0, t_scan = 0, t_write = 0;
 	if ((ret = km_panel_load(&panel, o.panel, &e)) < 0) goto fail;
 	if ((ret = km_freqs_load(&freqs, &panel, o.freqs, o.min_freq, &e)) < 0) goto fail;
 	if ((ret = km_freqs_check_panel(&freqs, &panel, &e)) < 0) goto fail;
@@ -268,29 +270,33 @@ int km_cmd_match(int argc, char *argv[])
 			km_warn("%d of %d remains are typed at fewer than --min-loci %d loci and get no candidates; lower --min-loci to see them",
 			        n_few, rem.n_sample, o.min_loci);
 	}
+	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
+	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, &o, &e)) < 0) goto fail;
 	t_load = now_s();
-	if ((ret = km_tabs_compile(&tabs, &ix, &panel, &freqs, &refs, &peds, &o, &e)) < 0) goto fail;
-	t_comp = now_s();
+	if ((ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e)) < 0) goto fail;
+	t_scan = now_s();
 	if (tabs.n_inconsistent > 0)
 		km_warn("%d (candidate, marker) pairs: the references contradict their pedigree under --mutation %s; those markers were left out (LR 1) for those candidates",
 		        tabs.n_inconsistent, km_mut_name(o.mutation));
-	if ((ret = km_scan(&hits, &ix, &tabs, &peds, &rem, &o, &e)) < 0) goto fail;
-	t_scan = now_s();
 	if ((ret = make_dir(o.out, &e)) < 0) goto fail;
 	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
+	t_write = now_s();
 	if (!o.quiet) {
 		size_t n4 = 0;
 		for (size_t i = 0; i < hits.n; ++i) n4 += hits.h[i].lr >= 4.0;
 		fprintf(stderr, "kinmatch: %d remains x %d candidates (%d families), %d loci; %zu rows written, %zu with log10 LR >= 4\n",
 		        rem.n_sample, tabs.n_cand, peds.n_family, ix.n_loc, hits.n, n4);
-		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan+rank %.2f s, %d threads\n",
-		        t_load - t0, t_comp - t_load, t_scan - t_comp, o.threads);
+		double busy = st.t_compile + st.t_scan, wall = t_scan - t_load;
+		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan %.2f s, write %.2f s (%d threads; %ld tables computed, %ld shared)\n",
+		        t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, busy > 0 ? wall * st.t_scan / busy : 0.0,
+		        t_write - t_scan, o.threads, tabs.n_computed, tabs.n_shared);
 		fprintf(stderr, "kinmatch: results in %s/matches.tsv\n", o.out);
 	}
 fail:
 	if (ret < 0) km_err_print(&e);
 	free(rd);
 	km_hits_destroy(&hits);
+	km_comp_destroy(comp);
 	km_tabs_destroy(&tabs);
 	km_index_destroy(&ix);
 	km_peds_destroy(&peds);

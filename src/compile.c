@@ -306,7 +306,7 @@ static void cache_put(cache_t *c, int locus, const int32_t *k, int n, uint64_t h
 
 /* ---- one candidate ---------------------------------------------------------------------- */
 
-typedef struct {
+struct km_cwork_s {
 	int *father, *mother, *sex;
 	int32_t *gt;
 	double *phi;            /* n*n of the largest locus */
@@ -317,7 +317,8 @@ typedef struct {
 	int32_t *key;           /* cache key */
 	double *vbuf;           /* a table row and its homozygote numbers */
 	cache_t cache;
-} work_t;
+};
+typedef km_cwork_t work_t;
 
 static double log10_pg(const double *p, int32_t a, int32_t b, int male_x)
 {
@@ -354,14 +355,31 @@ static int lump(const km_alleles_t *al, const mmat_t *mm, const uint8_t *use, wo
 	return nn;
 }
 
-static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const km_panel_t *p,
-                        const km_freqs_t *f, const km_prof_t *refs, const km_peds_t *peds,
-                        const mmat_t *mm, const km_opt_t *o, work_t *w, int *n_inc, km_err_t *e)
+struct km_comp_s {
+	const km_index_t *ix;
+	const km_panel_t *p;
+	const km_freqs_t *f;
+	const km_prof_t *refs;
+	const km_peds_t *peds;
+	const km_opt_t *o;
+	mmat_t *mm;
+	int max_np, max_n, max_col;
+};
+
+static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t *w, km_err_t *e)
 {
-	const km_family_t *F = &peds->fam[t->cand[c].fam];
-	int q = t->cand[c].person, np = F->n_person, ret;
-	double *row = t->lr + (size_t)c * ix->n_totcol;
-	double *hom = t->hom ? t->hom + (size_t)c * ix->n_hom * 3 : NULL;
+	const km_index_t *ix = C->ix;
+	const km_panel_t *p = C->p;
+	const km_freqs_t *f = C->f;
+	const km_prof_t *refs = C->refs;
+	const km_opt_t *o = C->o;
+	const mmat_t *mm = C->mm;
+	const km_family_t *F = &C->peds->fam[cand->fam];
+	int q = cand->person, np = F->n_person, ret;
+	int n_inc_[1] = { 0 }, *n_inc = n_inc_;
+	double *row = out->lr;
+	double *hom = out->hom;
+	out->csys = 0;
 	for (int i = 0; i < ix->n_hom; ++i) hom[3 * i] = 1.0, hom[3 * i + 1] = hom[3 * i + 2] = 0.0;   /* LR 1 */
 	for (int i = 0; i < np; ++i) {
 		w->father[i] = F->person[i].father;
@@ -386,9 +404,9 @@ static int compile_cand(const km_tabs_t *t, int c, const km_index_t *ix, const k
 			if (a != KM_NOALLELE) typed = 1;
 		}
 		for (int k = 0; k < nc; ++k) T[k] = 0.0;
-		t->typed[(size_t)c * ix->n_loc + l] = (uint8_t)typed;
+		out->typed[l] = (uint8_t)typed;
 		if (!typed) continue;                        /* MODELS.md §1: LR = 1 */
-		t->csys[c] |= (uint8_t)(1u << sys);
+		out->csys |= (uint8_t)(1u << sys);
 		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt };
 		/* cache key: the pruned pedigree in family order, with genotypes and M */
 		int nk = 0, kn = 1, inc = 0;
@@ -527,104 +545,103 @@ store:
 			cache_put(&w->cache, l, w->key, kn, kh, w->vbuf, (size_t)(hv - w->vbuf));
 		}
 	}
+	out->n_inc = *n_inc;
 	return 0;
 }
 
 void km_tabs_destroy(km_tabs_t *t)
 {
-	free(t->cand); free(t->lr); free(t->typed); free(t->csys); free(t->hom);
+	free(t->cand);
 	memset(t, 0, sizeof(*t));
 }
 
-int km_tabs_compile(km_tabs_t *t, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
-                    const km_prof_t *refs, const km_peds_t *peds, const km_opt_t *o, km_err_t *e)
+int km_cands_build(km_tabs_t *t, const km_peds_t *peds, km_err_t *e)
 {
-	int ret = 0, nc = 0, max_np = 1, max_n = 1;
-	mmat_t *mm = NULL;
+	int nc = 0;
 	memset(t, 0, sizeof(*t));
-	if (o->theta > 0.0)
-		for (int l = ix->sys_start[KM_SYS_X]; l < ix->sys_start[KM_SYS_X + 1]; ++l)
-			return km_err_set(e, KM_EUSAGE, "--theta with X-STRs (marker '%s') is not supported: the Balding–Nichols urn for hemizygous founders is not implemented; run the X-STRs with --theta 0 or leave them out of the panel",
-			                  p->marker[ix->marker[l]].name);
-	for (int i = 0; i < peds->n_family; ++i) {
-		if (peds->fam[i].n_person > max_np) max_np = peds->fam[i].n_person;
+	for (int i = 0; i < peds->n_family; ++i)
 		for (int j = 0; j < peds->fam[i].n_person; ++j) nc += peds->fam[i].person[j].role == KM_ROLE_MISSING;
-	}
-	for (int l = 0; l < ix->n_loc; ++l) if (f->loc[ix->marker[l]].n_allele > max_n) max_n = f->loc[ix->marker[l]].n_allele;
-	t->n_cand = nc;
-	t->cand = malloc(sizeof(km_cand_t) * (size_t)(nc + 1));
-	t->lr = malloc(sizeof(double) * ((size_t)nc * ix->n_totcol + 1));
-	t->typed = calloc((size_t)nc * ix->n_loc + 1, 1);
-	t->csys = calloc((size_t)nc + 1, 1);
-	t->hom = ix->n_hom ? malloc(sizeof(double) * 3 * (size_t)nc * ix->n_hom) : NULL;
-	if (!t->cand || !t->lr || !t->typed || !t->csys || (ix->n_hom && !t->hom)) { km_tabs_destroy(t); return km_err_set(e, KM_ENOMEM, "out of memory (tables of %d candidates)", nc); }
-	nc = 0;
+	if (!(t->cand = malloc(sizeof(km_cand_t) * (size_t)(nc + 1)))) return km_err_set(e, KM_ENOMEM, "out of memory");
 	for (int i = 0; i < peds->n_family; ++i)
 		for (int j = 0; j < peds->fam[i].n_person; ++j)
-			if (peds->fam[i].person[j].role == KM_ROLE_MISSING) t->cand[nc].fam = i, t->cand[nc++].person = j;
+			if (peds->fam[i].person[j].role == KM_ROLE_MISSING) t->cand[t->n_cand].fam = i, t->cand[t->n_cand++].person = j;
 	g_sort_peds = peds;
-	qsort(t->cand, (size_t)nc, sizeof(km_cand_t), cmp_cand);
-	if ((ret = mmat_build(&mm, ix, p, f, o, e)) < 0) { km_tabs_destroy(t); return ret; }
+	qsort(t->cand, (size_t)t->n_cand, sizeof(km_cand_t), cmp_cand);
+	return 0;
+}
 
-	int nthr = 1;
-#ifdef _OPENMP
-	nthr = o->threads > 0 ? o->threads : 1;
-#endif
-	int *cret = calloc((size_t)nc + 1, sizeof(int)), n_inc = 0;
-	km_err_t *cerr = calloc((size_t)nthr, sizeof(km_err_t));
-	if (!cret || !cerr) { free(cret); free(cerr); mmat_free(mm, ix->n_loc); km_tabs_destroy(t); return km_err_set(e, KM_ENOMEM, "out of memory"); }
-	int first_bad = -1, max_col = 1;
-	long hits = 0, misses = 0;
-	for (int l = 0; l < ix->n_loc; ++l) if (ix->n_col[l] > max_col) max_col = ix->n_col[l];
-	#pragma omp parallel num_threads(nthr) reduction(+:n_inc)
-	{
-		int tid = 0;
-#ifdef _OPENMP
-		tid = omp_get_thread_num();
-#endif
-		work_t w;
-		size_t nn = (size_t)(max_n + 1) * (max_n + 1);
-		w.father = malloc(sizeof(int) * max_np);
-		w.mother = malloc(sizeof(int) * max_np);
-		w.sex = malloc(sizeof(int) * max_np);
-		w.gt = malloc(sizeof(int32_t) * 4 * max_np);
-		w.phi = malloc(sizeof(double) * nn);
-		w.lp = malloc(sizeof(double) * (max_n + 1));
-		w.lMf = malloc(sizeof(double) * nn);
-		w.lMm = malloc(sizeof(double) * nn);
-		w.wmap = malloc(sizeof(int) * (max_n + 1) + (size_t)max_n + 1);
-		w.keep = malloc(sizeof(int) * max_np);
-		w.cidx = malloc(sizeof(int) * max_np);
-		w.key = malloc(sizeof(int32_t) * (5 * (size_t)max_np + 1));
-		w.vbuf = malloc(sizeof(double) * (1 + 4 * (size_t)max_col));
-		memset(&w.cache, 0, sizeof(w.cache));
-		w.cache.budget = (size_t)KM_CACHE_MB << 20;
-		int ok = w.father && w.mother && w.sex && w.gt && w.phi && w.lp && w.lMf && w.lMm && w.wmap && w.keep && w.cidx && w.key && w.vbuf;
-		#pragma omp for schedule(dynamic, 1)
-		for (int c = 0; c < nc; ++c) {
-			if (!ok) { cret[c] = km_err_set(&cerr[tid], KM_ENOMEM, "out of memory"); continue; }
-			int inc = 0;
-			cret[c] = compile_cand(t, c, ix, p, f, refs, peds, mm, o, &w, &inc, &cerr[tid]);
-			n_inc += inc;
-			if (cret[c] < 0) {
-				#pragma omp critical
-				if (first_bad < 0 || c < first_bad) { first_bad = c; *e = cerr[tid]; }
-			}
-		}
-		free(w.father); free(w.mother); free(w.sex); free(w.gt); free(w.phi);
-		free(w.lp); free(w.lMf); free(w.lMm); free(w.wmap);
-		free(w.keep); free(w.cidx); free(w.key); free(w.vbuf);
-		#pragma omp atomic
-		hits += w.cache.hits;
-		#pragma omp atomic
-		misses += w.cache.misses;
-		cache_free(&w.cache);
+int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
+                 const km_prof_t *refs, const km_peds_t *peds, const km_opt_t *o, km_err_t *e)
+{
+	int ret;
+	km_comp_t *C = calloc(1, sizeof(km_comp_t));
+	*Cp = NULL;
+	if (!C) return km_err_set(e, KM_ENOMEM, "out of memory");
+	if (o->theta > 0.0 && ix->sys_start[KM_SYS_X + 1] > ix->sys_start[KM_SYS_X]) {
+		ret = km_err_set(e, KM_EUSAGE, "--theta with X-STRs (marker '%s') is not supported: the Balding–Nichols urn for hemizygous founders is not implemented; run the X-STRs with --theta 0 or leave them out of the panel",
+		                 p->marker[ix->marker[ix->sys_start[KM_SYS_X]]].name);
+		free(C);
+		return ret;
 	}
-	if (km_verbose >= 2) fprintf(stderr, "kinmatch: compile: %ld tables computed, %ld shared\n", misses, hits);
-	if (first_bad >= 0) ret = cret[first_bad];
-	t->n_inconsistent = n_inc;
-	free(cret); free(cerr);
-	mmat_free(mm, ix->n_loc);
-	if (ret < 0) km_tabs_destroy(t);
-	return ret;
+	C->ix = ix, C->p = p, C->f = f, C->refs = refs, C->peds = peds, C->o = o;
+	C->max_np = C->max_n = C->max_col = 1;
+	for (int i = 0; i < peds->n_family; ++i) if (peds->fam[i].n_person > C->max_np) C->max_np = peds->fam[i].n_person;
+	for (int l = 0; l < ix->n_loc; ++l) {
+		if (f->loc[ix->marker[l]].n_allele > C->max_n) C->max_n = f->loc[ix->marker[l]].n_allele;
+		if (ix->n_col[l] > C->max_col) C->max_col = ix->n_col[l];
+	}
+	if ((ret = mmat_build(&C->mm, ix, p, f, o, e)) < 0) { free(C); return ret; }
+	*Cp = C;
+	return 0;
+}
+
+void km_comp_destroy(km_comp_t *C)
+{
+	if (!C) return;
+	mmat_free(C->mm, C->ix->n_loc);
+	free(C);
+}
+
+km_cwork_t *km_cwork_new(const km_comp_t *C)
+{
+	work_t *w = calloc(1, sizeof(work_t));
+	if (!w) return NULL;
+	int max_np = C->max_np, max_n = C->max_n;
+	size_t nn = (size_t)(max_n + 1) * (max_n + 1);
+	w->father = malloc(sizeof(int) * max_np);
+	w->mother = malloc(sizeof(int) * max_np);
+	w->sex = malloc(sizeof(int) * max_np);
+	w->gt = malloc(sizeof(int32_t) * 4 * max_np);
+	w->phi = malloc(sizeof(double) * nn);
+	w->lp = malloc(sizeof(double) * (max_n + 1));
+	w->lMf = malloc(sizeof(double) * nn);
+	w->lMm = malloc(sizeof(double) * nn);
+	w->wmap = malloc(sizeof(int) * (max_n + 1) + (size_t)max_n + 1);
+	w->keep = malloc(sizeof(int) * max_np);
+	w->cidx = malloc(sizeof(int) * max_np);
+	w->key = malloc(sizeof(int32_t) * (5 * (size_t)max_np + 1));
+	w->vbuf = malloc(sizeof(double) * (1 + 4 * (size_t)C->max_col));
+	w->cache.budget = (size_t)KM_CACHE_MB << 20;
+	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf)) {
+		km_cwork_free(w, NULL, NULL);
+		return NULL;
+	}
+	return w;
+}
+
+void km_cwork_free(km_cwork_t *w, long *hits, long *misses)
+{
+	if (!w) return;
+	if (hits) *hits += w->cache.hits;
+	if (misses) *misses += w->cache.misses;
+	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi);
+	free(w->lp); free(w->lMf); free(w->lMm); free(w->wmap);
+	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf);
+	cache_free(&w->cache);
+	free(w);
+}
+
+int km_comp_cand(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, km_ctab_t *out, km_err_t *e)
+{
+	return compile_cand(C, cand, out, w, e);
 }

@@ -59,17 +59,26 @@ typedef struct km_cand_s {
 	int fam, person;        /* family index, missing person's index in the family */
 } km_cand_t;
 
-/* Compiled likelihood-ratio tables: lr[c * n_totcol + col] = log10 LR of candidate c
- * for a remain showing column col; -inf = exclusion, 0 for column 0. */
+/* The candidates: every missing person of every family. */
 typedef struct km_tabs_s {
 	int n_cand;
 	km_cand_t *cand;        /* sorted by family id, then missing person id (byte order) */
-	double *lr;
-	uint8_t *typed;         /* [c * n_loc + l]: some reference of c's family is typed at l */
-	uint8_t *csys;          /* per candidate: bit s set if a reference is typed in system s */
 	int n_inconsistent;     /* (candidate, locus) pairs whose references contradict the pedigree */
-	double *hom;            /* [(c * n_hom + slot) * 3 + {0,1,2}]: P, Q, R of a homozygous column (see km_index_t) */
+	long n_computed, n_shared;  /* tables computed / taken from the cache */
 } km_tabs_t;
+
+/* One candidate's compiled tables, in caller-owned buffers. */
+typedef struct km_ctab_s {
+	double *lr;             /* [n_totcol]: log10 LR for a remain showing column col; -inf =
+	                           exclusion; 0 for column 0 (untyped) */
+	double *hom;            /* [n_hom * 3]: P, Q, R of each homozygous column (see km_index_t) */
+	uint8_t *typed;         /* [n_loc]: some reference of the family is typed at l */
+	uint8_t csys;           /* bit s set if a reference is typed in system s */
+	int n_inc;              /* loci whose references contradict the pedigree */
+} km_ctab_t;
+
+typedef struct km_comp_s km_comp_t;     /* models and inputs of the compile step */
+typedef struct km_cwork_s km_cwork_t;   /* per-thread scratch and table cache */
 
 /* One output row. */
 typedef struct km_hit_s {
@@ -95,14 +104,31 @@ int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, co
 int km_rinfo_load(double *rd, const km_prof_t *rem, const char *fn, int *n_other, km_err_t *e);
 void km_index_destroy(km_index_t *ix);
 
-int km_tabs_compile(km_tabs_t *t, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
-                    const km_prof_t *refs, const km_peds_t *peds, const km_opt_t *o, km_err_t *e);
+int km_cands_build(km_tabs_t *t, const km_peds_t *peds, km_err_t *e);
 void km_tabs_destroy(km_tabs_t *t);
 
-/* Scans every remain against every candidate, keeps rows as o->top / o->min_lr / o->all
- * say, ranked per remain in the total order (log10 LR desc, family, missing). */
-int km_scan(km_hits_t *hits, const km_index_t *ix, const km_tabs_t *t, const km_peds_t *peds,
-            const km_prof_t *rem, const km_opt_t *o, km_err_t *e);
+int km_comp_init(km_comp_t **C, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
+                 const km_prof_t *refs, const km_peds_t *peds, const km_opt_t *o, km_err_t *e);
+void km_comp_destroy(km_comp_t *C);
+km_cwork_t *km_cwork_new(const km_comp_t *C);
+void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared);
+/* Compiles one candidate into out (buffers sized by the index). Thread-safe with
+ * one km_cwork_t per thread. */
+int km_comp_cand(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, km_ctab_t *out, km_err_t *e);
+
+/* Timings and counts of one scan, for the summary and `bench/`. */
+typedef struct km_scanstat_s {
+	double t_compile, t_scan;   /* thread-seconds summed over threads */
+	double pairs;               /* remain x candidate pairs screened */
+	double exact;               /* pairs rescored exactly */
+} km_scanstat_t;
+
+/* Compiles the candidates tile by tile and scans every remain through each tile; keeps
+ * rows as o->top / o->min_lr / o->all say, ranked per remain in the total order
+ * (log10 LR desc, family, missing).  Memory does not grow as remains x candidates
+ * (except with --all, which keeps every row). */
+int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t *C,
+            const km_prof_t *rem, const km_opt_t *o, km_scanstat_t *st, km_err_t *e);
 void km_hits_destroy(km_hits_t *h);
 
 /* "%.6f", "-inf" or "NA" (never "-0.000000") */
