@@ -58,6 +58,13 @@ void km_mt_destroy(km_mtset_t *s);
 /* ---- lineage evidence for the scan --------------------------------------------------- */
 typedef struct km_lin_s km_lin_t;
 
+/* Default --mt-mutation-rate, per meiosis: Sigurdardottir S, Helgason A, Gulcher JR,
+ * Stefansson K, Donnelly P (2000) "The mutation rate in the human mtDNA control region",
+ * Am J Hum Genet 66:1599-1609: 3 substitutions in 705 transmissions across HVS-I and
+ * HVS-II in 26 Icelandic pedigrees, 3/705 = 0.0043 per generation (95% CI 0.00088-0.013),
+ * the largest pedigree-based estimate for the region. */
+#define KM_MT_RATE_DEFAULT (3.0 / 705.0)
+
 /* Options the lineage systems need (a subset of km_opt_t, so lineage.c does not see it). */
 typedef struct km_linopt_s {
 	const char *y_db, *mtdna, *mt_db;
@@ -72,7 +79,8 @@ int km_lin_build(km_lin_t **L, const km_linopt_t *o, const km_panel_t *p, const 
                  const km_prof_t *rem, const km_prof_t *refs, const km_peds_t *peds, km_err_t *e);
 void km_lin_destroy(km_lin_t *L);
 
-/* columns: 0 = no data; 1.. = distinct haplotypes among the remains */
+/* columns: 0 = no data; 1.. = distinct haplotypes among the remains.  L may be NULL (no
+ * lineage data): one column, every remain in column 0, every candidate NA. */
 int km_lin_ncol(const km_lin_t *L, int sys);                 /* sys = KM_SYS_Y or KM_SYS_MT */
 int km_lin_col(const km_lin_t *L, int sys, int remain);
 

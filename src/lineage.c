@@ -1,0 +1,988 @@
+/* lineage.c — Y-STR and mtDNA lineage evidence: one "locus" per system for the scan.
+ *
+ * The model is that of the lineage issue (issue 3); every formula below names it.
+ *
+ * Y-STR.  Male line of the missing person M: up from M through fathers, then down
+ * through sons to a reference R, all male; k = meioses on that path.  The reference with
+ * Y data and the smallest k is used (ties: sample id in byte order).  Per compared locus
+ * (typed in the remain and in R; multi-copy values sorted and paired in order, copy
+ * counts must agree) the stepwise single-step model: each meiosis changes the repeat
+ * number by +1 or -1 with probability mu/2 each (mu = male_rate, else mutation_rate,
+ * i.e. km_marker_t.rate_m) and keeps it with 1 - mu; P_k is the k-fold convolution, and a
+ * non-integral difference has probability 0.  Numerator prod P_k(a_R - a_remain);
+ * denominator f = (x + 1)/(N + 1) (issue 3; the database count augmented by the observed
+ * haplotype): N = database haplotypes typed at every compared locus (a row with a
+ * `count` stands for that many), x = those equal to R at all of them.
+ *
+ * mtDNA.  Maternal line: up from M through mothers, then down through mothers to R (R may
+ * be male); k meioses.  Compared positions: intersection of the two ranges.  A position's
+ * state is the rCRS base unless a variant gives another (a base, an IUPAC set or a
+ * deletion); two states match when their base sets intersect.  Inserted bases count,
+ * one difference each, when present in one haplotype only (or with disjoint bases) and
+ * anchored in the compared region, except in the C-stretches 303-315 and 16184-16193
+ * (length heteroplasmy: ignored).  Numerator: Poisson probability of d differences in k
+ * meioses at u per meiosis, e^(-ku) (ku)^d / d!.  Denominator as for Y over database
+ * entries whose range covers the compared region; x = those with d = 0 against R.
+ *
+ * --lineage-freq upper95: f is the one-sided 95% Clopper-Pearson upper bound of x/N,
+ * the Beta(0.95; x + 1, N - x) quantile (Clopper & Pearson 1934, Biometrika 26:404),
+ * 1 when x = N (or N = 0).  For x = 0 it is 1 - 0.05^(1/N).  This is the conservative
+ * practice of the SWGDAM Interpretation Guidelines for Y-Chromosome STR Typing (2014):
+ * the counting method with the upper 95% confidence limit of the haplotype frequency.
+ *
+ * Speed.  The chosen reference of every person is found once here.  f depends on the
+ * reference and on which loci (Y) / which positions (mt) are compared, i.e. on the
+ * remain's typed-loci mask / range set and not on its values, so it is computed here for
+ * every (chosen reference, remain mask) pair, grouping the pairs by compared mask so
+ * the database is scanned once per distinct mask (hash of projected haplotypes).
+ * km_lin_cand() then only adds numbers: O(columns x loci) per candidate, no locks.
+ *
+ * Copyright (C) 2026 the kinmatch authors.  GPL-3.0-or-later.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <htslib/khash_str2int.h>
+#include <htslib/kstring.h>
+#include <gsl/gsl_cdf.h>
+#include "kmpriv.h"
+#include "lineage.h"
+#include "rcrs.h"
+
+#define LN10 2.30258509299404568402
+
+typedef struct {
+	int n_slot;                 /* chosen references */
+	int *slot_of;               /* per person (pbase[f] + i): slot of its chosen reference, -1 none */
+	int *k;                     /* per person: meioses to it */
+	int *ref;                   /* per person: chosen reference (person index in the family) */
+	int *slot_sample;           /* per slot: refs sample (Y) or mtDNA set index (mt) */
+	double *logf;               /* [slot * n_rm + rm]: log10 f */
+	int ncol;                   /* columns, column 0 included */
+	int *rcol;                  /* per remain: column */
+	int *col_rm;                /* per column: remain mask (Y) / range set (mt) id */
+	int n_rm;
+} lin_sys_t;
+
+struct km_lin_s {
+	int n_remain, n_fam;
+	int *pbase;                 /* first per-person slot of each family */
+	int y_on, mt_on;
+	lin_sys_t y, m;
+	/* Y */
+	int n_yl;                   /* Y-STR loci: the panel's Y-STR markers, panel order */
+	int *ymk;                   /* panel marker of each */
+	double *ymu;                /* male mutation rate of each */
+	double *ycol;               /* [(c * n_yl + l) * 2 + k]: column values, NAN untyped (c >= 1) */
+	double *yslot;              /* [(slot * n_yl + l) * 2 + k]: chosen references' values */
+	/* mt */
+	km_mtset_t mt, mtdb;
+	int *mcol_hap;              /* per column (c >= 1): index in mt of a remain showing it */
+	double mt_rate;
+};
+
+/* ---- small helpers ----------------------------------------------------------------- */
+
+static double lin_logf(long x, long n, int upper95)
+{
+	if (n <= 0 || x >= n) return upper95 || n <= 0 ? 0.0 : log10((x + 1.0) / (n + 1.0));
+	if (upper95) return log10(gsl_cdf_beta_Pinv(0.95, x + 1.0, (double)(n - x)));
+	return log10((x + 1.0) / (n + 1.0));
+}
+
+static void *lin_calloc(size_t n, size_t sz, int *fail)
+{
+	void *p = calloc(n ? n : 1, sz);
+	if (p == NULL) *fail = 1;
+	return p;
+}
+
+/* Chains items with equal keys: head[i] = 1 for the first item of each key, next[i] = the
+ * next item with the same key or -1.  key[] must stay valid during the call. */
+static int lin_chain(int n, char *const *key, uint8_t *head, int *next, km_err_t *e)
+{
+	void *h = khash_str2int_init();
+	int i, last;
+	if (h == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (i = 0; i < n; ++i) {
+		next[i] = -1;
+		head[i] = khash_str2int_get(h, key[i], &last) < 0;
+		if (!head[i]) next[last] = i;
+		if (khash_str2int_set(h, key[i], i) < 0) {
+			khash_str2int_destroy(h);
+			return km_err_set(e, KM_ENOMEM, "out of memory");
+		}
+	}
+	khash_str2int_destroy(h);
+	return 0;
+}
+
+static void lin_sys_free(lin_sys_t *s)
+{
+	free(s->slot_of);
+	free(s->k);
+	free(s->ref);
+	free(s->slot_sample);
+	free(s->logf);
+	free(s->rcol);
+	free(s->col_rm);
+}
+
+void km_lin_destroy(km_lin_t *L)
+{
+	if (L == NULL) return;
+	lin_sys_free(&L->y);
+	lin_sys_free(&L->m);
+	free(L->pbase);
+	free(L->ymk);
+	free(L->ymu);
+	free(L->ycol);
+	free(L->yslot);
+	km_mt_destroy(&L->mt);
+	km_mt_destroy(&L->mtdb);
+	free(L->mcol_hap);
+	free(L);
+}
+
+/* ---- lineage paths ------------------------------------------------------------------- */
+
+/* Finds, for person q of family fm, the closest reference on q's line through `father`
+ * (male line) or `mother` (maternal line): up from q through that parent, then down
+ * through the same kind of links to R, i.e. R's chain of such parents meets q's chain.
+ * has[i] != 0 marks the eligible references.  The first meeting point of two single-
+ * parent chains gives the shortest path, k = i + j.  Ties: smaller id (strcmp).
+ * upos is scratch of fm->n_person ints, all -1 on entry and on return. */
+static void lin_path(const km_family_t *fm, int q, int male_line, const uint8_t *has, int *upos, int *ref, int *k)
+{
+	int a, i, r;
+	*ref = -1, *k = 0;
+	for (a = q, i = 0; a >= 0 && i <= fm->n_person; a = male_line ? fm->person[a].father : fm->person[a].mother, ++i)
+		upos[a] = i;
+	for (r = 0; r < fm->n_person; ++r) {
+		int b = r, j = 0;
+		if (!has[r] || r == q) continue;
+		while (b >= 0 && upos[b] < 0 && j <= fm->n_person) {
+			b = male_line ? fm->person[b].father : fm->person[b].mother;
+			++j;
+		}
+		if (b < 0 || upos[b] < 0) continue;
+		if (*ref < 0 || upos[b] + j < *k || (upos[b] + j == *k && strcmp(fm->person[r].id, fm->person[*ref].id) < 0))
+			*ref = r, *k = upos[b] + j;
+	}
+	for (a = q, i = 0; a >= 0 && i <= fm->n_person; a = male_line ? fm->person[a].father : fm->person[a].mother, ++i)
+		upos[a] = -1;
+}
+
+/* Fills s->ref / s->k / s->slot_of for every person (index pbase[f] + i).  hasv[person]:
+ * an eligible reference; key[person] in [0, n_key) identifies its data (refs sample for
+ * Y, mtDNA set index for mt): persons whose chosen references share a key share a slot,
+ * and s->slot_sample[slot] is that key. */
+static int lin_paths(lin_sys_t *s, const km_peds_t *peds, const int *pbase, int male_line, const uint8_t *hasv,
+                     const int *key, int n_key, km_err_t *e)
+{
+	int f, i, fail = 0, n_tot = pbase[peds->n_family], *upos = NULL, *kslot;
+	s->ref = lin_calloc(n_tot, sizeof *s->ref, &fail);
+	s->k = lin_calloc(n_tot, sizeof *s->k, &fail);
+	s->slot_of = lin_calloc(n_tot, sizeof *s->slot_of, &fail);
+	s->slot_sample = lin_calloc(n_tot, sizeof *s->slot_sample, &fail);
+	kslot = lin_calloc(n_key, sizeof *kslot, &fail);
+	if (!fail) {
+		int mx = 1;
+		for (f = 0; f < peds->n_family; ++f)
+			if (peds->fam[f].n_person > mx) mx = peds->fam[f].n_person;
+		upos = lin_calloc(mx, sizeof *upos, &fail);
+		if (!fail)
+			for (i = 0; i < mx; ++i) upos[i] = -1;
+	}
+	if (fail) {
+		free(kslot);
+		free(upos);
+		return km_err_set(e, KM_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < n_key; ++i) kslot[i] = -1;
+	s->n_slot = 0;
+	for (f = 0; f < peds->n_family; ++f) {
+		const km_family_t *fm = &peds->fam[f];
+		for (i = 0; i < fm->n_person; ++i) {
+			int p = pbase[f] + i, r, k;
+			s->slot_of[p] = -1, s->ref[p] = -1, s->k[p] = 0;
+			if (male_line && fm->person[i].sex != KM_MALE) continue; /* a woman has no Y line */
+			lin_path(fm, i, male_line, hasv + pbase[f], upos, &r, &k);
+			if (r < 0) continue;
+			s->ref[p] = r, s->k[p] = k;
+			if (kslot[key[pbase[f] + r]] < 0) {
+				kslot[key[pbase[f] + r]] = s->n_slot;
+				s->slot_sample[s->n_slot++] = key[pbase[f] + r];
+			}
+			s->slot_of[p] = kslot[key[pbase[f] + r]];
+		}
+	}
+	free(kslot);
+	free(upos);
+	return 0;
+}
+
+/* ---- Y-STR ------------------------------------------------------------------------------ */
+
+static int cmp_dbl(double a, double b)
+{
+	int na = isnan(a), nb = isnan(b);
+	if (na || nb) return na - nb; /* NAN (absent) after any value */
+	return a < b ? -1 : a > b;
+}
+
+/* Y values of sample s of profile pr into v[n_yl * 2]: copies sorted, NAN absent.
+ * Returns 1 if any locus is typed, 0 if none, < 0 on a label that is no number. */
+static int y_values(const km_lin_t *L, const km_freqs_t *f, const km_prof_t *pr, int s, double *v, km_err_t *e)
+{
+	int l, any = 0;
+	for (l = 0; l < L->n_yl; ++l) {
+		const int32_t *g = km_prof_gt(pr, s, L->ymk[l]);
+		double *x = v + (size_t)l * 2;
+		int k;
+		x[0] = x[1] = (double)NAN;
+		if (g[0] < 0) continue;
+		for (k = 0; k < 2; ++k) {
+			const km_alleles_t *al = &f->loc[L->ymk[l]];
+			if (g[k] < 0) continue; /* KM_HEMI: a single copy */
+			if (g[k] >= al->n_allele || km_parse_double(al->label[g[k]], &x[k]) < 0)
+				return km_err_at(e, pr->fn, pr->line[s], 1, "sample '%s': Y-STR allele '%s' is not a repeat number",
+				                 pr->sample[s], g[k] < al->n_allele ? al->label[g[k]] : "?");
+		}
+		if (x[1] < x[0]) {
+			double t = x[0];
+			x[0] = x[1], x[1] = t;
+		}
+		any = 1;
+	}
+	return any;
+}
+
+typedef struct { const double *v; int n, idx; } yrow_t; /* a remain's values, for sorting */
+
+static int cmp_yrow(const void *a, const void *b)
+{
+	const yrow_t *x = a, *y = b;
+	int i, c;
+	for (i = 0; i < x->n; ++i)
+		if ((c = cmp_dbl(x->v[i], y->v[i])) != 0) return c;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int y_row_eq(const double *x, const double *y, int n)
+{
+	int i;
+	for (i = 0; i < n; ++i)
+		if (cmp_dbl(x[i], y[i]) != 0) return 0;
+	return 1;
+}
+
+/* Appends the projection of values v (n_yl * 2) on mask to key s. */
+static void y_key(kstring_t *s, const double *v, const uint8_t *mask, int n_yl)
+{
+	int l;
+	s->l = 0;
+	for (l = 0; l < n_yl; ++l) {
+		if (!mask[l]) continue;
+		if (isnan(v[2 * l + 1])) ksprintf(s, "%.17g;", v[2 * l]);
+		else ksprintf(s, "%.17g,%.17g;", v[2 * l], v[2 * l + 1]);
+	}
+	if (s->s == NULL) kputs("", s);
+}
+
+/* Columns of the Y system, and remain masks.  rv: n_remain rows of n_yl * 2 values. */
+static int y_columns(km_lin_t *L, const double *rv, const uint8_t *rhas, uint8_t **cmask_out, km_err_t *e)
+{
+	int n = L->n_remain, rw = L->n_yl * 2, i, nr = 0, fail = 0, c, l;
+	yrow_t *ord = lin_calloc(n, sizeof *ord, &fail);
+	lin_sys_t *s = &L->y;
+	uint8_t *cmask;
+	s->rcol = lin_calloc(n, sizeof *s->rcol, &fail);
+	if (fail) {
+		free(ord);
+		return km_err_set(e, KM_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < n; ++i)
+		if (rhas[i]) ord[nr].v = rv + (size_t)i * rw, ord[nr].n = rw, ord[nr++].idx = i;
+	qsort(ord, nr, sizeof *ord, cmp_yrow);
+	s->ncol = 1;
+	for (i = 0; i < nr; ++i) {
+		if (i == 0 || !y_row_eq(ord[i].v, ord[i - 1].v, rw)) ++s->ncol;
+		s->rcol[ord[i].idx] = s->ncol - 1;
+	}
+	L->ycol = lin_calloc((size_t)s->ncol * rw, sizeof *L->ycol, &fail);
+	s->col_rm = lin_calloc(s->ncol, sizeof *s->col_rm, &fail);
+	cmask = lin_calloc((size_t)s->ncol * (L->n_yl + 1), 1, &fail); /* distinct masks, at most ncol */
+	if (fail) {
+		free(ord);
+		free(cmask);
+		return km_err_set(e, KM_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < nr; ++i) memcpy(L->ycol + (size_t)s->rcol[ord[i].idx] * rw, ord[i].v, rw * sizeof(double));
+	free(ord);
+	s->n_rm = 0;
+	for (c = 1; c < s->ncol; ++c) {
+		uint8_t *mk = cmask + (size_t)s->n_rm * L->n_yl;
+		int j;
+		for (l = 0; l < L->n_yl; ++l) mk[l] = !isnan(L->ycol[((size_t)c * L->n_yl + l) * 2]);
+		for (j = 0; j < s->n_rm; ++j)
+			if (L->n_yl == 0 || memcmp(cmask + (size_t)j * L->n_yl, mk, L->n_yl) == 0) break;
+		s->col_rm[c] = j;
+		if (j == s->n_rm) ++s->n_rm;
+	}
+	*cmask_out = cmask;
+	return 0;
+}
+
+/* log10 f for every (slot, remain mask): pairs grouped by compared mask (remain mask AND
+ * the reference's typed loci); per distinct compared mask one pass over the database,
+ * counting projected haplotypes in a hash. */
+static int y_freqs(km_lin_t *L, const km_ydb_t *db, const uint8_t *rmask, int upper95, km_err_t *e)
+{
+	lin_sys_t *s = &L->y;
+	int n_yl = L->n_yl, np = s->n_slot * s->n_rm, fail = 0, i, j, l, ret = 0;
+	uint8_t *cm = lin_calloc((size_t)np * n_yl + 1, 1, &fail), *head = lin_calloc(np, 1, &fail);
+	int *dbcol = lin_calloc(n_yl, sizeof *dbcol, &fail), *next = lin_calloc(np, sizeof *next, &fail);
+	char **ckey = lin_calloc(np, sizeof *ckey, &fail);
+	kstring_t key = { 0, 0, NULL };
+	void *h = NULL;
+	s->logf = lin_calloc(np, sizeof *s->logf, &fail);
+	if (fail) {
+		ret = km_err_set(e, KM_ENOMEM, "out of memory");
+		goto end;
+	}
+	for (l = 0; l < n_yl; ++l) {
+		dbcol[l] = -1;
+		for (j = 0; j < db->n_col; ++j)
+			if (db->marker[j] == L->ymk[l]) dbcol[l] = j;
+	}
+	for (i = 0; i < np; ++i) {
+		const double *rv = L->yslot + (size_t)(i / s->n_rm) * n_yl * 2;
+		const uint8_t *rm = rmask + (size_t)(i % s->n_rm) * n_yl;
+		if ((ckey[i] = malloc(n_yl + 1)) == NULL) goto oom;
+		for (l = 0; l < n_yl; ++l) {
+			cm[(size_t)i * n_yl + l] = rm[l] && !isnan(rv[2 * l]);
+			ckey[i][l] = (char)('0' + cm[(size_t)i * n_yl + l]);
+		}
+		ckey[i][n_yl] = 0;
+	}
+	if ((ret = lin_chain(np, ckey, head, next, e)) < 0) goto end;
+	for (i = 0; i < np; ++i) {
+		const uint8_t *m = cm + (size_t)i * n_yl;
+		long n_typed = 0;
+		int hh, usable = 1;
+		if (!head[i]) continue;
+		for (l = 0; l < n_yl; ++l)
+			if (m[l] && dbcol[l] < 0) usable = 0; /* a compared locus the database lacks: N = 0 */
+		if ((h = khash_str2int_init()) == NULL) goto oom;
+		for (hh = 0; usable && hh < db->n_hap; ++hh) {
+			const double *v = db->v + (size_t)hh * db->n_col * 2;
+			int cnt;
+			key.l = 0;
+			for (l = 0; l < n_yl; ++l) {
+				const double *x;
+				if (!m[l]) continue;
+				x = v + (size_t)dbcol[l] * 2;
+				if (isnan(x[0])) break;
+				if (isnan(x[1])) ksprintf(&key, "%.17g;", x[0]);
+				else ksprintf(&key, "%.17g,%.17g;", x[0], x[1]);
+			}
+			if (l < n_yl) continue; /* untyped at a compared locus */
+			if (key.s == NULL && kputs("", &key) < 0) goto oom;
+			n_typed += db->count[hh];
+			if (khash_str2int_get(h, key.s, &cnt) == 0) {
+				if (khash_str2int_set(h, key.s, cnt + db->count[hh]) < 0) goto oom; /* key already owned */
+			} else {
+				char *k = strdup(key.s);
+				if (k == NULL || khash_str2int_set(h, k, db->count[hh]) < 0) {
+					free(k);
+					goto oom;
+				}
+			}
+		}
+		for (j = i; j >= 0; j = next[j]) { /* every pair with this compared mask */
+			int x = 0;
+			if (usable) {
+				y_key(&key, L->yslot + (size_t)(j / s->n_rm) * n_yl * 2, m, n_yl);
+				if (khash_str2int_get(h, key.s, &x) < 0) x = 0;
+			}
+			s->logf[j] = lin_logf(x, usable ? n_typed : 0, upper95);
+		}
+		khash_str2int_destroy_free(h);
+		h = NULL;
+	}
+	goto end;
+oom:
+	ret = km_err_set(e, KM_ENOMEM, "out of memory");
+end:
+	if (h) khash_str2int_destroy_free(h);
+	for (i = 0; ckey && i < np; ++i) free(ckey[i]);
+	free(ckey);
+	free(cm);
+	free(head);
+	free(next);
+	free(dbcol);
+	free(key.s);
+	return ret;
+}
+
+/* k-fold convolution of the single-step distribution {-1: mu/2, 0: 1 - mu, +1: mu/2}
+ * (issue 3, "Mutation model"): P[d + k] = P_k(d), d = -k..k.  tmp: 2k + 1 doubles. */
+static void y_pk(double mu, int k, double *P, double *tmp)
+{
+	int n, d, w = 2 * k + 1;
+	for (d = 0; d < w; ++d) P[d] = 0.0;
+	P[k] = 1.0;
+	for (n = 1; n <= k; ++n) {
+		for (d = 0; d < w; ++d) {
+			double t = (1.0 - mu) * P[d];
+			if (d > 0) t += 0.5 * mu * P[d - 1];
+			if (d + 1 < w) t += 0.5 * mu * P[d + 1];
+			tmp[d] = t;
+		}
+		memcpy(P, tmp, w * sizeof *P);
+	}
+}
+
+static int y_cand(const km_lin_t *L, int slot, int k, double *tab, km_err_t *e)
+{
+	const lin_sys_t *s = &L->y;
+	int n_yl = L->n_yl, w = 2 * k + 1, c, l;
+	const double *rv = L->yslot + (size_t)slot * n_yl * 2;
+	double *P = malloc(((size_t)n_yl * w + w + 1) * sizeof *P), *tmp;
+	if (P == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
+	tmp = P + (size_t)n_yl * w;
+	for (l = 0; l < n_yl; ++l) { /* log10 P_k, -inf where 0 (mu = 0) */
+		double *pl = P + (size_t)l * w;
+		int d;
+		y_pk(L->ymu[l], k, pl, tmp);
+		for (d = 0; d < w; ++d) pl[d] = pl[d] > 0.0 ? log10(pl[d]) : KM_NEG_INF;
+	}
+	tab[0] = 0.0;
+	for (c = 1; c < s->ncol; ++c) {
+		const double *cv = L->ycol + (size_t)c * n_yl * 2;
+		double num = 0.0; /* log10 of the numerator */
+		for (l = 0; l < n_yl && num > KM_NEG_INF; ++l) {
+			int j;
+			if (isnan(cv[2 * l]) || isnan(rv[2 * l])) continue; /* not compared */
+			if (isnan(cv[2 * l + 1]) != isnan(rv[2 * l + 1])) { /* copy counts differ */
+				num = KM_NEG_INF;
+				break;
+			}
+			for (j = 0; j < 2; ++j) {
+				double dlt, dr;
+				if (isnan(cv[2 * l + j])) break;
+				dlt = rv[2 * l + j] - cv[2 * l + j];
+				dr = rint(dlt);
+				/* a non-integral difference (9.3 vs 10) or more steps than meioses: 0 */
+				if (fabs(dlt - dr) > 1e-6 || fabs(dr) > k) {
+					num = KM_NEG_INF;
+					break;
+				}
+				num += P[(size_t)l * w + (int)dr + k];
+			}
+		}
+		tab[c] = num == KM_NEG_INF ? KM_NEG_INF : num - s->logf[(size_t)slot * s->n_rm + s->col_rm[c]];
+	}
+	free(P);
+	return 0;
+}
+
+/* ---- mtDNA -------------------------------------------------------------------------- */
+
+typedef struct { int n; int (*iv)[2]; } mt_reg_t; /* a set of positions as sorted disjoint intervals */
+
+static int reg_has(const mt_reg_t *r, int pos)
+{
+	int i;
+	for (i = 0; i < r->n; ++i) {
+		if (pos < r->iv[i][0]) return 0;
+		if (pos <= r->iv[i][1]) return 1;
+	}
+	return 0;
+}
+
+/* r = ranges(a) intersected with ranges(b); r->iv holds a->n_range + b->n_range entries. */
+static void reg_isect(const km_mthap_t *a, const km_mthap_t *b, mt_reg_t *r)
+{
+	int i = 0, j = 0;
+	r->n = 0;
+	while (i < a->n_range && j < b->n_range) {
+		int lo = a->range[i][0] > b->range[j][0] ? a->range[i][0] : b->range[j][0];
+		int hi = a->range[i][1] < b->range[j][1] ? a->range[i][1] : b->range[j][1];
+		if (lo <= hi) r->iv[r->n][0] = lo, r->iv[r->n++][1] = hi;
+		if (a->range[i][1] < b->range[j][1]) ++i;
+		else ++j;
+	}
+}
+
+/* 1 if every position of r is in h's range */
+static int reg_covered(const mt_reg_t *r, const km_mthap_t *h)
+{
+	int i, j = 0;
+	for (i = 0; i < r->n; ++i) {
+		while (j < h->n_range && h->range[j][1] < r->iv[i][0]) ++j;
+		if (j == h->n_range || h->range[j][0] > r->iv[i][0] || h->range[j][1] < r->iv[i][1]) return 0;
+	}
+	return 1;
+}
+
+/* C-stretch length heteroplasmy (issue 3): insertions here are ignored */
+static int mt_cstretch(int pos) { return (pos >= 303 && pos <= 315) || (pos >= 16184 && pos <= 16193); }
+
+static int var_cmp(const km_mtvar_t *a, const km_mtvar_t *b)
+{
+	if (a->pos != b->pos) return a->pos < b->pos ? -1 : 1;
+	return a->ins < b->ins ? -1 : a->ins > b->ins;
+}
+
+/* Differences between haplotypes a and b over region r (issue 3, "States",
+ * "Insertions"); stops counting at `stop` (d >= stop is all the caller needs). */
+static int mt_diff(const km_mthap_t *a, const km_mthap_t *b, const mt_reg_t *r, int stop)
+{
+	int i = 0, j = 0, d = 0;
+	while ((i < a->n_var || j < b->n_var) && d < stop) {
+		const km_mtvar_t *va = i < a->n_var ? &a->var[i] : NULL, *vb = j < b->n_var ? &b->var[j] : NULL, *v;
+		int c = va && vb ? var_cmp(va, vb) : va ? -1 : 1;
+		v = c <= 0 ? va : vb;
+		if (reg_has(r, v->pos) && !(v->ins > 0 && mt_cstretch(v->pos))) {
+			if (v->ins > 0) { /* an inserted base: in one only, or with disjoint bases */
+				if (c != 0 || (km_mt_bases(va->base) & km_mt_bases(vb->base)) == 0) ++d;
+			} else {
+				char sa = c <= 0 ? va->base : km_rcrs[v->pos - 1];
+				char sb = c >= 0 ? vb->base : km_rcrs[v->pos - 1];
+				if ((km_mt_bases(sa) & km_mt_bases(sb)) == 0) ++d;
+			}
+		}
+		if (c <= 0) ++i;
+		if (c >= 0) ++j;
+	}
+	return d;
+}
+
+/* 1 if h's projection on r can be compared by exact key: no IUPAC base and no variant
+ * at 3107 (rCRS 'N') in r; such haplotypes have d = 0 exactly when their keys agree. */
+static int mt_clean(const km_mthap_t *h, const mt_reg_t *r)
+{
+	int i;
+	for (i = 0; i < h->n_var; ++i) {
+		const km_mtvar_t *v = &h->var[i];
+		if (!reg_has(r, v->pos) || (v->ins > 0 && mt_cstretch(v->pos))) continue;
+		if ((v->ins == 0 && v->pos == 3107) || (v->base != '-' && !strchr("ACGT", v->base))) return 0;
+	}
+	return 1;
+}
+
+static void mt_key(kstring_t *s, const km_mthap_t *h, const mt_reg_t *r)
+{
+	int i;
+	s->l = 0;
+	kputs("", s);
+	for (i = 0; i < h->n_var; ++i) {
+		const km_mtvar_t *v = &h->var[i];
+		if (!reg_has(r, v->pos) || (v->ins > 0 && mt_cstretch(v->pos))) continue;
+		ksprintf(s, "%d.%d%c;", v->pos, v->ins, v->base);
+	}
+}
+
+static int cmp_hap(const km_mthap_t *a, const km_mthap_t *b)
+{
+	int i;
+	if (a->n_range != b->n_range) return a->n_range < b->n_range ? -1 : 1;
+	for (i = 0; i < a->n_range; ++i)
+		if (a->range[i][0] != b->range[i][0] || a->range[i][1] != b->range[i][1])
+			return a->range[i][0] != b->range[i][0] ? (a->range[i][0] < b->range[i][0] ? -1 : 1)
+			                                        : (a->range[i][1] < b->range[i][1] ? -1 : 1);
+	if (a->n_var != b->n_var) return a->n_var < b->n_var ? -1 : 1;
+	for (i = 0; i < a->n_var; ++i) {
+		int c = var_cmp(&a->var[i], &b->var[i]);
+		if (c) return c;
+		if (a->var[i].base != b->var[i].base) return a->var[i].base < b->var[i].base ? -1 : 1;
+	}
+	return 0;
+}
+
+typedef struct { const km_mthap_t *h; int idx; } mtrow_t; /* a remain's haplotype, for sorting */
+
+static int cmp_mtrow(const void *a, const void *b)
+{
+	const mtrow_t *x = a, *y = b;
+	int c = cmp_hap(x->h, y->h);
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int same_range(const km_mthap_t *a, const km_mthap_t *b)
+{
+	return a->n_range == b->n_range && memcmp(a->range, b->range, a->n_range * sizeof *a->range) == 0;
+}
+
+/* Columns of the mt system (remains' distinct haplotypes) and their range sets. */
+static int mt_columns(km_lin_t *L, const km_prof_t *rem, km_err_t *e)
+{
+	lin_sys_t *s = &L->m;
+	int n = L->n_remain, i, nr = 0, fail = 0, c, *rh;
+	mtrow_t *ord = lin_calloc(n, sizeof *ord, &fail);
+	rh = lin_calloc(n, sizeof *rh, &fail);
+	s->rcol = lin_calloc(n, sizeof *s->rcol, &fail);
+	if (fail) goto oom;
+	for (i = 0; i < n; ++i)
+		if ((rh[i] = km_mt_find(&L->mt, rem->sample[i])) >= 0) ord[nr].h = &L->mt.hap[rh[i]], ord[nr++].idx = rh[i];
+	qsort(ord, nr, sizeof *ord, cmp_mtrow);
+	L->mcol_hap = lin_calloc(nr + 1, sizeof *L->mcol_hap, &fail);
+	s->col_rm = lin_calloc(nr + 1, sizeof *s->col_rm, &fail);
+	if (fail) goto oom;
+	s->ncol = 1;
+	for (i = 0; i < nr; ++i)
+		if (i == 0 || cmp_hap(ord[i].h, ord[i - 1].h) != 0) L->mcol_hap[s->ncol++] = ord[i].idx;
+	for (i = 0; i < n; ++i) { /* columns are sorted: binary search */
+		int lo = 1, hi = s->ncol - 1;
+		if (rh[i] < 0) continue;
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+			if (cmp_hap(&L->mt.hap[L->mcol_hap[mid]], &L->mt.hap[rh[i]]) < 0) lo = mid + 1;
+			else hi = mid;
+		}
+		s->rcol[i] = lo;
+	}
+	s->n_rm = 0;
+	for (c = 1; c < s->ncol; ++c) {
+		int j;
+		for (j = 1; j < c; ++j)
+			if (same_range(&L->mt.hap[L->mcol_hap[j]], &L->mt.hap[L->mcol_hap[c]])) break;
+		s->col_rm[c] = j < c ? s->col_rm[j] : s->n_rm++;
+	}
+	free(ord);
+	free(rh);
+	return 0;
+oom:
+	free(ord);
+	free(rh);
+	return km_err_set(e, KM_ENOMEM, "out of memory");
+}
+
+/* log10 f for every (slot, remain range set), grouped by compared region: per distinct
+ * region one pass over the database, exact-key counts for clean entries (mt_clean) and a
+ * direct comparison for the few with IUPAC codes. */
+static int mt_freqs(km_lin_t *L, int upper95, km_err_t *e)
+{
+	lin_sys_t *s = &L->m;
+	const km_mtset_t *db = &L->mtdb;
+	int np = s->n_slot * s->n_rm, fail = 0, i, j, ret = 0, *rmhap, *amb = NULL, maxr = 0;
+	uint8_t *head = lin_calloc(np, 1, &fail);
+	int *next = lin_calloc(np, sizeof *next, &fail);
+	char **rkey = lin_calloc(np, sizeof *rkey, &fail);
+	mt_reg_t *reg = lin_calloc(np, sizeof *reg, &fail);
+	kstring_t key = { 0, 0, NULL };
+	void *h = NULL;
+	s->logf = lin_calloc(np, sizeof *s->logf, &fail);
+	rmhap = lin_calloc(s->n_rm, sizeof *rmhap, &fail);
+	amb = lin_calloc(db->n, sizeof *amb, &fail);
+	if (fail) goto oom;
+	for (i = 1; i < s->ncol; ++i) rmhap[s->col_rm[i]] = L->mcol_hap[i];
+	for (i = 0; i < L->mt.n; ++i)
+		if (L->mt.hap[i].n_range > maxr) maxr = L->mt.hap[i].n_range;
+	for (i = 0; i < np; ++i) {
+		const km_mthap_t *R = &L->mt.hap[s->slot_sample[i / s->n_rm]], *H = &L->mt.hap[rmhap[i % s->n_rm]];
+		if ((reg[i].iv = malloc((size_t)(2 * maxr + 1) * sizeof *reg[i].iv)) == NULL) goto oom;
+		reg_isect(H, R, &reg[i]);
+		key.l = 0;
+		kputs("", &key);
+		for (j = 0; j < reg[i].n; ++j) ksprintf(&key, "%d-%d;", reg[i].iv[j][0], reg[i].iv[j][1]);
+		if ((rkey[i] = strdup(key.s)) == NULL) goto oom;
+	}
+	if ((ret = lin_chain(np, rkey, head, next, e)) < 0) goto end;
+	for (i = 0; i < np; ++i) {
+		const mt_reg_t *r = &reg[i];
+		long n_cov = 0;
+		int n_amb = 0, d;
+		if (!head[i]) continue;
+		if ((h = khash_str2int_init()) == NULL) goto oom;
+		for (d = 0; d < db->n; ++d) {
+			int cnt;
+			if (!reg_covered(r, &db->hap[d])) continue;
+			++n_cov;
+			if (!mt_clean(&db->hap[d], r)) {
+				amb[n_amb++] = d;
+				continue;
+			}
+			mt_key(&key, &db->hap[d], r);
+			if (khash_str2int_get(h, key.s, &cnt) == 0) {
+				if (khash_str2int_set(h, key.s, cnt + 1) < 0) goto oom;
+			} else {
+				char *k = strdup(key.s);
+				if (k == NULL || khash_str2int_set(h, k, 1) < 0) {
+					free(k);
+					goto oom;
+				}
+			}
+		}
+		for (j = i; j >= 0; j = next[j]) { /* every pair with this region */
+			const km_mthap_t *R = &L->mt.hap[s->slot_sample[j / s->n_rm]];
+			long x = 0;
+			int a;
+			if (mt_clean(R, r)) {
+				int cnt;
+				mt_key(&key, R, r);
+				if (khash_str2int_get(h, key.s, &cnt) == 0) x = cnt;
+				for (a = 0; a < n_amb; ++a) x += mt_diff(&db->hap[amb[a]], R, r, 1) == 0;
+			} else {
+				for (d = 0; d < db->n; ++d)
+					if (reg_covered(r, &db->hap[d])) x += mt_diff(&db->hap[d], R, r, 1) == 0;
+			}
+			s->logf[j] = lin_logf(x, n_cov, upper95);
+		}
+		khash_str2int_destroy_free(h);
+		h = NULL;
+	}
+	goto end;
+oom:
+	ret = km_err_set(e, KM_ENOMEM, "out of memory");
+end:
+	if (h) khash_str2int_destroy_free(h);
+	for (i = 0; reg && i < np; ++i) free(reg[i].iv);
+	for (i = 0; rkey && i < np; ++i) free(rkey[i]);
+	free(rkey);
+	free(reg);
+	free(head);
+	free(next);
+	free(rmhap);
+	free(amb);
+	free(key.s);
+	return ret;
+}
+
+static int mt_cand(const km_lin_t *L, int slot, int k, double *tab, km_err_t *e)
+{
+	const lin_sys_t *s = &L->m;
+	const km_mthap_t *R = &L->mt.hap[s->slot_sample[slot]];
+	double ku = k * L->mt_rate, pois[64];
+	mt_reg_t r;
+	int c, maxr = R->n_range;
+	/* Poisson numerator e^(-ku) (ku)^d / d! (issue 3), in log10, for d < 64 */
+	for (c = 0; c < 64; ++c)
+		pois[c] = c == 0 ? -ku / LN10 : ku <= 0.0 ? KM_NEG_INF : (-ku + c * log(ku) - lgamma(c + 1.0)) / LN10;
+	for (c = 1; c < s->ncol; ++c)
+		if (L->mt.hap[L->mcol_hap[c]].n_range > maxr) maxr = L->mt.hap[L->mcol_hap[c]].n_range;
+	if ((r.iv = malloc((size_t)(R->n_range + maxr + 1) * sizeof *r.iv)) == NULL)
+		return km_err_set(e, KM_ENOMEM, "out of memory");
+	tab[0] = 0.0;
+	for (c = 1; c < s->ncol; ++c) {
+		int d;
+		double num;
+		reg_isect(&L->mt.hap[L->mcol_hap[c]], R, &r);
+		d = mt_diff(&L->mt.hap[L->mcol_hap[c]], R, &r, 1 << 30);
+		if (d < 64) num = pois[d];
+		else if (ku <= 0.0) num = KM_NEG_INF;
+		else num = (-ku + d * log(ku) - lgamma(d + 1.0)) / LN10;
+		tab[c] = num == KM_NEG_INF ? KM_NEG_INF : num - s->logf[(size_t)slot * s->n_rm + s->col_rm[c]];
+	}
+	free(r.iv);
+	return 0;
+}
+
+/* ---- build -------------------------------------------------------------------------- */
+
+static int y_build(km_lin_t *L, const km_linopt_t *o, const km_panel_t *p, const km_freqs_t *f, const km_prof_t *rem,
+                   const km_prof_t *refs, const km_peds_t *peds, km_err_t *e)
+{
+	int i, l, s, fam, ret = 0, fail = 0, n_tot = L->pbase[peds->n_family], any_rem = 0;
+	int rw = L->n_yl * 2, first_pr = -1, first_s = -1;
+	double *rv = NULL, *fv = NULL;
+	uint8_t *rhas = NULL, *fhas = NULL, *phas = NULL, *rmask = NULL;
+	int *pkey = NULL;
+	km_ydb_t db;
+	memset(&db, 0, sizeof db);
+	if (L->n_yl == 0) return 0;
+	rv = lin_calloc((size_t)L->n_remain * rw, sizeof *rv, &fail);
+	rhas = lin_calloc(L->n_remain, 1, &fail);
+	fv = lin_calloc((size_t)(refs ? refs->n_sample : 0) * rw, sizeof *fv, &fail);
+	fhas = lin_calloc(refs ? refs->n_sample : 0, 1, &fail);
+	phas = lin_calloc(n_tot, 1, &fail);
+	pkey = lin_calloc(n_tot, sizeof *pkey, &fail);
+	if (fail) goto oom;
+	for (i = 0; i < L->n_remain; ++i) {
+		if ((ret = y_values(L, f, rem, i, rv + (size_t)i * rw, e)) < 0) goto end;
+		rhas[i] = (uint8_t)ret;
+		if (ret && first_pr < 0) first_pr = 0, first_s = i;
+		any_rem |= ret;
+	}
+	for (i = 0; refs && i < refs->n_sample; ++i) {
+		if ((ret = y_values(L, f, refs, i, fv + (size_t)i * rw, e)) < 0) goto end;
+		fhas[i] = (uint8_t)ret;
+		if (ret && first_pr < 0) first_pr = 1, first_s = i;
+	}
+	ret = 0;
+	/* Y data in a woman: an error (she has no Y chromosome) */
+	for (fam = 0; fam < peds->n_family; ++fam)
+		for (i = 0; i < peds->fam[fam].n_person; ++i) {
+			const km_person_t *q = &peds->fam[fam].person[i];
+			if (q->role != KM_ROLE_REFERENCE || q->sample < 0 || !refs || q->sample >= refs->n_sample) continue;
+			if (fhas[q->sample] && q->sex == KM_FEMALE) {
+				ret = km_err_at(e, refs->fn, refs->line[q->sample], 1, "female '%s' has Y-STR data", q->id);
+				goto end;
+			}
+			phas[L->pbase[fam] + i] = fhas[q->sample];
+			pkey[L->pbase[fam] + i] = q->sample;
+		}
+	if (first_pr >= 0 && o->y_db == NULL) {
+		const km_prof_t *pr = first_pr ? refs : rem;
+		ret = km_err_at(e, pr->fn, pr->line[first_s], 1, "Y-STR data present but no --y-db given (sample '%s')",
+		                pr->sample[first_s]);
+		goto end;
+	}
+	if (!any_rem) goto end; /* nothing to score: the Y system is NA for every remain */
+	if ((ret = km_ydb_load(&db, p, o->y_db, e)) < 0) goto end;
+	for (l = 0; l < L->n_yl; ++l) { /* a typed panel locus the database lacks gives N = 0 wherever compared */
+		int j, typed = 0;
+		for (j = 0; j < db.n_col && db.marker[j] != L->ymk[l]; ++j) {}
+		for (i = 0; i < L->n_remain && !typed; ++i) typed = !isnan(rv[(size_t)i * rw + 2 * l]);
+		if (j == db.n_col && typed)
+			km_warn("%s: no column for Y-STR marker %s: databases frequencies are 1 wherever it is compared", db.fn,
+			        p->marker[L->ymk[l]].name);
+	}
+	if ((ret = y_columns(L, rv, rhas, &rmask, e)) < 0) goto end;
+	if ((ret = lin_paths(&L->y, peds, L->pbase, 1, phas, pkey, refs ? refs->n_sample : 1, e)) < 0) goto end;
+	L->yslot = lin_calloc((size_t)L->y.n_slot * rw, sizeof *L->yslot, &fail);
+	if (fail) goto oom;
+	for (s = 0; s < L->y.n_slot; ++s)
+		memcpy(L->yslot + (size_t)s * rw, fv + (size_t)L->y.slot_sample[s] * rw, rw * sizeof(double));
+	if ((ret = y_freqs(L, &db, rmask, o->upper95, e)) < 0) goto end;
+	L->y_on = 1;
+	goto end;
+oom:
+	ret = km_err_set(e, KM_ENOMEM, "out of memory");
+end:
+	km_ydb_destroy(&db);
+	free(rv);
+	free(rhas);
+	free(fv);
+	free(fhas);
+	free(phas);
+	free(pkey);
+	free(rmask);
+	return ret;
+}
+
+static int mt_build(km_lin_t *L, const km_linopt_t *o, const km_prof_t *rem, const km_prof_t *refs,
+                    const km_peds_t *peds, km_err_t *e)
+{
+	int i, fam, ret, fail = 0, n_tot = L->pbase[peds->n_family];
+	uint8_t *phas = NULL;
+	int *pkey = NULL;
+	void *refids = NULL;
+	if (o->mtdna == NULL && o->mt_db == NULL) return 0;
+	if (o->mtdna == NULL) return km_err_set(e, KM_EUSAGE, "--mt-db given but no --mtdna (the mtDNA profiles)");
+	if (o->mt_db == NULL) return km_err_set(e, KM_EUSAGE, "--mtdna given but no --mt-db (the mtDNA database)");
+	if ((ret = km_mt_load(&L->mt, o->mtdna, e)) < 0 || (ret = km_mt_load(&L->mtdb, o->mt_db, e)) < 0) return ret;
+	if ((refids = khash_str2int_init()) == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (fam = 0; fam < peds->n_family; ++fam)
+		for (i = 0; i < peds->fam[fam].n_person; ++i)
+			if (peds->fam[fam].person[i].role == KM_ROLE_REFERENCE &&
+			    khash_str2int_set(refids, peds->fam[fam].person[i].id, 1) < 0)
+				goto oom;
+	for (i = 0; i < L->mt.n; ++i) { /* every profile belongs to a remain or a reference */
+		const char *id = L->mt.hap[i].sample;
+		if (km_prof_find(rem, id) < 0 && km_prof_find(refs, id) < 0 && !khash_str2int_has_key(refids, id)) {
+			ret = km_err_at(e, L->mt.fn, L->mt.hap[i].line, 1, "sample '%s' is neither a remain nor a reference", id);
+			goto end;
+		}
+	}
+	if ((ret = mt_columns(L, rem, e)) < 0) goto end;
+	phas = lin_calloc(n_tot, 1, &fail);
+	pkey = lin_calloc(n_tot, sizeof *pkey, &fail);
+	if (fail) goto oom;
+	for (fam = 0; fam < peds->n_family; ++fam)
+		for (i = 0; i < peds->fam[fam].n_person; ++i) {
+			const km_person_t *q = &peds->fam[fam].person[i];
+			int h = q->role == KM_ROLE_REFERENCE ? km_mt_find(&L->mt, q->id) : -1;
+			phas[L->pbase[fam] + i] = h >= 0;
+			pkey[L->pbase[fam] + i] = h >= 0 ? h : 0;
+		}
+	if ((ret = lin_paths(&L->m, peds, L->pbase, 0, phas, pkey, L->mt.n ? L->mt.n : 1, e)) < 0) goto end;
+	if ((ret = mt_freqs(L, o->upper95, e)) < 0) goto end;
+	L->mt_rate = o->mt_rate >= 0.0 ? o->mt_rate : KM_MT_RATE_DEFAULT;
+	L->mt_on = 1;
+	goto end;
+oom:
+	ret = km_err_set(e, KM_ENOMEM, "out of memory");
+end:
+	if (refids) khash_str2int_destroy(refids); /* keys are the pedigree's ids */
+	free(phas);
+	free(pkey);
+	return ret;
+}
+
+int km_lin_build(km_lin_t **Lp, const km_linopt_t *o, const km_panel_t *p, const km_freqs_t *f,
+                 const km_prof_t *rem, const km_prof_t *refs, const km_peds_t *peds, km_err_t *e)
+{
+	km_lin_t *L;
+	int ret, i, m, fail = 0;
+	*Lp = NULL;
+	if ((L = calloc(1, sizeof *L)) == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
+	L->n_remain = rem ? rem->n_sample : 0;
+	L->n_fam = peds->n_family;
+	L->pbase = lin_calloc(peds->n_family + 1, sizeof *L->pbase, &fail);
+	L->ymk = lin_calloc(p->n_marker, sizeof *L->ymk, &fail);
+	L->ymu = lin_calloc(p->n_marker, sizeof *L->ymu, &fail);
+	L->y.ncol = L->m.ncol = 1;
+	if (fail) {
+		km_lin_destroy(L);
+		return km_err_set(e, KM_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < peds->n_family; ++i) L->pbase[i + 1] = L->pbase[i] + peds->fam[i].n_person;
+	for (m = 0; m < p->n_marker; ++m)
+		if (p->marker[m].type == KM_SYS_Y) {
+			L->ymk[L->n_yl] = m;
+			L->ymu[L->n_yl++] = p->marker[m].rate_m; /* male_rate, else mutation_rate (panel.c) */
+		}
+	if ((ret = y_build(L, o, p, f, rem, refs, peds, e)) < 0 || (ret = mt_build(L, o, rem, refs, peds, e)) < 0) {
+		km_lin_destroy(L);
+		return ret;
+	}
+	if (!L->y_on && !L->mt_on) {
+		km_lin_destroy(L);
+		return 0;
+	}
+	*Lp = L;
+	return 0;
+}
+
+/* ---- queries ------------------------------------------------------------------------ */
+
+static const lin_sys_t *lin_sys(const km_lin_t *L, int sys)
+{
+	if (L == NULL) return NULL;
+	if (sys == KM_SYS_Y) return L->y_on ? &L->y : NULL;
+	if (sys == KM_SYS_MT) return L->mt_on ? &L->m : NULL;
+	return NULL;
+}
+
+int km_lin_ncol(const km_lin_t *L, int sys)
+{
+	const lin_sys_t *s = lin_sys(L, sys);
+	return s ? s->ncol : 1;
+}
+
+int km_lin_col(const km_lin_t *L, int sys, int remain)
+{
+	const lin_sys_t *s = lin_sys(L, sys);
+	return s && remain >= 0 && remain < L->n_remain ? s->rcol[remain] : 0;
+}
+
+int km_lin_cand(const km_lin_t *L, int sys, const km_peds_t *peds, int fam, int q, double *tab, int *ref,
+                int *k_meioses, km_err_t *e)
+{
+	const lin_sys_t *s = lin_sys(L, sys);
+	int n = km_lin_ncol(L, sys), c, pi;
+	*ref = -1;
+	if (k_meioses) *k_meioses = 0;
+	for (c = 0; c < n; ++c) tab[c] = 0.0;
+	if (s == NULL) return 0;
+	if (fam < 0 || fam >= L->n_fam || q < 0 || q >= L->pbase[fam + 1] - L->pbase[fam])
+		return km_err_set(e, KM_EUSAGE, "km_lin_cand: no person %d in family %d", q, fam);
+	pi = L->pbase[fam] + q;
+	if (s->slot_of[pi] < 0) return 0; /* no lineage reference with data: NA */
+	*ref = s->ref[pi];
+	if (k_meioses) *k_meioses = s->k[pi];
+	return sys == KM_SYS_Y ? y_cand(L, s->slot_of[pi], s->k[pi], tab, e) : mt_cand(L, s->slot_of[pi], s->k[pi], tab, e);
+}
