@@ -5,6 +5,8 @@
 #include "kmpriv.h"
 
 int km_cmd_match(int argc, char *argv[]);
+int km_cmd_simulate(int argc, char *argv[]);
+int km_cmd_check(int argc, char *argv[]);
 
 static int cmd_version(int argc, char *argv[])
 {
@@ -21,6 +23,8 @@ static const struct {
 	const char *help;
 } cmds[] = {
 	{ "match", km_cmd_match, "rank every family's missing persons for every remain by likelihood ratio" },
+	{ "simulate", km_cmd_simulate, "write a simulated dataset with known truth: families, references, degraded remains" },
+	{ "check-reference", km_cmd_check, "validate a panel with its frequencies, --y-db and --mt-db; summary per marker system" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this help" },
 };
