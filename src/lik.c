@@ -10,12 +10,23 @@
  *   autosomal transmission (M^s[g1, c] + M^s[g2, c]) / 2, s = sex of the parent
  *   X, father -> daughter  M^m[h, c] (his only X);  father -> son: no factor
  *   typed person           indicator of {pat, mat} = observed unordered genotype
- * The sum is done by variable elimination with a greedy smallest-table order, which is
- * exact for any pedigree, marriage loops and inbreeding included (the loop breakers of
- * Lange–Elston peeling are implicit in the elimination order).  A typed person's
- * variables range only over the observed alleles, so tables stay small.  Every new
- * table is divided by its largest entry and the log10 of that is carried in a scale,
- * so a long pedigree cannot underflow.
+ * The sum is done by variable elimination, which is exact for any pedigree, marriage
+ * loops and inbreeding included (the loop breakers of Lange–Elston peeling are implicit
+ * in the elimination order).  Two kinds of step, whichever makes the smaller table:
+ *   - one variable summed out of the product of its factors (greedy smallest table);
+ *   - a person's two alleles summed out together when they meet only in the
+ *     transmissions to the person's children (an untyped founder, or an untyped person
+ *     who is not inbred).  With F_x, F_y the products of the other factors of each allele,
+ *         sum_{x,y} F_x F_y prod_k (M[x,c_k] + M[y,c_k])/2
+ *           = 2^-K sum_{S subset of children} [sum_x F_x prod_{k in S} M[x,c_k]]
+ *                                             [sum_y F_y prod_{k not in S} M[y,c_k]]
+ *     (which parental allele each child received; the segregation indicators of
+ *     Lander & Green 1987 summed in closed form), so no table ever holds both alleles
+ *     and all the children at once.  This is what makes siblings, nephews and cousins
+ *     cost n^2..n^3 instead of n^4..n^5 for n alleles.
+ * A typed person's variables range only over the observed alleles, so tables stay
+ * small.  Every new table is divided by its largest entry and the log10 of that is
+ * carried in a scale, so a long pedigree cannot underflow.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -25,6 +36,10 @@
 
 #define VE_MAXU 40                    /* variables in one intermediate table */
 #define VE_MAXCELLS ((size_t)1 << 27)  /* 1 GiB of doubles: beyond, refuse */
+#define VE_MAXKIDS 8                  /* children handled by one pair step */
+#ifndef KM_PAIR_BIAS
+#define KM_PAIR_BIAS 4.0              /* a pair step may cost this much more than a single one */
+#endif
 
 typedef struct {
 	int nv;
@@ -32,6 +47,8 @@ typedef struct {
 	size_t n;
 	double *x;                    /* row-major over v[] */
 	int alive;
+	int trans;                    /* 1: still the pure transmission (M[v0,v2] + M[v1,v2]) / 2 */
+	const double *M;              /* its matrix (NULL = identity) */
 } fac_t;
 
 typedef struct {
@@ -54,14 +71,19 @@ static void ve_free(ve_t *ve)
 	memset(ve, 0, sizeof(*ve));
 }
 
+static int ve_grow(ve_t *ve, km_err_t *e)
+{
+	if (ve->nfac < ve->mfac) return 0;
+	int m = ve->mfac ? ve->mfac * 2 : 64;
+	fac_t *t = realloc(ve->fac, sizeof(fac_t) * m);
+	if (!t) return km_err_set(e, KM_ENOMEM, "out of memory");
+	ve->fac = t, ve->mfac = m;
+	return 0;
+}
+
 static fac_t *ve_newfac(ve_t *ve, int nv, const int *v, km_err_t *e)
 {
-	if (ve->nfac == ve->mfac) {
-		int m = ve->mfac ? ve->mfac * 2 : 64;
-		fac_t *t = realloc(ve->fac, sizeof(fac_t) * m);
-		if (!t) { km_err_set(e, KM_ENOMEM, "out of memory"); return NULL; }
-		ve->fac = t, ve->mfac = m;
-	}
+	if (ve_grow(ve, e) < 0) return NULL;
 	fac_t *f = &ve->fac[ve->nfac];
 	memset(f, 0, sizeof(*f));
 	f->nv = nv, f->n = 1, f->alive = 1;
@@ -71,21 +93,51 @@ static fac_t *ve_newfac(ve_t *ve, int nv, const int *v, km_err_t *e)
 	return f;
 }
 
-/* transmission probability of child allele c from a parent with alleles g1, g2 (g2 < 0:
- * a hemizygous father at X) through matrix M (NULL = identity) */
+/* transmission probability of allele g as allele c through matrix M (NULL = identity) */
 static inline double trans1(const km_locus_t *L, const double *M, int g, int c)
 {
 	return M ? M[(size_t)g * L->n + c] : (double)(g == c);
 }
 
-/* Combines the live factors fi[0..nf) into a new factor with variable z summed out
- * (z = -1: nothing summed).  The new factor is normalised to max 1, its log10 added to
- * ve->lg; an all-zero result sets ve->zero. */
-static int ve_combine(ve_t *ve, const int *fi, int nf, int z, km_err_t *e)
+/* A transmission factor (M[g1,c] + M[g2,c]) / 2 over vv = {g1, g2, c}.  Its table is
+ * filled only when a single-variable step needs it (fac_fill); a pair step reads M. */
+static fac_t *ve_transfac(ve_t *ve, const int *vv, const double *M, km_err_t *e)
 {
+	if (ve_grow(ve, e) < 0) return NULL;
+	fac_t *f = &ve->fac[ve->nfac++];
+	memset(f, 0, sizeof(*f));
+	f->nv = 3, f->n = 1, f->alive = 1, f->trans = 1, f->M = M;
+	for (int k = 0; k < 3; ++k) f->v[k] = vv[k], f->d[k] = ve->dn[vv[k]], f->n *= (size_t)f->d[k];
+	return f;
+}
+
+static int fac_fill(ve_t *ve, fac_t *f, km_err_t *e)
+{
+	if (f->x) return 0;
+	if (!(f->x = malloc(sizeof(double) * f->n))) return km_err_set(e, KM_ENOMEM, "out of memory");
+	const int *d0 = ve->dom[f->v[0]], *d1 = ve->dom[f->v[1]], *d2 = ve->dom[f->v[2]];
+	for (int x = 0; x < f->d[0]; ++x)
+		for (int y = 0; y < f->d[1]; ++y)
+			for (int c = 0; c < f->d[2]; ++c)
+				f->x[((size_t)x * f->d[1] + y) * f->d[2] + c] =
+					0.5 * (trans1(ve->L, f->M, d0[x], d2[c]) + trans1(ve->L, f->M, d1[y], d2[c]));
+	return 0;
+}
+
+/* o = sum over z of the product of fs[0..nf) (z = -1: nothing summed), over the sorted
+ * union of their variables minus z.  o->x is allocated here; nothing else changes. */
+static int fac_prodsum(const fac_t *const *fs, int nf, int z, fac_t *o, km_err_t *e)
+{
+#ifdef KM_VE_STATS
+	{ extern size_t km_ve_cells, km_ve_calls; size_t N = 1; int nu = 0, u[64]; for (int i = 0; i < nf; ++i) for (int k = 0; k < fs[i]->nv; ++k) { int j; for (j = 0; j < nu && u[j] != fs[i]->v[k]; ++j) {} if (j == nu) { u[nu++] = fs[i]->v[k]; N *= fs[i]->d[k]; } } km_ve_cells += N * nf; km_ve_calls++; }
+#endif
+#ifdef KM_VE_TRACE
+	{ size_t N = 1; int nu = 0, u[64]; for (int i = 0; i < nf; ++i) for (int k = 0; k < fs[i]->nv; ++k) { int j; for (j = 0; j < nu && u[j] != fs[i]->v[k]; ++j) {} if (j == nu) { u[nu++] = fs[i]->v[k]; N *= fs[i]->d[k]; } } fprintf(stderr, "  prodsum nf=%d cells=%zu\n", nf, N); }
+#endif
 	int nu = 0, u[VE_MAXU], du[VE_MAXU];
+	memset(o, 0, sizeof(*o));
 	for (int i = 0; i < nf; ++i) {
-		const fac_t *f = &ve->fac[fi[i]];
+		const fac_t *f = fs[i];
 		for (int k = 0; k < f->nv; ++k) {
 			int j;
 			for (j = 0; j < nu && u[j] != f->v[k]; ++j) {}
@@ -106,17 +158,33 @@ static int ve_combine(ve_t *ve, const int *fi, int nf, int z, km_err_t *e)
 		N *= (size_t)du[k];
 		if (N > VE_MAXCELLS) return km_err_set(e, KM_EMODEL, "pedigree too complex for exact peeling (a table of more than %zu cells)", VE_MAXCELLS);
 	}
-	int ov[VE_MAXU], no = 0;
-	for (int k = 0; k < nu; ++k) if (u[k] != z) ov[no++] = u[k];
-	/* strides: sf[i*nu + k] is factor i's stride for union variable k, so[k] the output's */
-	size_t *sf = calloc((size_t)(nf + 1) * nu + 1, sizeof(size_t)), *so, *off;
-	int *dig = calloc((size_t)nu + 1, sizeof(int));
-	const double **fx = malloc(sizeof(double *) * (nf + 1));
-	off = calloc((size_t)nf + 1, sizeof(size_t));
-	if (!sf || !dig || !fx || !off) { free(sf); free(dig); free(fx); free(off); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	o->alive = 1, o->n = 1;
+	for (int k = 0; k < nu; ++k) if (u[k] != z) o->v[o->nv] = u[k], o->d[o->nv++] = du[k], o->n *= (size_t)du[k];
+	/* strides: sf[i*nu + k] is factor i's stride for union variable k, so[k] the output's;
+	 * on the stack for the usual small steps (this runs millions of times) */
+	enum { SMALL_NF = 24 };
+	size_t sf_s[(SMALL_NF + 1) * VE_MAXU + 1], off_s[SMALL_NF + 1];
+	int dig_s[VE_MAXU + 1];
+	const double *fx_s[SMALL_NF + 1];
+	int small = nf <= SMALL_NF;
+	size_t *sf = small ? sf_s : calloc((size_t)(nf + 1) * nu + 1, sizeof(size_t)), *so, *off;
+	int *dig = small ? dig_s : calloc((size_t)nu + 1, sizeof(int));
+	const double **fx = small ? fx_s : malloc(sizeof(double *) * (nf + 1));
+	off = small ? off_s : calloc((size_t)nf + 1, sizeof(size_t));
+	o->x = calloc(o->n, sizeof(double));
+	if (!sf || !dig || !fx || !off || !o->x) {
+		if (!small) { free(sf); free(dig); free(fx); free(off); }
+		free(o->x); o->x = NULL;
+		return km_err_set(e, KM_ENOMEM, "out of memory");
+	}
+	if (small) {
+		memset(sf, 0, sizeof(size_t) * ((size_t)(nf + 1) * nu + 1));
+		memset(dig, 0, sizeof(int) * ((size_t)nu + 1));
+		memset(off, 0, sizeof(size_t) * ((size_t)nf + 1));
+	}
 	so = sf + (size_t)nf * nu;
 	for (int i = 0; i < nf; ++i) {
-		const fac_t *f = &ve->fac[fi[i]];
+		const fac_t *f = fs[i];
 		size_t s = 1;
 		for (int k = f->nv - 1; k >= 0; --k) {
 			for (int j = 0; j < nu; ++j) if (u[j] == f->v[k]) sf[(size_t)i * nu + j] = s;
@@ -124,44 +192,200 @@ static int ve_combine(ve_t *ve, const int *fi, int nf, int z, km_err_t *e)
 		}
 		fx[i] = f->x;
 	}
-	fac_t *o = ve_newfac(ve, no, ov, e);   /* may move ve->fac: read factors through fx */
-	if (!o) { free(sf); free(dig); free(fx); free(off); return KM_ENOMEM; }
 	{
 		size_t s = 1;
 		for (int k = nu - 1; k >= 0; --k) if (u[k] != z) so[k] = s, s *= (size_t)du[k];
 	}
+	/* odometer over the union; the innermost variable runs as a plain strided loop */
 	size_t oo = 0;
 	double *ox = o->x;
-	for (size_t it = 0; it < N; ++it) {
+	int last = nu - 1;
+	if (nu == 0) {
 		double prod = 1.0;
-		for (int i = 0; i < nf && prod != 0.0; ++i) prod *= fx[i][off[i]];
-		ox[oo] += prod;
-		for (int k = nu - 1; k >= 0; --k) {
-			if (++dig[k] < du[k]) {
-				for (int i = 0; i < nf; ++i) off[i] += sf[(size_t)i * nu + k];
-				oo += so[k];
-				break;
+		for (int i = 0; i < nf; ++i) prod *= fx[i][0];
+		ox[0] = prod;
+	} else {
+		size_t inner = (size_t)du[last], so_l = so[last];
+		for (size_t it = 0; it < N; it += inner) {
+			for (size_t t = 0; t < inner; ++t) {
+				double prod = 1.0;
+				for (int i = 0; i < nf; ++i) prod *= fx[i][off[i] + t * sf[(size_t)i * nu + last]];
+				ox[oo + t * so_l] += prod;
 			}
-			dig[k] = 0;
-			for (int i = 0; i < nf; ++i) off[i] -= sf[(size_t)i * nu + k] * (size_t)(du[k] - 1);
-			oo -= so[k] * (size_t)(du[k] - 1);
+			for (int k = last - 1; k >= 0; --k) {
+				if (++dig[k] < du[k]) {
+					for (int i = 0; i < nf; ++i) off[i] += sf[(size_t)i * nu + k];
+					oo += so[k];
+					break;
+				}
+				dig[k] = 0;
+				for (int i = 0; i < nf; ++i) off[i] -= sf[(size_t)i * nu + k] * (size_t)(du[k] - 1);
+				oo -= so[k] * (size_t)(du[k] - 1);
+			}
 		}
 	}
-	free(sf); free(dig); free(fx); free(off);
-	for (int i = 0; i < nf; ++i) {
-		fac_t *f = &ve->fac[fi[i]];
-		f->alive = 0; free(f->x); f->x = NULL;
-	}
-	double mx = 0.0;
-	for (size_t i = 0; i < o->n; ++i) if (ox[i] > mx) mx = ox[i];
-	if (mx == 0.0) { ve->zero = 1; return 0; }
-	for (size_t i = 0; i < o->n; ++i) ox[i] /= mx;
-	ve->lg += log10(mx);
+	if (!small) { free(sf); free(dig); free(fx); free(off); }
 	return 0;
 }
 
-/* Which persons matter: drop untyped non-query persons without kept children (exact
- * for any model: their sums are 1), repeatedly. */
+/* Appends o (taking its storage), divided by its largest entry; log10 of that goes to
+ * ve->lg.  An all-zero o sets ve->zero. */
+static int ve_append(ve_t *ve, fac_t *o, km_err_t *e)
+{
+	double mx = 0.0;
+	for (size_t i = 0; i < o->n; ++i) if (o->x[i] > mx) mx = o->x[i];
+	if (mx == 0.0) { ve->zero = 1; free(o->x); o->x = NULL; return 0; }
+	for (size_t i = 0; i < o->n; ++i) o->x[i] /= mx;
+	ve->lg += log10(mx);
+	if (ve_grow(ve, e) < 0) { free(o->x); o->x = NULL; return KM_ENOMEM; }
+	ve->fac[ve->nfac++] = *o;
+	return 0;
+}
+
+static void ve_kill(ve_t *ve, int i)
+{
+	fac_t *f = &ve->fac[i];
+	f->alive = 0; free(f->x); f->x = NULL;
+}
+
+/* Combines the live factors fi[0..nf) into a new one with variable z summed out. */
+static int ve_combine(ve_t *ve, const int *fi, int nf, int z, km_err_t *e)
+{
+	const fac_t *fs[VE_MAXU * 4] = { 0 };
+	const fac_t **fp = nf <= VE_MAXU * 4 ? fs : malloc(sizeof(fac_t *) * nf);
+	fac_t o;
+	if (!fp) return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (int i = 0; i < nf; ++i) {
+		int r = ve->fac[fi[i]].trans ? fac_fill(ve, &ve->fac[fi[i]], e) : 0;
+		if (r < 0) { if (fp != fs) free(fp); return r; }
+		fp[i] = &ve->fac[fi[i]];
+	}
+	int ret = fac_prodsum(fp, nf, z, &o, e);
+	if (fp != fs) free(fp);
+	if (ret < 0) return ret;
+	for (int i = 0; i < nf; ++i) ve_kill(ve, fi[i]);
+	return ve_append(ve, &o, e);
+}
+
+/* cells of the union of the variables seen so far (product c) with f's, not counting
+ * repeats (an upper bound is enough for choosing) */
+#ifdef KM_VE_STATS
+size_t km_ve_cells, km_ve_calls;
+#endif
+static size_t fx_cells(const ve_t *ve, size_t c, const fac_t *f, int self)
+{
+	(void)ve;
+	for (int k = 0; k < f->nv; ++k) if (f->v[k] != self) c *= (size_t)f->d[k];
+	return c;
+}
+
+/* The pair step for person i (see the head comment).  Returns 1 if it does not apply
+ * (another factor couples the two alleles, no child, too many children), 0 when done. */
+static int ve_pair(ve_t *ve, int i, size_t *cost_only, size_t *out_size, km_err_t *e)
+{
+	int x = 2 * i, y = 2 * i + 1, K = 0, nfx = 0, nfy = 0;
+	int kid[VE_MAXKIDS], ktf[VE_MAXKIDS], fxi[VE_MAXU * 2], fyi[VE_MAXU * 2];
+	if (ve->dn[x] == 0 || ve->dn[y] == 0) return 1;
+	for (int j = 0; j < ve->nfac; ++j) {
+		const fac_t *f = &ve->fac[j];
+		if (!f->alive) continue;
+		int hx = 0, hy = 0;
+		for (int k = 0; k < f->nv; ++k) hx |= f->v[k] == x, hy |= f->v[k] == y;
+		if (hx && hy) {
+			if (!f->trans || f->v[0] != x || f->v[1] != y || K == VE_MAXKIDS) return 1;
+			ktf[K] = j, kid[K++] = f->v[2];
+		} else if (hx) {
+			if (nfx == VE_MAXU * 2) return 1;
+			fxi[nfx++] = j;
+		} else if (hy) {
+			if (nfy == VE_MAXU * 2) return 1;
+			fyi[nfy++] = j;
+		}
+	}
+	if (K == 0) return 1;
+	/* output variables: those of F_x and F_y but x, y, and the children */
+	int ov[VE_MAXU], no = 0;
+	size_t osz = 1;
+	for (int pass = 0; pass < 3; ++pass) {
+		int n = pass == 0 ? nfx : pass == 1 ? nfy : 1;
+		for (int j = 0; j < n; ++j) {
+			int nv = pass == 2 ? K : ve->fac[pass == 0 ? fxi[j] : fyi[j]].nv;
+			for (int k = 0; k < nv; ++k) {
+				int v = pass == 2 ? kid[k] : ve->fac[pass == 0 ? fxi[j] : fyi[j]].v[k];
+				if (v == x || v == y) continue;
+				int m;
+				for (m = 0; m < no && ov[m] != v; ++m) {}
+				if (m < no) continue;
+				if (no == VE_MAXU) return 1;
+				ov[no++] = v, osz *= (size_t)ve->dn[v];
+			}
+		}
+	}
+	if (cost_only) {   /* cells visited: per subset, the two one-allele sums and their product */
+		size_t vx = (size_t)ve->dn[x], vy = (size_t)ve->dn[y], tot = 0;
+		for (int j = 0; j < nfx; ++j) vx = fx_cells(ve, vx, &ve->fac[fxi[j]], x);
+		for (int j = 0; j < nfy; ++j) vy = fx_cells(ve, vy, &ve->fac[fyi[j]], y);
+		for (unsigned S = 0; S < (1u << K); ++S) {
+			size_t cx = vx, cy = vy;
+			for (int k = 0; k < K; ++k) {
+				if (S >> k & 1) cx *= (size_t)ve->dn[kid[k]];
+				else cy *= (size_t)ve->dn[kid[k]];
+			}
+			tot += cx + cy + osz;
+		}
+		*cost_only = tot;
+		*out_size = osz;
+		return 0;
+	}
+	/* the matrix factors M(x, c_k) and M(y, c_k) */
+	fac_t mx[VE_MAXKIDS], my[VE_MAXKIDS], acc;
+	int ret = 0;
+	for (int j = 0; j < nfx && ret == 0; ++j) if (ve->fac[fxi[j]].trans) ret = fac_fill(ve, &ve->fac[fxi[j]], e);
+	for (int j = 0; j < nfy && ret == 0; ++j) if (ve->fac[fyi[j]].trans) ret = fac_fill(ve, &ve->fac[fyi[j]], e);
+	if (ret < 0) return ret;
+	memset(mx, 0, sizeof(mx)); memset(my, 0, sizeof(my)); memset(&acc, 0, sizeof(acc));
+	for (int k = 0; k < K && ret == 0; ++k) {
+		const double *M = ve->fac[ktf[k]].M;
+		for (int s = 0; s < 2; ++s) {
+			fac_t *f = s ? &my[k] : &mx[k];
+			int v = s ? y : x, c = kid[k];
+			f->nv = 2, f->v[0] = v, f->v[1] = c, f->d[0] = ve->dn[v], f->d[1] = ve->dn[c];
+			f->n = (size_t)f->d[0] * f->d[1];
+			if (!(f->x = malloc(sizeof(double) * f->n))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); break; }
+			for (int a = 0; a < f->d[0]; ++a)
+				for (int b = 0; b < f->d[1]; ++b)
+					f->x[(size_t)a * f->d[1] + b] = trans1(ve->L, M, ve->dom[v][a], ve->dom[c][b]);
+		}
+	}
+	const fac_t *lst[VE_MAXU * 2 + VE_MAXKIDS];
+	for (unsigned S = 0; ret == 0 && S < (1u << K); ++S) {
+		fac_t tx, ty, t2;
+		int n = 0;
+		for (int j = 0; j < nfx; ++j) lst[n++] = &ve->fac[fxi[j]];
+		for (int k = 0; k < K; ++k) if (S >> k & 1) lst[n++] = &mx[k];
+		if ((ret = fac_prodsum(lst, n, x, &tx, e)) < 0) break;
+		n = 0;
+		for (int j = 0; j < nfy; ++j) lst[n++] = &ve->fac[fyi[j]];
+		for (int k = 0; k < K; ++k) if (!(S >> k & 1)) lst[n++] = &my[k];
+		if ((ret = fac_prodsum(lst, n, y, &ty, e)) < 0) { free(tx.x); break; }
+		const fac_t *two[2] = { &tx, &ty };
+		ret = fac_prodsum(two, 2, -1, &t2, e);
+		free(tx.x); free(ty.x);
+		if (ret < 0) break;
+		if (S == 0) acc = t2;
+		else { for (size_t c = 0; c < acc.n; ++c) acc.x[c] += t2.x[c]; free(t2.x); }
+	}
+	for (int k = 0; k < K; ++k) { free(mx[k].x); free(my[k].x); }
+	if (ret < 0) { free(acc.x); return ret; }
+	double w = ldexp(1.0, -K);
+	for (size_t c = 0; c < acc.n; ++c) acc.x[c] *= w;
+	for (int j = 0; j < nfx; ++j) ve_kill(ve, fxi[j]);
+	for (int j = 0; j < nfy; ++j) ve_kill(ve, fyi[j]);
+	for (int k = 0; k < K; ++k) ve_kill(ve, ktf[k]);
+	ve->dn[x] = ve->dn[y] = 0;
+	return ve_append(ve, &acc, e);
+}
+
 void km_lik_prune(const km_lped_t *P, int q, int *keep)
 {
 	int n = P->n, changed = 1;
@@ -249,44 +473,27 @@ static int ve_build(ve_t *ve, const km_locus_t *L, const km_lped_t *P, const int
 						f->x[x * ve->dn[vp] + c] = trans1(L, L->Mm, ve->dom[vv[0]][x], ve->dom[vp][c]);
 			} else {
 				int vv[3] = { 2 * fa, 2 * fa + 1, vp };
-				fac_t *f = ve_newfac(ve, 3, vv, e);
-				if (!f) return KM_ENOMEM;
-				int d1 = ve->dn[vv[0]], d2 = ve->dn[vv[1]], d3 = ve->dn[vp];
-				for (int x = 0; x < d1; ++x)
-					for (int y = 0; y < d2; ++y)
-						for (int c = 0; c < d3; ++c) {
-							int cc = ve->dom[vp][c];
-							f->x[((size_t)x * d2 + y) * d3 + c] =
-								0.5 * (trans1(L, L->Mm, ve->dom[vv[0]][x], cc) + trans1(L, L->Mm, ve->dom[vv[1]][y], cc));
-						}
+				if (!ve_transfac(ve, vv, L->Mm, e)) return KM_ENOMEM;
 			}
 		}
 		{                                                         /* maternal allele */
 			int vv[3] = { 2 * mo, 2 * mo + 1, vm };
-			fac_t *f = ve_newfac(ve, 3, vv, e);
-			if (!f) return KM_ENOMEM;
-			int d1 = ve->dn[vv[0]], d2 = ve->dn[vv[1]], d3 = ve->dn[vm];
-			for (int x = 0; x < d1; ++x)
-				for (int y = 0; y < d2; ++y)
-					for (int c = 0; c < d3; ++c) {
-						int cc = ve->dom[vm][c];
-						f->x[((size_t)x * d2 + y) * d3 + c] =
-							0.5 * (trans1(L, L->Mf, ve->dom[vv[0]][x], cc) + trans1(L, L->Mf, ve->dom[vv[1]][y], cc));
-					}
+			if (!ve_transfac(ve, vv, L->Mf, e)) return KM_ENOMEM;
 		}
 	}
 	return 0;
 }
 
 /* Eliminates every variable except those of person q (q < 0: all). */
+/* Eliminates every variable except those of person q (q < 0: all). */
 static int ve_run(ve_t *ve, int q, km_err_t *e)
 {
-	int *fi = malloc(sizeof(int) * (size_t)(ve->nfac + 1) * 2), ret = 0;
+	int *fi = malloc(sizeof(int) * (size_t)(ve->nfac + 1) * 4), ret = 0;
 	if (!fi) return km_err_set(e, KM_ENOMEM, "out of memory");
-	int m_fi = (ve->nfac + 1) * 2;
+	int m_fi = (ve->nfac + 1) * 4;
 	for (;;) {
 		if (ve->zero) break;
-		/* choose the variable whose elimination makes the smallest table */
+		/* the variable whose elimination makes the smallest table */
 		int best = -1;
 		double best_cost = 0.0;
 		for (int v = 0; v < ve->nvar; ++v) {
@@ -311,16 +518,37 @@ static int ve_run(ve_t *ve, int q, km_err_t *e)
 			if (best < 0 || cost < best_cost) best = v, best_cost = cost;
 		}
 		if (best < 0) break;
-		int nf = 0;
-		for (int i = 0; i < ve->nfac; ++i) {
-			const fac_t *f = &ve->fac[i];
-			if (!f->alive) continue;
-			for (int k = 0; k < f->nv; ++k) if (f->v[k] == best) { fi[nf++] = i; break; }
+		/* a pair step, if one is cheaper */
+		int best_pair = -1;
+		size_t pair_cost = 0, pair_size = 0;
+		for (int p = 0; p < ve->nvar / 2; ++p) {
+			size_t c, sz;
+			if (p == q || ve->dn[2 * p] <= 1 || ve->dn[2 * p + 1] <= 1) continue;
+			if (ve_pair(ve, p, &c, &sz, e) != 0) continue;
+			if (best_pair < 0 || c < pair_cost) best_pair = p, pair_cost = c, pair_size = sz;
 		}
-		if ((ret = ve_combine(ve, fi, nf, best, e)) < 0) goto done;
-		ve->dn[best] = 0;
+		/* prefer it at equal size: summing a child's allele first would couple the
+		 * parent's two alleles and rule the pair step out for good */
+		/* a pair step that leaves a table no larger than the single step's, or costs at
+		 * most a few times as much, wins: a single step on a child's allele first would
+		 * couple the parent's two alleles and rule the pair step out for good */
+#ifdef KM_VE_TRACE
+		fprintf(stderr, "step: single v%d cost %.0f; pair p%d cost %zu size %zu\n", best, best_cost, best_pair, pair_cost, pair_size);
+#endif
+		if (best_pair >= 0 && ((double)pair_size <= best_cost || (double)pair_cost <= KM_PAIR_BIAS * best_cost)) {
+			if ((ret = ve_pair(ve, best_pair, NULL, NULL, e)) < 0) goto done;
+		} else {
+			int nf = 0;
+			for (int i = 0; i < ve->nfac; ++i) {
+				const fac_t *f = &ve->fac[i];
+				if (!f->alive) continue;
+				for (int k = 0; k < f->nv; ++k) if (f->v[k] == best) { fi[nf++] = i; break; }
+			}
+			if ((ret = ve_combine(ve, fi, nf, best, e)) < 0) goto done;
+			ve->dn[best] = 0;
+		}
 		if (ve->nfac + 1 > m_fi) {
-			m_fi = (ve->nfac + 1) * 2;
+			m_fi = (ve->nfac + 1) * 4;
 			int *t = realloc(fi, sizeof(int) * m_fi);
 			if (!t) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 			fi = t;

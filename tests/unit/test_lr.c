@@ -29,7 +29,7 @@ static double lr(const km_locus_t *L, const km_lped_t *P, int q, int a, int b)
 	double l1 = male_x ? phi[a] : a == b ? phi[a * n + a] : phi[a * n + b] + phi[b * n + a];
 	double pg = male_x ? L->p[a] : a == b ? L->p[a] * L->p[a] : 2 * L->p[a] * L->p[b];
 	free(phi);
-	return l1 > 0 ? log10(l1 / pref / pg) : -INFINITY;
+	return l1 > 0 ? log10(l1 / pref / pg) : -(double)INFINITY;
 }
 
 /* P(g_M | one allele IBD with g_R) for unordered genotypes: the IBD allele is either of
