@@ -15,6 +15,7 @@
 #include "kmpriv.h"
 #include "lik.h"
 #include "pipe.h"
+#include "lineage.h"
 
 void km_opt_init(km_opt_t *o)
 {
@@ -94,6 +95,12 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --dropout D             allelic dropout probability of every remain [%g]\n"
 	        "  --remain-info FILE      per-remain `sample dropout`, overrides --dropout\n"
 	        "  --min-loci N            drop candidates compared on fewer loci [%d]\n"
+	        "\nLineage markers (Y-STRs from the profiles, panel type Y-STR):\n"
+	        "  --y-db FILE             Y-STR haplotype database (name + one column per marker)\n"
+	        "  --mtdna FILE            mtDNA of remains and references: sample range haplotype (EMPOP)\n"
+	        "  --mt-db FILE            mtDNA database, same format\n"
+	        "  --mt-mutation-rate U    per meiosis over the compared region [3/705, Sigurdardottir et al. 2000]\n"
+	        "  --lineage-freq MODE     count: (x+1)/(N+1); upper95: Clopper-Pearson 95%% upper bound [count]\n"
 	        "\nOutput:\n"
 	        "  --out DIR               writes DIR/matches.tsv (created if needed)\n"
 	        "  --top K                 rows kept per remain [%d]\n"
@@ -136,9 +143,7 @@ static int km_opt_check(const km_opt_t *o, km_err_t *e)
 			return km_err_set(e, KM_EUSAGE, "--%s is required (see kinmatch match --help)", req[i].name);
 	if (o->all && (o->min_lr != KM_NEG_INF))
 		return km_err_set(e, KM_EUSAGE, "--all and --min-log10-lr exclude each other");
-	/* models introduced by later work must say so rather than give a silent wrong number */
-	if (o->mtdna || o->mt_db) return km_err_set(e, KM_EUSAGE, "--mtdna/--mt-db: the mtDNA lineage model is not implemented in this version");
-	if (o->y_db) return km_err_set(e, KM_EUSAGE, "--y-db: the Y-STR lineage model is not implemented in this version");
+	if (!o->mtdna != !o->mt_db) return km_err_set(e, KM_EUSAGE, "--mtdna and --mt-db go together: the mtDNA LR needs the database for its denominator");
 	return 0;
 }
 
@@ -240,6 +245,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_tabs_t tabs = { 0 };
 	km_hits_t hits = { 0 };
 	km_comp_t *comp = NULL;
+	km_lin_t *lin = NULL;
 	km_scanstat_t st = { 0 };
 	double *rd = NULL;
 	double t0 = now_s(), t_load = 0, t_scan = 0, t_write = 0;
@@ -257,7 +263,11 @@ int km_cmd_match(int argc, char *argv[])
 		if ((ret = km_rinfo_load(rd, &rem, o.remain_info, &n_other, &e)) < 0) goto fail;
 		if (n_other) km_warn("%s: %d rows name samples that are not among the remains; ignored", o.remain_info, n_other);
 	}
-	if ((ret = km_index_build(&ix, &panel, &rem, rd, &e)) < 0) goto fail;
+	{
+		km_linopt_t lo = { o.y_db, o.mtdna, o.mt_db, o.mt_rate, o.lineage_freq == 1 };
+		if ((ret = km_lin_build(&lin, &lo, &panel, &freqs, &rem, &refs, &peds, &e)) < 0) goto fail;
+	}
+	if ((ret = km_index_build(&ix, &panel, &rem, rd, lin, &e)) < 0) goto fail;
 	if (!o.all && o.min_loci > 0) {   /* tell when the threshold hides many remains entirely */
 		int n_few = 0;
 		for (int r = 0; r < rem.n_sample; ++r) {
@@ -271,7 +281,7 @@ int km_cmd_match(int argc, char *argv[])
 			        n_few, rem.n_sample, o.min_loci);
 	}
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
-	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, &o, &e)) < 0) goto fail;
+	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &o, &e)) < 0) goto fail;
 	t_load = now_s();
 	if ((ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e)) < 0) goto fail;
 	t_scan = now_s();
@@ -297,6 +307,7 @@ fail:
 	free(rd);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);
+	km_lin_destroy(lin);
 	km_tabs_destroy(&tabs);
 	km_index_destroy(&ix);
 	km_peds_destroy(&peds);

@@ -19,6 +19,7 @@
 #include "kmpriv.h"
 #include "lik.h"
 #include "pipe.h"
+#include "lineage.h"
 
 /* per-thread table cache budget (MiB of values) */
 #define KM_CACHE_MB 256
@@ -50,21 +51,26 @@ void km_index_destroy(km_index_t *ix)
 	memset(ix, 0, sizeof(*ix));
 }
 
-int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd, km_err_t *e)
+int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd,
+                   const km_lin_t *lin, km_err_t *e)
 {
 	int ret = 0, nr = rem->n_sample;
 	uint64_t *keys = malloc(sizeof(uint64_t) * (size_t)(nr + 1));
 	memset(ix, 0, sizeof(*ix));
-	ix->marker = malloc(sizeof(int) * (size_t)(p->n_marker + 1));
-	ix->n_col = calloc((size_t)p->n_marker + 1, sizeof(int));
-	ix->col_off = calloc((size_t)p->n_marker + 1, sizeof(size_t));
+	ix->marker = malloc(sizeof(int) * (size_t)(p->n_marker + 3));
+	ix->n_col = calloc((size_t)p->n_marker + 3, sizeof(int));
+	ix->col_off = calloc((size_t)p->n_marker + 3, sizeof(size_t));
 	ix->rsys = calloc((size_t)nr + 1, 1);
 	if (!keys || !ix->marker || !ix->n_col || !ix->col_off || !ix->rsys) goto oom;
-	/* scan loci: typed in some remain; by system, then panel order.  Y-STR and mtDNA are
-	 * lineage systems with their own model and are not scanned here. */
+	/* scan loci: typed in some remain; by system, then panel order.  The Y-STRs and the
+	 * mtDNA are each one locus (marker -1) whose columns are the remains' distinct
+	 * haplotypes (lineage.c): their loci are linked, so no product rule. */
 	for (int s = 0; s < KM_N_SYS; ++s) {
 		ix->sys_start[s] = ix->n_loc;
-		if (s == KM_SYS_Y || s == KM_SYS_MT) continue;
+		if (s == KM_SYS_Y || s == KM_SYS_MT) {
+			if (km_lin_ncol(lin, s) > 1) ix->marker[ix->n_loc++] = -1;
+			continue;
+		}
 		for (int m = 0; m < p->n_marker; ++m) {
 			if (sys_of_marker(&p->marker[m]) != s) continue;
 			int typed = 0;
@@ -79,6 +85,23 @@ int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, co
 	size_t tot = 0, m_col = 0;
 	for (int l = 0; l < ix->n_loc; ++l) {
 		int m = ix->marker[l], nk = 0;
+		if (m < 0) {   /* a lineage system: its columns come from lineage.c */
+			int s = l >= ix->sys_start[KM_SYS_MT] ? KM_SYS_MT : KM_SYS_Y;
+			nk = km_lin_ncol(lin, s);
+			if (nk > 65535) { ret = km_err_set(e, KM_EINPUT, "more than 65534 distinct %s haplotypes among the remains", s == KM_SYS_Y ? "Y-STR" : "mtDNA"); goto fail; }
+			if (tot + (size_t)nk > m_col) {
+				m_col = (tot + (size_t)nk) * 2;
+				int32_t *ta = realloc(ix->col_a, sizeof(int32_t) * m_col), *tb;
+				if (!ta) goto oom;
+				ix->col_a = ta;
+				if (!(tb = realloc(ix->col_b, sizeof(int32_t) * m_col))) goto oom;
+				ix->col_b = tb;
+			}
+			for (int k = 0; k < nk; ++k) ix->col_a[tot + k] = ix->col_b[tot + k] = KM_NOALLELE;
+			ix->n_col[l] = nk, ix->col_off[l] = tot;
+			tot += (size_t)nk;
+			continue;
+		}
 		for (int r = 0; r < nr; ++r) {
 			const int32_t *g = km_prof_gt(rem, r, m);
 			if (g[0] != KM_NOALLELE) keys[nk++] = obs_key(g[0], g[1]);
@@ -108,7 +131,17 @@ int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, co
 	ix->gidx = calloc((size_t)nr * (ix->n_loc > 0 ? ix->n_loc : 1), sizeof(uint16_t));
 	if (!ix->gidx) goto oom;
 	for (int l = 0; l < ix->n_loc; ++l) {
-		int m = ix->marker[l], nc = ix->n_col[l], s = sys_of_marker(&p->marker[m]);
+		int m = ix->marker[l], nc = ix->n_col[l];
+		if (m < 0) {
+			int s = l >= ix->sys_start[KM_SYS_MT] ? KM_SYS_MT : KM_SYS_Y;
+			for (int r = 0; r < nr; ++r) {
+				int c = km_lin_col(lin, s, r);
+				ix->gidx[(size_t)r * ix->n_loc + l] = (uint16_t)c;
+				if (c > 0) ix->rsys[r] |= (uint8_t)(1u << s);
+			}
+			continue;
+		}
+		int s = sys_of_marker(&p->marker[m]);
 		const int32_t *ca = ix->col_a + ix->col_off[l], *cb = ix->col_b + ix->col_off[l];
 		for (int r = 0; r < nr; ++r) {
 			const int32_t *g = km_prof_gt(rem, r, m);
@@ -207,6 +240,7 @@ static int mmat_build(mmat_t **out, const km_index_t *ix, const km_panel_t *p, c
 	mmat_t *mm = calloc((size_t)ix->n_loc + 1, sizeof(mmat_t));
 	if (!mm) return km_err_set(e, KM_ENOMEM, "out of memory");
 	for (int l = 0; l < ix->n_loc; ++l) {
+		if (ix->marker[l] < 0) continue;
 		const km_marker_t *mk = &p->marker[ix->marker[l]];
 		const km_alleles_t *al = &f->loc[ix->marker[l]];
 		size_t n = (size_t)al->n_allele;
@@ -362,6 +396,7 @@ struct km_comp_s {
 	const km_prof_t *refs;
 	const km_peds_t *peds;
 	const km_opt_t *o;
+	const km_lin_t *lin;
 	mmat_t *mm;
 	int max_np, max_n, max_col;
 };
@@ -386,7 +421,17 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 		w->mother[i] = F->person[i].mother;
 		w->sex[i] = F->person[i].sex;
 	}
+	out->lin_ref[0] = out->lin_ref[1] = -1;
+	out->lin_k[0] = out->lin_k[1] = 0;
 	for (int l = 0; l < ix->n_loc; ++l) {
+		if (ix->marker[l] < 0) {   /* Y-STR or mtDNA haplotype: lineage.c */
+			int sys = l >= ix->sys_start[KM_SYS_MT] ? KM_SYS_MT : KM_SYS_Y, li = sys == KM_SYS_MT, ref = -1, k = 0;
+			if ((ret = km_lin_cand(C->lin, sys, C->peds, cand->fam, q, row + ix->col_off[l], &ref, &k, e)) < 0) return ret;
+			out->typed[l] = ref >= 0;
+			out->lin_ref[li] = ref, out->lin_k[li] = k;
+			if (ref >= 0) out->csys |= (uint8_t)(1u << sys);
+			continue;
+		}
 		int m = ix->marker[l], typed = 0, sys = p->marker[m].type;
 		const km_alleles_t *al = &f->loc[m];
 		int xl = sys == KM_SYS_X, nc = ix->n_col[l], male_q = xl && F->person[q].sex == KM_MALE;
@@ -571,7 +616,7 @@ int km_cands_build(km_tabs_t *t, const km_peds_t *peds, km_err_t *e)
 }
 
 int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
-                 const km_prof_t *refs, const km_peds_t *peds, const km_opt_t *o, km_err_t *e)
+                 const km_prof_t *refs, const km_peds_t *peds, const km_lin_t *lin, const km_opt_t *o, km_err_t *e)
 {
 	int ret;
 	km_comp_t *C = calloc(1, sizeof(km_comp_t));
@@ -583,11 +628,11 @@ int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, cons
 		free(C);
 		return ret;
 	}
-	C->ix = ix, C->p = p, C->f = f, C->refs = refs, C->peds = peds, C->o = o;
+	C->ix = ix, C->p = p, C->f = f, C->refs = refs, C->peds = peds, C->o = o, C->lin = lin;
 	C->max_np = C->max_n = C->max_col = 1;
 	for (int i = 0; i < peds->n_family; ++i) if (peds->fam[i].n_person > C->max_np) C->max_np = peds->fam[i].n_person;
 	for (int l = 0; l < ix->n_loc; ++l) {
-		if (f->loc[ix->marker[l]].n_allele > C->max_n) C->max_n = f->loc[ix->marker[l]].n_allele;
+		if (ix->marker[l] >= 0 && f->loc[ix->marker[l]].n_allele > C->max_n) C->max_n = f->loc[ix->marker[l]].n_allele;
 		if (ix->n_col[l] > C->max_col) C->max_col = ix->n_col[l];
 	}
 	if ((ret = mmat_build(&C->mm, ix, p, f, o, e)) < 0) { free(C); return ret; }

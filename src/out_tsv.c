@@ -31,16 +31,24 @@ int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const
 	snprintf(tmp, ld, "%s/.matches.tsv.tmp", dir);
 	FILE *fp = fopen(tmp, "w");
 	if (!fp) { int ret = km_err_set(e, KM_EIO, "%s: cannot create: %s", tmp, strerror(errno)); free(fn); free(tmp); return ret; }
-	int bad = fputs("remain\tfamily\tmissing\trank\tlog10_lr\tlog10_lr_str\tlog10_lr_snp\tlog10_lr_x\tlog10_lr_y\tlog10_lr_mt\tloci\n", fp) < 0;
+	int bad = fputs("remain\tfamily\tmissing\trank\tlog10_lr\tlog10_lr_str\tlog10_lr_snp\tlog10_lr_x\tlog10_lr_y\tlog10_lr_mt\tloci\ty_ref\ty_meioses\tmt_ref\tmt_meioses\n", fp) < 0;
 	for (size_t i = 0; i < hits->n && !bad; ++i) {
 		const km_hit_t *h = &hits->h[i];
 		const km_family_t *F = &peds->fam[t->cand[h->cand].fam];
 		char b[KM_N_SYS + 1][32];
 		km_fmt_lr(b[KM_N_SYS], 32, h->lr);
 		for (int s = 0; s < KM_N_SYS; ++s) km_fmt_lr(b[s], 32, h->sys[s]);
-		bad = fprintf(fp, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", rem->sample[h->remain], F->id,
+		/* the lineage reference each system used (the explain output needs it) */
+		char lin[2][2][64];
+		for (int k = 0; k < 2; ++k) {
+			if (h->lin_ref[k] < 0) { strcpy(lin[k][0], "NA"); strcpy(lin[k][1], "NA"); continue; }
+			snprintf(lin[k][0], 64, "%s", F->person[h->lin_ref[k]].id);
+			snprintf(lin[k][1], 64, "%d", h->lin_k[k]);
+		}
+		bad = fprintf(fp, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", rem->sample[h->remain], F->id,
 		              F->person[t->cand[h->cand].person].id, hits->rank[i], b[KM_N_SYS],
-		              b[KM_SYS_STR], b[KM_SYS_SNP], b[KM_SYS_X], b[KM_SYS_Y], b[KM_SYS_MT], h->loci) < 0;
+		              b[KM_SYS_STR], b[KM_SYS_SNP], b[KM_SYS_X], b[KM_SYS_Y], b[KM_SYS_MT], h->loci,
+		              lin[0][0], lin[0][1], lin[1][0], lin[1][1]) < 0;
 	}
 	if (fflush(fp) != 0) bad = 1;
 	if (fclose(fp) != 0) bad = 1;

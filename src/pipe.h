@@ -75,6 +75,7 @@ typedef struct km_ctab_s {
 	uint8_t *typed;         /* [n_loc]: some reference of the family is typed at l */
 	uint8_t csys;           /* bit s set if a reference is typed in system s */
 	int n_inc;              /* loci whose references contradict the pedigree */
+	int lin_ref[2], lin_k[2];   /* Y, mt: the lineage reference (person index, -1 none) and its meioses */
 } km_ctab_t;
 
 typedef struct km_comp_s km_comp_t;     /* models and inputs of the compile step */
@@ -86,6 +87,7 @@ typedef struct km_hit_s {
 	int loci;
 	double lr;              /* combined log10 LR */
 	double sys[KM_N_SYS];   /* per system; NAN = NA */
+	int lin_ref[2], lin_k[2];   /* Y, mt lineage reference of the candidate (person index, -1 none) */
 } km_hit_t;
 
 typedef struct km_hits_s {
@@ -96,8 +98,10 @@ typedef struct km_hits_s {
 
 void km_opt_init(km_opt_t *o);
 
-/* rd: per remain dropout probability (NULL = none) */
-int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd, km_err_t *e);
+/* rd: per remain dropout probability (NULL = none); lin: the lineage systems (NULL = none) */
+struct km_lin_s;
+int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd,
+                   const struct km_lin_s *lin, km_err_t *e);
 
 /* --remain-info: fills rd[n_sample] (pre-set by the caller to --dropout) from the
  * `sample dropout` table; rows for samples that are not remains are counted in *n_other. */
@@ -108,7 +112,8 @@ int km_cands_build(km_tabs_t *t, const km_peds_t *peds, km_err_t *e);
 void km_tabs_destroy(km_tabs_t *t);
 
 int km_comp_init(km_comp_t **C, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
-                 const km_prof_t *refs, const km_peds_t *peds, const km_opt_t *o, km_err_t *e);
+                 const km_prof_t *refs, const km_peds_t *peds, const struct km_lin_s *lin,
+                 const km_opt_t *o, km_err_t *e);
 void km_comp_destroy(km_comp_t *C);
 km_cwork_t *km_cwork_new(const km_comp_t *C);
 void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared);

@@ -207,6 +207,7 @@ static void top_push(km_hit_t *top, int *n, int K, int r, int c, const km_ctab_t
 	for (int l = 0; l < ix->n_loc; ++l) nl += g[l] != 0 && ct->typed[l];
 	for (size_t j = 0; j < ndr; ++j) nl += ct->typed[dr[j].l];
 	h->loci = nl;
+	for (int k = 0; k < 2; ++k) h->lin_ref[k] = ct->lin_ref[k], h->lin_k[k] = ct->lin_k[k];
 }
 
 int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t *C,
