@@ -128,12 +128,6 @@ static int fac_fill(ve_t *ve, fac_t *f, km_err_t *e)
  * union of their variables minus z.  o->x is allocated here; nothing else changes. */
 static int fac_prodsum(const fac_t *const *fs, int nf, int z, fac_t *o, km_err_t *e)
 {
-#ifdef KM_VE_STATS
-	{ extern size_t km_ve_cells, km_ve_calls; size_t N = 1; int nu = 0, u[64]; for (int i = 0; i < nf; ++i) for (int k = 0; k < fs[i]->nv; ++k) { int j; for (j = 0; j < nu && u[j] != fs[i]->v[k]; ++j) {} if (j == nu) { u[nu++] = fs[i]->v[k]; N *= fs[i]->d[k]; } } km_ve_cells += N * nf; km_ve_calls++; }
-#endif
-#ifdef KM_VE_TRACE
-	{ size_t N = 1; int nu = 0, u[64]; for (int i = 0; i < nf; ++i) for (int k = 0; k < fs[i]->nv; ++k) { int j; for (j = 0; j < nu && u[j] != fs[i]->v[k]; ++j) {} if (j == nu) { u[nu++] = fs[i]->v[k]; N *= fs[i]->d[k]; } } fprintf(stderr, "  prodsum nf=%d cells=%zu\n", nf, N); }
-#endif
 	int nu = 0, u[VE_MAXU], du[VE_MAXU];
 	memset(o, 0, sizeof(*o));
 	for (int i = 0; i < nf; ++i) {
@@ -269,9 +263,6 @@ static int ve_combine(ve_t *ve, const int *fi, int nf, int z, km_err_t *e)
 
 /* cells of the union of the variables seen so far (product c) with f's, not counting
  * repeats (an upper bound is enough for choosing) */
-#ifdef KM_VE_STATS
-size_t km_ve_cells, km_ve_calls;
-#endif
 static size_t fx_cells(const ve_t *ve, size_t c, const fac_t *f, int self)
 {
 	(void)ve;
@@ -357,15 +348,26 @@ static int ve_pair(ve_t *ve, int i, size_t *cost_only, size_t *out_size, km_err_
 					f->x[(size_t)a * f->d[1] + b] = trans1(ve->L, M, ve->dom[v][a], ve->dom[c][b]);
 		}
 	}
+	/* F_x and F_y multiplied out once (they are the same for every subset) */
 	const fac_t *lst[VE_MAXU * 2 + VE_MAXKIDS];
+	fac_t FX, FY;
+	memset(&FX, 0, sizeof FX); memset(&FY, 0, sizeof FY);
+	for (int s2 = 0; s2 < 2 && ret == 0; ++s2) {
+		int nf = s2 ? nfy : nfx, *ix = s2 ? fyi : fxi;
+		if (nf < 2) continue;
+		for (int j = 0; j < nf; ++j) lst[j] = &ve->fac[ix[j]];
+		ret = fac_prodsum(lst, nf, -1, s2 ? &FY : &FX, e);
+	}
 	for (unsigned S = 0; ret == 0 && S < (1u << K); ++S) {
 		fac_t tx, ty, t2;
 		int n = 0;
-		for (int j = 0; j < nfx; ++j) lst[n++] = &ve->fac[fxi[j]];
+		if (FX.x) lst[n++] = &FX;
+		else for (int j = 0; j < nfx; ++j) lst[n++] = &ve->fac[fxi[j]];
 		for (int k = 0; k < K; ++k) if (S >> k & 1) lst[n++] = &mx[k];
 		if ((ret = fac_prodsum(lst, n, x, &tx, e)) < 0) break;
 		n = 0;
-		for (int j = 0; j < nfy; ++j) lst[n++] = &ve->fac[fyi[j]];
+		if (FY.x) lst[n++] = &FY;
+		else for (int j = 0; j < nfy; ++j) lst[n++] = &ve->fac[fyi[j]];
 		for (int k = 0; k < K; ++k) if (!(S >> k & 1)) lst[n++] = &my[k];
 		if ((ret = fac_prodsum(lst, n, y, &ty, e)) < 0) { free(tx.x); break; }
 		const fac_t *two[2] = { &tx, &ty };
@@ -376,6 +378,7 @@ static int ve_pair(ve_t *ve, int i, size_t *cost_only, size_t *out_size, km_err_
 		else { for (size_t c = 0; c < acc.n; ++c) acc.x[c] += t2.x[c]; free(t2.x); }
 	}
 	for (int k = 0; k < K; ++k) { free(mx[k].x); free(my[k].x); }
+	free(FX.x); free(FY.x);
 	if (ret < 0) { free(acc.x); return ret; }
 	double w = ldexp(1.0, -K);
 	for (size_t c = 0; c < acc.n; ++c) acc.x[c] *= w;
@@ -532,9 +535,6 @@ static int ve_run(ve_t *ve, int q, km_err_t *e)
 		/* a pair step that leaves a table no larger than the single step's, or costs at
 		 * most a few times as much, wins: a single step on a child's allele first would
 		 * couple the parent's two alleles and rule the pair step out for good */
-#ifdef KM_VE_TRACE
-		fprintf(stderr, "step: single v%d cost %.0f; pair p%d cost %zu size %zu\n", best, best_cost, best_pair, pair_cost, pair_size);
-#endif
 		if (best_pair >= 0 && ((double)pair_size <= best_cost || (double)pair_cost <= KM_PAIR_BIAS * best_cost)) {
 			if ((ret = ve_pair(ve, best_pair, NULL, NULL, e)) < 0) goto done;
 		} else {

@@ -277,6 +277,20 @@ static int y_row_eq(const double *x, const double *y, int n)
 	return 1;
 }
 
+/* Appends one repeat value as a short exact token: repeat numbers have at most two
+ * decimals (the readers reject others), so round(100 v) identifies the value; it is
+ * written as base-64 digits, never NUL (this runs for every database haplotype and
+ * every compared-loci mask, where printf("%.17g") cost seconds). */
+static void y_putv(kstring_t *s, double v)
+{
+	long c = lround(v * 100.0) + 1;   /* the cells hold -1 for "more than two copies" */
+	char b[8];
+	int n = 0;
+	if (c < 0) c = 0;
+	do { b[n++] = (char)('0' + (c & 63)); c >>= 6; } while (c);
+	kputsn(b, n, s);
+}
+
 /* Appends the projection of values v (n_yl * 2) on mask to key s. */
 static void y_key(kstring_t *s, const double *v, const uint8_t *mask, int n_yl)
 {
@@ -284,8 +298,9 @@ static void y_key(kstring_t *s, const double *v, const uint8_t *mask, int n_yl)
 	s->l = 0;
 	for (l = 0; l < n_yl; ++l) {
 		if (!mask[l]) continue;
-		if (isnan(v[2 * l + 1])) ksprintf(s, "%.17g;", v[2 * l]);
-		else ksprintf(s, "%.17g,%.17g;", v[2 * l], v[2 * l + 1]);
+		y_putv(s, v[2 * l]);
+		if (!isnan(v[2 * l + 1])) { kputc(',', s); y_putv(s, v[2 * l + 1]); }
+		kputc(';', s);
 	}
 	if (s->s == NULL) kputs("", s);
 }
@@ -384,8 +399,9 @@ static int y_freqs(km_lin_t *L, const km_ydb_t *db, const uint8_t *rmask, int up
 				if (!m[l]) continue;
 				x = v + (size_t)dbcol[l] * 2;
 				if (isnan(x[0])) break;
-				if (isnan(x[1])) ksprintf(&key, "%.17g;", x[0]);
-				else ksprintf(&key, "%.17g,%.17g;", x[0], x[1]);
+				y_putv(&key, x[0]);
+				if (!isnan(x[1])) { kputc(',', &key); y_putv(&key, x[1]); }
+				kputc(';', &key);
 			}
 			if (l < n_yl) continue; /* untyped at a compared locus */
 			if (key.s == NULL && kputs("", &key) < 0) goto oom;
