@@ -292,15 +292,39 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
 	t_write = now_s();
 	if (!o.quiet) {
+		/* the night's summary: strong candidates, and the conflicts an analyst must look
+		 * at first (one remain strong for two families, one missing person strong for
+		 * two remains); LR >= 10^4 is "significant" in the field (DESIGN.md §3) */
 		size_t n4 = 0;
-		for (size_t i = 0; i < hits.n; ++i) n4 += hits.h[i].lr >= 4.0;
-		fprintf(stderr, "kinmatch: %d remains x %d candidates (%d families), %d loci; %zu rows written, %zu with log10 LR >= 4\n",
-		        rem.n_sample, tabs.n_cand, peds.n_family, ix.n_loc, hits.n, n4);
+		int r4 = 0, rconf = 0, cconf = 0, prev = -1, nfam = 0, pfam = -1;
+		int *ccount = calloc((size_t)tabs.n_cand + 1, sizeof(int));
+		for (size_t i = 0; i <= hits.n; ++i) {
+			const km_hit_t *h = i < hits.n ? &hits.h[i] : NULL;
+			if (!h || h->remain != prev) {   /* close the previous remain */
+				if (nfam > 0) ++r4;
+				if (nfam > 1) ++rconf;
+				nfam = 0, pfam = -1;
+				if (!h) break;
+				prev = h->remain;
+			}
+			if (h->lr < 4.0) continue;
+			++n4;
+			if (ccount) ++ccount[h->cand];
+			int fam = tabs.cand[h->cand].fam;
+			if (fam != pfam) ++nfam, pfam = fam;
+		}
+		for (int ci = 0; ccount && ci < tabs.n_cand; ++ci) cconf += ccount[ci] > 1;
+		free(ccount);
+		fprintf(stderr, "kinmatch: %d remains searched against %d missing persons in %d families (%d loci)\n",
+		        rem.n_sample, tabs.n_cand, peds.n_family, ix.n_loc);
+		fprintf(stderr, "kinmatch: %zu candidates with log10 LR >= 4, for %d remains; conflicts: %d remains strong for two or more families, %d missing persons strong for two or more remains\n",
+		        n4, r4, rconf, cconf);
 		double busy = st.t_compile + st.t_scan, wall = t_scan - t_load;
 		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan %.2f s, write %.2f s (%d threads; %ld tables computed, %ld shared)\n",
 		        t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, busy > 0 ? wall * st.t_scan / busy : 0.0,
 		        t_write - t_scan, o.threads, tabs.n_computed, tabs.n_shared);
-		fprintf(stderr, "kinmatch: results in %s/matches.tsv\n", o.out);
+		fprintf(stderr, "kinmatch: results in %s/matches.tsv (%zu rows; best first per remain)\n", o.out, hits.n);
+		fprintf(stderr, "kinmatch: open with: column -t -s \"$(printf '\\t')\" %s/matches.tsv | less -S   (or any spreadsheet: tab-separated)\n", o.out);
 	}
 fail:
 	if (ret < 0) km_err_print(&e);

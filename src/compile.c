@@ -674,11 +674,11 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	return w;
 }
 
-void km_cwork_free(km_cwork_t *w, long *hits, long *misses)
+void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared)
 {
 	if (!w) return;
-	if (hits) *hits += w->cache.hits;
-	if (misses) *misses += w->cache.misses;
+	if (n_computed) *n_computed += w->cache.misses;
+	if (n_shared) *n_shared += w->cache.hits;
 	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi);
 	free(w->lp); free(w->lMf); free(w->lMm); free(w->wmap);
 	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf);
