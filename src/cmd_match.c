@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #ifdef _OPENMP
@@ -42,7 +43,7 @@ void km_opt_init(km_opt_t *o)
 enum {
 	O_PANEL = 256, O_FREQS, O_REMAINS, O_REFS, O_PEDS, O_OUT, O_MTDNA, O_MTDB, O_MTRATE, O_YDB,
 	O_LINFREQ, O_THETA, O_MUT, O_RANGE, O_RATE2, O_DROPOUT, O_RINFO, O_MINLOCI, O_THREADS,
-	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP
+	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH
 };
 
 static const struct option match_opts[] = {
@@ -71,6 +72,7 @@ static const struct option match_opts[] = {
 	{ "min-log10-lr", required_argument, 0, O_MINLR },
 	{ "all", no_argument, 0, O_ALL },
 	{ "quiet", no_argument, 0, O_QUIET },
+	{ "bench", no_argument, 0, O_BENCH },
 	{ "help", no_argument, 0, O_HELP },
 	{ 0, 0, 0, 0 }
 };
@@ -107,7 +109,8 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --min-log10-lr X        keep rows with log10 LR >= X [none]\n"
 	        "  --all                   keep every row (overrides --top, --min-log10-lr, --min-loci)\n"
 	        "  --threads N             worker threads [%d]; the output is the same for any N\n"
-	        "  --quiet                 no summary on stderr\n",
+	        "  --quiet                 no summary on stderr\n"
+	        "  --bench                 print one line of timings, rates and a reference kernel's rate (bench/)\n",
 	        km_mut_name(d->mutation), d->range, d->rate2, d->theta, d->dropout, d->min_loci, d->top, d->threads);
 }
 
@@ -227,6 +230,7 @@ int km_cmd_match(int argc, char *argv[])
 		}
 		case O_ALL: o.all = 1; break;
 		case O_QUIET: o.quiet = 1; break;
+		case O_BENCH: o.bench = 1; break;
 		case O_HELP: match_usage(stdout, &d); return 0;
 		default: match_usage(stderr, &d); return 2;
 		}
@@ -291,6 +295,22 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = make_dir(o.out, &e)) < 0) goto fail;
 	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
 	t_write = now_s();
+	if (o.bench) {
+		/* one line for bench/: phases in wall seconds (compile and scan interleave per
+		 * tile, so the tile loop's wall time is split by their thread-time shares) */
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		double busy = st.t_compile + st.t_scan, wall = t_scan - t_load - st.t_rank;
+		double scan_w = busy > 0 ? wall * st.t_scan / busy : 0.0;
+		double rate = st.t_scan > 0 ? st.pairs / st.t_scan * o.threads : 0.0;
+		double krate = st.t_kernel > 0 ? st.pairs / st.t_kernel * o.threads : 0.0;
+		printf("threads=%d remains=%d candidates=%d loci=%d load_s=%.3f compile_s=%.3f scan_s=%.3f rank_s=%.3f write_s=%.3f "
+		       "pairs_per_s=%.4g locus_evals_per_s=%.4g kernel_pairs_per_s=%.4g scan_over_kernel=%.3f exact_share=%.4f "
+		       "tables_computed=%ld tables_shared=%ld peak_rss_mb=%.0f\n",
+		       o.threads, rem.n_sample, tabs.n_cand, ix.n_loc, t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, scan_w,
+		       st.t_rank, t_write - t_scan, rate, rate * ix.n_loc, krate, krate > 0 ? rate / krate : 0.0,
+		       st.pairs > 0 ? st.exact / st.pairs : 0.0, tabs.n_computed, tabs.n_shared, (double)ru.ru_maxrss / 1024.0);
+	}
 	if (!o.quiet) {
 		/* the night's summary: strong candidates, and the conflicts an analyst must look
 		 * at first (one remain strong for two families, one missing person strong for

@@ -27,6 +27,7 @@ typedef struct km_opt_s {
 	double min_lr;          /* keep rows with log10 LR >= this */
 	int all;                /* keep every row */
 	int quiet;
+	int bench;              /* also time a plain table-sum kernel over the same tables; print one line */
 } km_opt_t;
 
 /* Remains indexed for the scan.  Scan loci are the panel markers typed in at least one
@@ -124,8 +125,11 @@ int km_comp_cand(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, km_ct
 /* Timings and counts of one scan, for the summary and `bench/`. */
 typedef struct km_scanstat_s {
 	double t_compile, t_scan;   /* thread-seconds summed over threads */
+	double t_rank;              /* wall seconds of the final merge */
 	double pairs;               /* remain x candidate pairs screened */
 	double exact;               /* pairs rescored exactly */
+	double t_kernel;            /* --bench: thread-seconds of the plain kernel over the same tiles */
+	double kernel_sink;         /* its sums, so the compiler keeps it */
 } km_scanstat_t;
 
 /* Compiles the candidates tile by tile and scans every remain through each tile; keeps

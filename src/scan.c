@@ -86,9 +86,15 @@ static int cmp_hit(const void *x, const void *y)
 
 /* Screen layout shared by all threads: per locus, the table's columns then one twin
  * column per homozygous column that some remain shows under dropout. */
+#define TWIN_BINS 16   /* dropout weights w in (0, 1/2) are bounded per bin of width 1/32 */
+
 typedef struct {
 	size_t *soff;          /* [n_loc] first screen column of locus l */
 	size_t n_scol;
+	int *n_twin;           /* [n_loc] twin columns after the table's columns */
+	int *twin_col;         /* [sum n_twin] the homozygous column a twin bounds ... */
+	double *twin_w;        /* ... at this w, the upper edge of its bin */
+	size_t *twin_off;      /* [n_loc] first twin of locus l in twin_col / twin_w */
 	uint32_t *sidx;        /* [r * n_loc + l] screen column (relative to soff[l]) of remain r */
 	uint64_t *rmask;       /* [r * n_word]: loci typed in remain r (for --min-loci) */
 	int n_word;
@@ -97,6 +103,7 @@ typedef struct {
 static void layout_free(layout_t *L)
 {
 	free(L->soff); free(L->sidx); free(L->rmask);
+	free(L->n_twin); free(L->twin_col); free(L->twin_w); free(L->twin_off);
 	memset(L, 0, sizeof(*L));
 }
 
@@ -109,12 +116,44 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 	L->sidx = malloc(sizeof(uint32_t) * ((size_t)nr * nl + 1));
 	L->rmask = calloc((size_t)nr * L->n_word + 1, sizeof(uint64_t));
 	if (!L->soff || !L->sidx || !L->rmask) { layout_free(L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	/* twins: one per (locus, homozygous column, bin of w) that some remain shows */
+	L->n_twin = calloc((size_t)nl + 1, sizeof(int));
+	L->twin_off = calloc((size_t)nl + 1, sizeof(size_t));
+	int *tmap = malloc(sizeof(int) * (ix->n_totcol * TWIN_BINS + 1));
+	size_t ntw_all = 0, m_tw = 0;
+	if (!L->n_twin || !L->twin_off || !tmap) { free(tmap); layout_free(L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	for (size_t i = 0; i < ix->n_totcol * TWIN_BINS; ++i) tmap[i] = -1;
+	for (int r = 0; r < nr; ++r)
+		for (size_t j = ix->drop_start[r]; j < ix->drop_start[r + 1]; ++j) {
+			const struct km_drop_s *d = &ix->drop[j];
+			int b = (int)ceil(d->w * 2.0 * TWIN_BINS) - 1;
+			if (b < 0) b = 0;
+			if (b >= TWIN_BINS) b = TWIN_BINS - 1;
+			tmap[(ix->col_off[d->l] + d->col) * TWIN_BINS + b] = 0;   /* used */
+		}
+	for (int l = 0; l < nl; ++l) {
+		L->twin_off[l] = ntw_all;
+		for (int k = 1; k < ix->n_col[l]; ++k)
+			for (int b = 0; b < TWIN_BINS; ++b) {
+				int *t = &tmap[(ix->col_off[l] + k) * TWIN_BINS + b];
+				if (*t < 0) continue;
+				if (ntw_all == m_tw) {
+					m_tw = m_tw ? 2 * m_tw : 256;
+					int *tc = realloc(L->twin_col, sizeof(int) * m_tw);
+					double *tw = tc ? realloc(L->twin_w, sizeof(double) * m_tw) : NULL;
+					if (tc) L->twin_col = tc;
+					if (!tc || !tw) { free(tmap); layout_free(L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+					L->twin_w = tw;
+				}
+				*t = L->n_twin[l]++;
+				L->twin_col[ntw_all] = k;
+				L->twin_w[ntw_all++] = 0.5 * (b + 1) / TWIN_BINS;
+			}
+	}
 	size_t off = 0;
 	for (int l = 0; l < nl; ++l) {
-		int ntw = 0;   /* homozygous columns with a slot: their twins follow the table columns */
-		for (int k = 1; k < ix->n_col[l]; ++k) ntw += ix->hom_slot[ix->col_off[l] + k] >= 0;
 		L->soff[l] = off;
-		off += (size_t)ix->n_col[l] + ntw;
+		off += (size_t)ix->n_col[l] + L->n_twin[l];
 	}
 	L->n_scol = off;
 	for (int r = 0; r < nr; ++r) {
@@ -127,15 +166,14 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 		}
 		for (size_t j = ix->drop_start[r]; j < ix->drop_start[r + 1]; ++j) {
 			const struct km_drop_s *d = &ix->drop[j];
-			int first = -1;
-			for (int k = 1; k < ix->n_col[d->l]; ++k) {
-				int s = ix->hom_slot[ix->col_off[d->l] + k];
-				if (s >= 0) { first = s; break; }
-			}
-			si[d->l] = (uint32_t)(ix->n_col[d->l] + (ix->hom_slot[ix->col_off[d->l] + d->col] - first));
+			int b = (int)ceil(d->w * 2.0 * TWIN_BINS) - 1;
+			if (b < 0) b = 0;
+			if (b >= TWIN_BINS) b = TWIN_BINS - 1;
+			si[d->l] = (uint32_t)(ix->n_col[d->l] + tmap[(ix->col_off[d->l] + d->col) * TWIN_BINS + b]);
 			mk[d->l >> 6] |= 1ULL << (d->l & 63);
 		}
 	}
+	free(tmap);
 	return 0;
 }
 
@@ -149,7 +187,7 @@ typedef struct {
 	double *S;              /* [n_scol * KM_TILE], 64-byte aligned */
 	km_hit_t *top;          /* [n_remain * K] this thread's rankings */
 	int *n_top;
-	double t_compile, t_scan, pairs, exact;
+	double t_compile, t_scan, pairs, exact, t_kernel, sink;
 	long computed, shared;
 	int n_inc;
 	int ret;
@@ -164,24 +202,28 @@ static double now_s(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Fills the tile's screen: S[(soff[l] + k) * KM_TILE + j] = candidate j's value at column k,
- * twins = the largest LR of the dropout mixture over w in [0, 1/2] (d in [0, 1)): the
- * mixture is monotone in w, so the larger end point.  Unused lanes get -inf. */
+/* Fills the tile's screen: S[(soff[l] + k) * KM_TILE + j] = candidate j's value at column k;
+ * a twin holds the largest LR of the dropout mixture (P + wQ)/(1 + wR) over w up to its
+ * bin's upper edge: the mixture is monotone in w, so the larger end point.  Unused lanes
+ * get -inf. */
 static void screen_fill(thr_t *T, const km_index_t *ix, const layout_t *L, int nt)
 {
 	for (int l = 0; l < ix->n_loc; ++l) {
-		int nc = ix->n_col[l], tw = 0;
+		int nc = ix->n_col[l];
 		double *S = T->S + L->soff[l] * KM_TILE;
 		for (int k = 0; k < nc; ++k) {
 			size_t c = ix->col_off[l] + k;
 			for (int j = 0; j < KM_TILE; ++j) S[(size_t)k * KM_TILE + j] = j < nt ? T->ct[j].lr[c] : KM_NEG_INF;
-			int slot = k ? ix->hom_slot[c] : -1;
-			if (slot < 0) continue;
-			double *St = S + (size_t)(nc + tw++) * KM_TILE;
+		}
+		for (int t = 0; t < L->n_twin[l]; ++t) {
+			size_t tt = L->twin_off[l] + t;
+			int slot = ix->hom_slot[ix->col_off[l] + L->twin_col[tt]];
+			double w = L->twin_w[tt];
+			double *St = S + (size_t)(nc + t) * KM_TILE;
 			for (int j = 0; j < KM_TILE; ++j) {
 				if (j >= nt) { St[j] = KM_NEG_INF; continue; }
 				const double *H = T->ct[j].hom + (size_t)slot * 3;
-				double a = H[0], b = (H[0] + 0.5 * H[1]) / (1.0 + 0.5 * H[2]);
+				double a = H[0], b = (H[0] + w * H[1]) / (1.0 + w * H[2]);
 				double m = a > b ? a : b;
 				St[j] = m > 0.0 ? log10(m) : KM_NEG_INF;
 			}
@@ -232,6 +274,12 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		free(th); layout_free(&L);
 		return km_err_set(e, KM_ENOMEM, "out of memory: --all keeps %d x %d rows", nr, nc);
 	}
+	/* per remain, the best K-th best any thread has seen: pairs below it cannot be in
+	 * the remain's top K, whichever thread meets them (the output does not depend on
+	 * when a thread sees another's bar, only the amount of rescoring does) */
+	double *gbar = malloc(sizeof(double) * ((size_t)nr + 1));
+	if (!gbar) { free(th); free(all); layout_free(&L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	for (int r = 0; r < nr; ++r) gbar[r] = KM_NEG_INF;
 	size_t per_c = ix->n_totcol + (size_t)ix->n_hom * 3;
 	for (int i = 0; i < nthr; ++i) {
 		thr_t *T = &th[i];
@@ -302,13 +350,41 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 				if (acc[j] < min_lr - SCREEN_MARGIN) continue;
 				km_hit_t *top = T->top + (size_t)r * K;
 				if (T->n_top[r] == K && acc[j] < top[K - 1].lr - SCREEN_MARGIN) continue;
+				/* another thread's K-th best is a lower bound of the global one too */
+				double gthr;
+				__atomic_load(&gbar[r], &gthr, __ATOMIC_RELAXED);
+				if (acc[j] < gthr - SCREEN_MARGIN) continue;
 				top_push(top, &T->n_top[r], K, r, c, &T->ct[j], ix, g, dr, ndr, ix->rsys);
 				T->exact += 1;
+				if (T->n_top[r] == K) {   /* raise the shared bar: atomic max */
+					double want = top[K - 1].lr, cur;
+					__atomic_load(&gbar[r], &cur, __ATOMIC_RELAXED);
+					while (want > cur && !__atomic_compare_exchange(&gbar[r], &cur, &want, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+				}
 			}
 		}
 		T->pairs += (double)nr * nt;
 		T->t_compile += t1 - t0;
-		T->t_scan += now_s() - t1;
+		double t2 = now_s();
+		T->t_scan += t2 - t1;
+		if (o->bench) {
+			/* the reference kernel (issue: performance): the same table sum over the same
+			 * tile and remains, with no screening, ranking or output; the ratio of the
+			 * two rates says how close the scan runs to the memory system's limit */
+			double sink = 0.0;
+			for (int r = 0; r < nr; ++r) {
+				const uint32_t *si = L.sidx + (size_t)r * nl;
+				double acc[KM_TILE] __attribute__((aligned(64)));
+				for (int j = 0; j < KM_TILE; ++j) acc[j] = 0.0;
+				for (int l = 0; l < nl; ++l) {
+					const double *v = T->S + (L.soff[l] + si[l]) * KM_TILE;
+					for (int j = 0; j < KM_TILE; ++j) acc[j] += v[j];
+				}
+				for (int j = 0; j < nt; ++j) sink += acc[j] > 0.0 ? acc[j] : 0.0;
+			}
+			T->sink += sink;
+			T->t_kernel += now_s() - t2;
+		}
 	}
 
 	/* the first error in candidate order, whichever thread met it */
@@ -321,10 +397,12 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 	for (int i = 0; i < nthr; ++i) {
 		st->t_compile += th[i].t_compile, st->t_scan += th[i].t_scan;
 		st->pairs += th[i].pairs, st->exact += th[i].exact;
+		st->t_kernel += th[i].t_kernel, st->kernel_sink += th[i].sink;
 		t->n_inconsistent += th[i].n_inc;
 	}
 	/* merge: remains in byte order of their ids; per remain the union of the threads'
 	 * rankings in the total order, cut at K, then --min-log10-lr */
+	double t_merge = now_s();
 	{
 		int *ord = malloc(sizeof(int) * (size_t)(nr + 1));
 		km_hit_t *buf = malloc(sizeof(km_hit_t) * ((size_t)K * nthr + 1));
@@ -354,12 +432,13 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		}
 		free(ord); free(buf);
 	}
+	st->t_rank = now_s() - t_merge;
 done:
 	for (int i = 0; i < nthr; ++i) {
 		km_cwork_free(th[i].cw, &t->n_computed, &t->n_shared);
 		free(th[i].ctbuf); free(th[i].typbuf); free(th[i].cmask); free(th[i].S); free(th[i].top); free(th[i].n_top);
 	}
-	free(th); free(all);
+	free(th); free(all); free(gbar);
 	layout_free(&L);
 	if (ret < 0) km_hits_destroy(hits);
 	return ret;
