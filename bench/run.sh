@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# make bench SIZE=S|M|L: generate the data once (cached in bench/data/SIZE), run
+# `kinmatch match --top 10 --bench` on the full synthetic memorial panel and print one line:
+# phase wall times, scan pairs/s, locus evaluations/s, the reference kernel's pairs/s in the
+# same run and the ratio of the two, peak RSS, threads.
+#   bash bench/run.sh SIZE [--threads N] [--record] [--check]
+#     --record  append the line with the commit to bench/RESULTS.md
+#     --check   (CI) fail when the scan runs below 25% of the kernel, or when the top-10
+#               output differs from the --all output cut at rank 10
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+size=${1:-S}; shift || true
+threads=2; record=0; check=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+		--threads) threads=$2; shift 2 ;;
+		--record) record=1; shift ;;
+		--check) check=1; shift ;;
+		*) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+case "$size" in
+	S) remains=500; families=5000 ;;
+	M) remains=2000; families=20000 ;;
+	L) remains=10000; families=100000 ;;
+	T) remains=100; families=500 ;;     # tiny, for the test suite
+	*) echo "bench/run.sh: SIZE is S, M or L" >&2; exit 2 ;;
+esac
+KM="$top/kinmatch"
+data="$top/bench/data/$size"
+if [ ! -f "$data/.done" ]; then
+	rm -rf "$data"; mkdir -p "$data"
+	bash "$top/bench/make-panel.sh" "$data/panel"
+	# the simulator finds remains for about 0.927 x --remain-frac x families (measured);
+	# 10% of the remains are unrelated
+	frac=$(awk -v r=$remains -v f=$families 'BEGIN { printf "%.6f", r * 0.9 / (f * 0.927) }')
+	"$KM" simulate --panel "$data/panel/panel.tsv" --freqs "$data/panel/freqs.tsv" --y-db "$data/panel/ydb.tsv" \
+		--mt-db "$data/panel/mtdb.tsv" --families $families --remain-frac "$frac" --seed 2026 --gz --quiet \
+		--threads "$threads" --out "$data"
+	touch "$data/.done"
+fi
+args=(--panel "$data/panel/panel.tsv" --freqs "$data/panel/freqs.tsv" --remains "$data/remains.tsv.gz"
+	--references "$data/references.tsv.gz" --pedigrees "$data/pedigrees.tsv.gz" --remain-info "$data/remain-info.tsv.gz"
+	--y-db "$data/panel/ydb.tsv" --mtdna "$data/mtdna.tsv.gz" --mt-db "$data/panel/mtdb.tsv" --quiet)
+line=$("$KM" match "${args[@]}" --top 10 --threads "$threads" --bench --out "$data/top10")
+commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+echo "size=$size commit=$commit $line"
+if [ $record = 1 ]; then
+	echo "| $(date -u +%Y-%m-%d) | $commit | $size | $line |" >> "$top/bench/RESULTS.md"
+fi
+if [ $check = 1 ]; then
+	ratio=$(echo "$line" | sed 's/.*scan_over_kernel=\([0-9.]*\).*/\1/')
+	awk -v r="$ratio" 'BEGIN { exit !(r >= 0.25) }' || { echo "bench: scan at $ratio of the reference kernel (< 0.25)" >&2; exit 1; }
+	"$KM" match "${args[@]}" --all --threads "$threads" --out "$data/all"
+	awk -F'\t' 'NR == 1 || $4 <= 10' "$data/all/matches.tsv" | cmp - "$data/top10/matches.tsv" ||
+		{ echo "bench: top-10 output differs from --all cut at rank 10" >&2; exit 1; }
+fi
