@@ -6,12 +6,14 @@
  * them all, without gathers (DESIGN.md §4) — and streams every remain through them:
  *     screen(r, c) = sum_l S[soff[l] + sidx[r, l]][c]
  * Column 0 (untyped) holds 0.  A remain's apparent homozygote under dropout points at a
- * "twin" column that holds an upper bound of its LR over the remain's possible w, so the
- * screen is an upper bound of the exact score.  A pair whose screen cannot reach the
- * remain's current K-th best (or --min-log10-lr) is dropped; every other pair is scored
- * exactly in double by score(), the one function that defines the reported numbers:
- * system by system in locus order, then the systems in order, so a pair's value is the
- * same for any --threads and any tiling.
+ * "twin" column that holds an upper bound of its LR over its bin of dropout weights w, so
+ * the screen is an upper bound of the exact value.  A pair whose screen cannot reach the
+ * remain's current K-th best (or --min-log10-lr) is dropped.  The reported value is
+ * defined as: per system, the table entries in locus order, plus (dropout) the log10 of
+ * the product of the mixture LRs of the remain's apparent homozygotes in locus order;
+ * then the systems added in order.  Every lane adds in exactly that order, so for a remain without dropout the
+ * screen is the exact value, and a pair's value is the same for any --threads, tiling
+ * or instruction set.
  * Rankings are per thread and per remain, merged after the loop in the total order
  * (log10 LR descending, then candidate index: candidates are sorted by family, then
  * missing id), so the output is identical for any --threads.
@@ -29,8 +31,8 @@
 
 #define KM_TILE 16
 
-/* the screen is computed in a different order than score(); this covers the rounding
- * difference of two double sums of a few hundred terms many times over */
+/* the screen and the exact value differ only where dropout bounds stand in; the margin
+ * keeps a pair whose bound equals the K-th best up to rounding */
 #define SCREEN_MARGIN 1e-6
 
 /* a before b in the ranking? */
@@ -41,30 +43,29 @@ static inline int better(double la, int ca, double lb, int cb)
 
 /* An apparent homozygote of a remain with dropout: LR = (P + wQ) / (1 + wR), from the
  * candidate's P, Q, R of the column (compile.c) and the remain's w = d/(1+d). */
-static inline double drop_lr(const km_index_t *ix, const double *hom, const struct km_drop_s *d)
+static inline double drop_ratio(const km_index_t *ix, const double *hom, const struct km_drop_s *d)
 {
 	const double *H = hom + (size_t)ix->hom_slot[ix->col_off[d->l] + d->col] * 3;
-	double num = H[0] + d->w * H[1];
-	return num > 0.0 ? log10(num / (1.0 + d->w * H[2])) : KM_NEG_INF;
+	return (H[0] + d->w * H[1]) / (1.0 + d->w * H[2]);
 }
 
-/* The exact log10 LR of one (remain, candidate): system by system in locus order; sys[]
- * (may be NULL) receives the per-system sums.  Preconditions: g[l] < n_col[l]; the
- * dropout entries dr[0..ndr) are sorted by locus. */
-static double score(const double *row, const double *hom, const km_index_t *ix, const uint16_t *g,
-                    const struct km_drop_s *dr, size_t ndr, double *sys)
+/* log10 of the product of a system's dropout LRs, in locus order: one logarithm per
+ * system instead of one per locus (the product is kept in range with frexp, so it cannot
+ * overflow or underflow); 0 -> -inf. */
+static double drop_log10(const km_index_t *ix, const double *hom, const struct km_drop_s *dr, size_t n)
 {
-	double tot = 0.0;
-	size_t j = 0;
-	for (int s = 0; s < KM_N_SYS; ++s) {
-		double v = 0.0;
-		for (int l = ix->sys_start[s]; l < ix->sys_start[s + 1]; ++l) v += row[ix->col_off[l] + g[l]];
-		for (; j < ndr && dr[j].l < ix->sys_start[s + 1]; ++j) v += drop_lr(ix, hom, &dr[j]);
-		if (sys) sys[s] = v;
-		tot += v;
+	double prod = 1.0;
+	long e2 = 0;
+	for (size_t i = 0; i < n; ++i) {
+		prod *= drop_ratio(ix, hom, &dr[i]);
+		if (prod == 0.0) return KM_NEG_INF;
+		int e;
+		prod = frexp(prod, &e);
+		e2 += e;
 	}
-	return tot;
+	return log10(prod) + (double)e2 * 0.30102999566398119521;   /* log10(2) */
 }
+
 
 void km_hits_destroy(km_hits_t *h)
 {
@@ -95,7 +96,7 @@ typedef struct {
 	int *twin_col;         /* [sum n_twin] the homozygous column a twin bounds ... */
 	double *twin_w;        /* ... at this w, the upper edge of its bin */
 	size_t *twin_off;      /* [n_loc] first twin of locus l in twin_col / twin_w */
-	uint32_t *sidx;        /* [r * n_loc + l] screen column (relative to soff[l]) of remain r */
+	uint16_t *sidx;        /* [r * n_loc + l] screen column (relative to soff[l]) of remain r */
 	uint64_t *rmask;       /* [r * n_word]: loci typed in remain r (for --min-loci) */
 	int n_word;
 } layout_t;
@@ -113,7 +114,7 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 	memset(L, 0, sizeof(*L));
 	L->n_word = (nl + 63) / 64 + 1;
 	L->soff = malloc(sizeof(size_t) * (nl + 1));
-	L->sidx = malloc(sizeof(uint32_t) * ((size_t)nr * nl + 1));
+	L->sidx = malloc(sizeof(uint16_t) * ((size_t)nr * nl + 1));
 	L->rmask = calloc((size_t)nr * L->n_word + 1, sizeof(uint64_t));
 	if (!L->soff || !L->sidx || !L->rmask) { layout_free(L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	/* twins: one per (locus, homozygous column, bin of w) that some remain shows */
@@ -154,11 +155,12 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 	for (int l = 0; l < nl; ++l) {
 		L->soff[l] = off;
 		off += (size_t)ix->n_col[l] + L->n_twin[l];
+		if (ix->n_col[l] + L->n_twin[l] > 65535) { free(tmap); layout_free(L); return km_err_set(e, KM_EINPUT, "too many distinct observations at one locus (%d)", ix->n_col[l] + L->n_twin[l]); }
 	}
 	L->n_scol = off;
 	for (int r = 0; r < nr; ++r) {
 		const uint16_t *g = ix->gidx + (size_t)r * nl;
-		uint32_t *si = L->sidx + (size_t)r * nl;
+		uint16_t *si = L->sidx + (size_t)r * nl;
 		uint64_t *mk = L->rmask + (size_t)r * L->n_word;
 		for (int l = 0; l < nl; ++l) {
 			si[l] = g[l];
@@ -169,12 +171,39 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 			int b = (int)ceil(d->w * 2.0 * TWIN_BINS) - 1;
 			if (b < 0) b = 0;
 			if (b >= TWIN_BINS) b = TWIN_BINS - 1;
-			si[d->l] = (uint32_t)(ix->n_col[d->l] + tmap[(ix->col_off[d->l] + d->col) * TWIN_BINS + b]);
+			si[d->l] = (uint16_t)(ix->n_col[d->l] + tmap[(ix->col_off[d->l] + d->col) * TWIN_BINS + b]);
 			mk[d->l >> 6] |= 1ULL << (d->l & 63);
 		}
 	}
 	free(tmap);
 	return 0;
+}
+
+/* The kernel: the screen sums of one remain for a tile's KM_TILE candidates, one
+ * contiguous KM_TILE-wide load and add per locus.  Each lane adds its own candidate's
+ * values in locus order, so every instruction set gives the same sums; the clones only
+ * widen the vectors (SSE2 adds 2 lanes at once, AVX2 4, AVX-512 8). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void tile_sums(const double *S, const size_t *soff, const uint16_t *si, const int *sys_start,
+                      double out[KM_N_SYS][KM_TILE])
+{
+	for (int s = 0; s < KM_N_SYS; ++s) {     /* system by system: the reported order */
+		double acc[KM_TILE] __attribute__((aligned(64)));
+		for (int j = 0; j < KM_TILE; ++j) acc[j] = 0.0;
+		for (int l = sys_start[s]; l < sys_start[s + 1]; ++l) {
+			const double *v = S + (soff[l] + si[l]) * KM_TILE;
+			for (int j = 0; j < KM_TILE; ++j) acc[j] += v[j];
+		}
+		for (int j = 0; j < KM_TILE; ++j) out[s][j] = acc[j];
+	}
+}
+
+/* the total: the systems in order */
+static inline double sys_total(double v[KM_N_SYS][KM_TILE], int j)
+{
+	double tot = 0.0;
+	for (int s = 0; s < KM_N_SYS; ++s) tot += v[s][j];
+	return tot;
 }
 
 /* Per-thread state: a tile's compiled tables and its screen. */
@@ -231,12 +260,11 @@ static void screen_fill(thr_t *T, const km_index_t *ix, const layout_t *L, int n
 	}
 }
 
-/* Keeps (r, c, s) in the sorted top-K of one remain; fills the row's breakdown. */
-static void top_push(km_hit_t *top, int *n, int K, int r, int c, const km_ctab_t *ct,
-                     const km_index_t *ix, const uint16_t *g, const struct km_drop_s *dr, size_t ndr,
-                     const uint8_t *rsys)
+/* Keeps (r, c) with exact log10 LR s and per-system sums v in the sorted top-K of one
+ * remain. */
+static void top_push(km_hit_t *top, int *n, int K, int r, int c, double s, const double *v, int loci,
+                     const km_ctab_t *ct, const uint8_t *rsys)
 {
-	double v[KM_N_SYS], s = score(ct->lr, ct->hom, ix, g, dr, ndr, v);
 	if (*n == K && !better(s, c, top[K - 1].lr, top[K - 1].cand)) return;
 	int i = *n < K ? (*n)++ : K - 1;
 	while (i > 0 && better(s, c, top[i - 1].lr, top[i - 1].cand)) { top[i] = top[i - 1]; --i; }
@@ -245,10 +273,7 @@ static void top_push(km_hit_t *top, int *n, int K, int r, int c, const km_ctab_t
 	h->lr = s;
 	for (int sy = 0; sy < KM_N_SYS; ++sy)
 		h->sys[sy] = ((rsys[r] >> sy & 1) && (ct->csys >> sy & 1)) ? v[sy] : (double)NAN;
-	int nl = 0;
-	for (int l = 0; l < ix->n_loc; ++l) nl += g[l] != 0 && ct->typed[l];
-	for (size_t j = 0; j < ndr; ++j) nl += ct->typed[dr[j].l];
-	h->loci = nl;
+	h->loci = loci;
 	for (int k = 0; k < 2; ++k) h->lin_ref[k] = ct->lin_ref[k], h->lin_k[k] = ct->lin_k[k];
 }
 
@@ -321,41 +346,56 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		screen_fill(T, ix, &L, nt);
 		double t1 = now_s();
 		for (int r = 0; r < nr; ++r) {
-			const uint32_t *si = L.sidx + (size_t)r * nl;
-			double acc[KM_TILE] __attribute__((aligned(64)));
-			for (int j = 0; j < KM_TILE; ++j) acc[j] = 0.0;
-			/* the kernel: one contiguous KM_TILE-wide load and add per locus */
-			for (int l = 0; l < nl; ++l) {
-				const double *v = T->S + (L.soff[l] + si[l]) * KM_TILE;
-				for (int j = 0; j < KM_TILE; ++j) acc[j] += v[j];
-			}
+			/* screen: the exact table sums, with dropout homozygotes at their bounds */
+			double sv[KM_N_SYS][KM_TILE] __attribute__((aligned(64)));
+			double ev[KM_N_SYS][KM_TILE] __attribute__((aligned(64)));
+			double bound[KM_TILE];
+			tile_sums(T->S, L.soff, L.sidx + (size_t)r * nl, ix->sys_start, sv);
+			for (int j = 0; j < KM_TILE; ++j) bound[j] = sys_total(sv, j);
 			const uint16_t *g = ix->gidx + (size_t)r * nl;
 			const struct km_drop_s *dr = ix->drop + ix->drop_start[r];
 			size_t ndr = ix->drop_start[r + 1] - ix->drop_start[r];
 			const uint64_t *rm = L.rmask + (size_t)r * L.n_word;
+			int have_ev = 0;   /* remains with dropout: table part without the bounds, once per tile */
 			for (int j = 0; j < nt; ++j) {
-				int c = c0 + j;
-				if (min_loci > 0) {
-					const uint64_t *cm = T->cmask + (size_t)j * L.n_word;
-					int n = 0;
-					for (int w = 0; w < L.n_word; ++w) n += __builtin_popcountll(rm[w] & cm[w]);
-					if (n < min_loci) continue;
+				int c = c0 + j, n = 0;
+				km_hit_t *top = NULL;
+				if (!o->all) {   /* the cheap tests first: most pairs stop here */
+					if (bound[j] < min_lr - SCREEN_MARGIN) continue;
+					top = T->top + (size_t)r * K;
+					if (T->n_top[r] == K && bound[j] < top[K - 1].lr - SCREEN_MARGIN) continue;
+					/* another thread's K-th best is a lower bound of the global one too */
+					double gthr;
+					__atomic_load(&gbar[r], &gthr, __ATOMIC_RELAXED);
+					if (bound[j] < gthr - SCREEN_MARGIN) continue;
 				}
+				/* loci compared: typed in the remain and by the family (--min-loci) */
+				const uint64_t *cm = T->cmask + (size_t)j * L.n_word;
+				for (int w = 0; w < L.n_word; ++w) n += __builtin_popcountll(rm[w] & cm[w]);
+				if (n < min_loci) continue;
+				/* the exact value in the reported order: per system the table part in locus
+				 * order, then the dropout entries; without dropout the screen is exact */
+				double v[KM_N_SYS], tot = 0.0;
+				if (ndr == 0) {
+					for (int sy = 0; sy < KM_N_SYS; ++sy) v[sy] = sv[sy][j];
+				} else {
+					if (!have_ev) { tile_sums(T->S, L.soff, g, ix->sys_start, ev); have_ev = 1; }
+					size_t q = 0;
+					for (int sy = 0; sy < KM_N_SYS; ++sy) {
+						size_t q0 = q;
+						v[sy] = ev[sy][j];
+						while (q < ndr && dr[q].l < ix->sys_start[sy + 1]) ++q;
+						if (q > q0) v[sy] += drop_log10(ix, T->ct[j].hom, dr + q0, q - q0);
+					}
+				}
+				for (int sy = 0; sy < KM_N_SYS; ++sy) tot += v[sy];
+				T->exact += 1;
 				if (o->all) {
 					int n1 = 0;
-					top_push(all + (size_t)r * nc + c, &n1, 1, r, c, &T->ct[j], ix, g, dr, ndr, ix->rsys);
-					T->exact += 1;
+					top_push(all + (size_t)r * nc + c, &n1, 1, r, c, tot, v, n, &T->ct[j], ix->rsys);
 					continue;
 				}
-				if (acc[j] < min_lr - SCREEN_MARGIN) continue;
-				km_hit_t *top = T->top + (size_t)r * K;
-				if (T->n_top[r] == K && acc[j] < top[K - 1].lr - SCREEN_MARGIN) continue;
-				/* another thread's K-th best is a lower bound of the global one too */
-				double gthr;
-				__atomic_load(&gbar[r], &gthr, __ATOMIC_RELAXED);
-				if (acc[j] < gthr - SCREEN_MARGIN) continue;
-				top_push(top, &T->n_top[r], K, r, c, &T->ct[j], ix, g, dr, ndr, ix->rsys);
-				T->exact += 1;
+				top_push(top, &T->n_top[r], K, r, c, tot, v, n, &T->ct[j], ix->rsys);
 				if (T->n_top[r] == K) {   /* raise the shared bar: atomic max */
 					double want = top[K - 1].lr, cur;
 					__atomic_load(&gbar[r], &cur, __ATOMIC_RELAXED);
@@ -373,14 +413,9 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 			 * two rates says how close the scan runs to the memory system's limit */
 			double sink = 0.0;
 			for (int r = 0; r < nr; ++r) {
-				const uint32_t *si = L.sidx + (size_t)r * nl;
-				double acc[KM_TILE] __attribute__((aligned(64)));
-				for (int j = 0; j < KM_TILE; ++j) acc[j] = 0.0;
-				for (int l = 0; l < nl; ++l) {
-					const double *v = T->S + (L.soff[l] + si[l]) * KM_TILE;
-					for (int j = 0; j < KM_TILE; ++j) acc[j] += v[j];
-				}
-				for (int j = 0; j < nt; ++j) sink += acc[j] > 0.0 ? acc[j] : 0.0;
+				double sv[KM_N_SYS][KM_TILE] __attribute__((aligned(64)));
+				tile_sums(T->S, L.soff, L.sidx + (size_t)r * nl, ix->sys_start, sv);
+				for (int j = 0; j < nt; ++j) sink += sys_total(sv, j) > 0.0 ? sv[0][j] : 0.0;
 			}
 			T->sink += sink;
 			T->t_kernel += now_s() - t2;
