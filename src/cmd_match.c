@@ -114,25 +114,6 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        km_mut_name(d->mutation), d->range, d->rate2, d->theta, d->dropout, d->min_loci, d->top, d->threads);
 }
 
-static int opt_num(const char *name, const char *arg, double lo, double hi, int lo_open, int hi_open, double *x, km_err_t *e)
-{
-	double v;
-	if (km_parse_double(arg, &v) < 0 || (lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi))
-		return km_err_set(e, KM_EUSAGE, "--%s: expected a number in %c%g,%g%c, got '%s'", name,
-		                  lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']', arg);
-	*x = v;
-	return 0;
-}
-
-static int opt_int(const char *name, const char *arg, long lo, long hi, int *x, km_err_t *e)
-{
-	long v;
-	if (km_parse_int(arg, &v) < 0 || v < lo || v > hi)
-		return km_err_set(e, KM_EUSAGE, "--%s: expected an integer in [%ld,%ld], got '%s'", name, lo, hi, arg);
-	*x = (int)v;
-	return 0;
-}
-
 /* Checks combinations and required options, naming the option. */
 static int km_opt_check(const km_opt_t *o, km_err_t *e)
 {
@@ -147,37 +128,6 @@ static int km_opt_check(const km_opt_t *o, km_err_t *e)
 	if (o->all && (o->min_lr != KM_NEG_INF))
 		return km_err_set(e, KM_EUSAGE, "--all and --min-log10-lr exclude each other");
 	if (!o->mtdna != !o->mt_db) return km_err_set(e, KM_EUSAGE, "--mtdna and --mt-db go together: the mtDNA LR needs the database for its denominator");
-	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* mkdir -p */
-static int make_dir(const char *path, km_err_t *e)
-{
-	char *p = strdup(path);
-	if (!p) return km_err_set(e, KM_ENOMEM, "out of memory");
-	for (char *s = p + 1; ; ++s) {
-		if (*s == '/' || *s == 0) {
-			char c = *s;
-			*s = 0;
-			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-				int ret = km_err_set(e, KM_EIO, "--out %s: cannot create directory %s: %s", path, p, strerror(errno));
-				free(p);
-				return ret;
-			}
-			*s = c;
-			if (!c) break;
-		}
-	}
-	free(p);
-	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) return km_err_set(e, KM_EIO, "--out %s: not a directory", path);
 	return 0;
 }
 
@@ -206,21 +156,21 @@ int km_cmd_match(int argc, char *argv[])
 			if ((o.mutation = km_mut_parse(optarg)) < 0)
 				ret = km_err_set(&e, KM_EUSAGE, "--mutation: expected none, equal, proportional or stepwise, got '%s'", optarg);
 			break;
-		case O_RANGE: ret = opt_num("mutation-range", optarg, 0, 1, 1, 0, &o.range, &e); break;
-		case O_RATE2: ret = opt_num("mutation-rate2", optarg, 0, 1, 0, 1, &o.rate2, &e); break;
-		case O_THETA: ret = opt_num("theta", optarg, 0, 1, 0, 1, &o.theta, &e); break;
-		case O_MINFREQ: ret = opt_num("min-freq", optarg, 0, 1, 1, 0, &o.min_freq, &e); break;
-		case O_FREQN: { int n = 0; ret = opt_int("freq-sample-size", optarg, 1, 1000000000, &n, &e); o.freq_n = n; break; }
-		case O_DROPOUT: ret = opt_num("dropout", optarg, 0, 1, 0, 1, &o.dropout, &e); break;
-		case O_MTRATE: ret = opt_num("mt-mutation-rate", optarg, 0, 1, 0, 1, &o.mt_rate, &e); break;
+		case O_RANGE: ret = km_opt_double("mutation-range", optarg, 0, 1, 1, 0, &o.range, &e); break;
+		case O_RATE2: ret = km_opt_double("mutation-rate2", optarg, 0, 1, 0, 1, &o.rate2, &e); break;
+		case O_THETA: ret = km_opt_double("theta", optarg, 0, 1, 0, 1, &o.theta, &e); break;
+		case O_MINFREQ: ret = km_opt_double("min-freq", optarg, 0, 1, 1, 0, &o.min_freq, &e); break;
+		case O_FREQN: { int n = 0; ret = km_opt_int("freq-sample-size", optarg, 1, 1000000000, &n, &e); o.freq_n = n; break; }
+		case O_DROPOUT: ret = km_opt_double("dropout", optarg, 0, 1, 0, 1, &o.dropout, &e); break;
+		case O_MTRATE: ret = km_opt_double("mt-mutation-rate", optarg, 0, 1, 0, 1, &o.mt_rate, &e); break;
 		case O_LINFREQ:
 			if (strcmp(optarg, "count") == 0) o.lineage_freq = 0;
 			else if (strcmp(optarg, "upper95") == 0) o.lineage_freq = 1;
 			else ret = km_err_set(&e, KM_EUSAGE, "--lineage-freq: expected count or upper95, got '%s'", optarg);
 			break;
-		case O_MINLOCI: ret = opt_int("min-loci", optarg, 0, 100000, &o.min_loci, &e); break;
-		case O_THREADS: ret = opt_int("threads", optarg, 1, 1024, &o.threads, &e); break;
-		case O_TOP: ret = opt_int("top", optarg, 1, 1000000000, &o.top, &e); break;
+		case O_MINLOCI: ret = km_opt_int("min-loci", optarg, 0, 100000, &o.min_loci, &e); break;
+		case O_THREADS: ret = km_opt_int("threads", optarg, 1, 1024, &o.threads, &e); break;
+		case O_TOP: ret = km_opt_int("top", optarg, 1, 1000000000, &o.top, &e); break;
 		case O_MINLR: {
 			double v;
 			if (strcmp(optarg, "-inf") == 0) v = KM_NEG_INF;
@@ -252,7 +202,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_lin_t *lin = NULL;
 	km_scanstat_t st = { 0 };
 	double *rd = NULL;
-	double t0 = now_s(), t_load = 0, t_scan = 0, t_write = 0;
+	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
 	if ((ret = km_panel_load(&panel, o.panel, &e)) < 0) goto fail;
 	if ((ret = km_freqs_load(&freqs, &panel, o.freqs, o.min_freq, &e)) < 0) goto fail;
 	if ((ret = km_freqs_check_panel(&freqs, &panel, &e)) < 0) goto fail;
@@ -286,15 +236,15 @@ int km_cmd_match(int argc, char *argv[])
 	}
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
 	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &o, &e)) < 0) goto fail;
-	t_load = now_s();
+	t_load = km_now();
 	if ((ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e)) < 0) goto fail;
-	t_scan = now_s();
+	t_scan = km_now();
 	if (tabs.n_inconsistent > 0)
 		km_warn("%d (candidate, marker) pairs: the references contradict their pedigree under --mutation %s; those markers were left out (LR 1) for those candidates",
 		        tabs.n_inconsistent, km_mut_name(o.mutation));
-	if ((ret = make_dir(o.out, &e)) < 0) goto fail;
+	if ((ret = km_mkdir_p(o.out, &e)) < 0) goto fail;
 	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
-	t_write = now_s();
+	t_write = km_now();
 	if (o.bench) {
 		/* one line for bench/: phases in wall seconds (compile and scan interleave per
 		 * tile, so the tile loop's wall time is split by their thread-time shares) */

@@ -91,32 +91,6 @@ static void sim_usage(FILE *fp, const km_simopt_t *d)
 	        d->seed, d->threads);
 }
 
-static int opt_num(const char *name, const char *arg, double lo, double hi, int lo_open, int hi_open, double *x, km_err_t *e)
-{
-	double v;
-	if (km_parse_double(arg, &v) < 0 || (lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi))
-		return km_err_set(e, KM_EUSAGE, "--%s: expected a number in %c%g,%g%c, got '%s'", name,
-		                  lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']', arg);
-	*x = v;
-	return 0;
-}
-
-static int opt_long(const char *name, const char *arg, long lo, long hi, long *x, km_err_t *e)
-{
-	long v;
-	if (km_parse_int(arg, &v) < 0 || v < lo || v > hi)
-		return km_err_set(e, KM_EUSAGE, "--%s: expected an integer in [%ld,%ld], got '%s'", name, lo, hi, arg);
-	*x = v;
-	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int km_cmd_simulate(int argc, char *argv[])
 {
 	km_simopt_t o, d;
@@ -139,23 +113,23 @@ int km_cmd_simulate(int argc, char *argv[])
 			if ((o.mutation = km_mut_parse(optarg)) < 0)
 				ret = km_err_set(&e, KM_EUSAGE, "--mutation: expected none, equal, proportional or stepwise, got '%s'", optarg);
 			break;
-		case O_RANGE: ret = opt_num("mutation-range", optarg, 0, 1, 1, 0, &o.range, &e); break;
-		case O_RATE2: ret = opt_num("mutation-rate2", optarg, 0, 1, 0, 1, &o.rate2, &e); break;
-		case O_MTRATE: ret = opt_num("mt-mutation-rate", optarg, 0, 1, 0, 1, &o.mt_rate, &e); break;
-		case O_FAMILIES: ret = opt_long("families", optarg, 1, 100000000, &o.n_family, &e); break;
-		case O_RFRAC: ret = opt_num("remain-frac", optarg, 0, 1, 0, 0, &o.remain_frac, &e); break;
-		case O_UNREL: ret = opt_long("unrelated", optarg, 0, 100000000, &o.n_unrelated, &e); break;
+		case O_RANGE: ret = km_opt_double("mutation-range", optarg, 0, 1, 1, 0, &o.range, &e); break;
+		case O_RATE2: ret = km_opt_double("mutation-rate2", optarg, 0, 1, 0, 1, &o.rate2, &e); break;
+		case O_MTRATE: ret = km_opt_double("mt-mutation-rate", optarg, 0, 1, 0, 1, &o.mt_rate, &e); break;
+		case O_FAMILIES: ret = km_opt_long("families", optarg, 1, 100000000, &o.n_family, &e); break;
+		case O_RFRAC: ret = km_opt_double("remain-frac", optarg, 0, 1, 0, 0, &o.remain_frac, &e); break;
+		case O_UNREL: ret = km_opt_long("unrelated", optarg, 0, 100000000, &o.n_unrelated, &e); break;
 		case O_MIX: ret = km_sim_mix_parse(optarg, o.mix, &e); break;
-		case O_FEMALE: ret = opt_num("female-frac", optarg, 0, 1, 0, 0, &o.female_frac, &e); break;
-		case O_TWO: ret = opt_num("two-missing", optarg, 0, 1, 0, 0, &o.two_missing, &e); break;
-		case O_DMEAN: ret = opt_num("dropout-mean", optarg, 0, 1, 0, 1, &o.dropout_mean, &e); break;
-		case O_DMAX: ret = opt_num("dropout-max", optarg, 0, 1, 0, 1, &o.dropout_max, &e); break;
-		case O_LFAIL: ret = opt_num("locus-fail", optarg, 0, 100, 0, 0, &o.locus_fail, &e); break;
+		case O_FEMALE: ret = km_opt_double("female-frac", optarg, 0, 1, 0, 0, &o.female_frac, &e); break;
+		case O_TWO: ret = km_opt_double("two-missing", optarg, 0, 1, 0, 0, &o.two_missing, &e); break;
+		case O_DMEAN: ret = km_opt_double("dropout-mean", optarg, 0, 1, 0, 1, &o.dropout_mean, &e); break;
+		case O_DMAX: ret = km_opt_double("dropout-max", optarg, 0, 1, 0, 1, &o.dropout_max, &e); break;
+		case O_LFAIL: ret = km_opt_double("locus-fail", optarg, 0, 100, 0, 0, &o.locus_fail, &e); break;
 		case O_SEED:
-			if ((ret = opt_long("seed", optarg, 0, 2147483647L, &v, &e)) == 0) o.seed = (unsigned long)v;
+			if ((ret = km_opt_long("seed", optarg, 0, 2147483647L, &v, &e)) == 0) o.seed = (unsigned long)v;
 			break;
 		case O_THREADS:
-			if ((ret = opt_long("threads", optarg, 1, 1024, &v, &e)) == 0) o.threads = (int)v;
+			if ((ret = km_opt_long("threads", optarg, 1, 1024, &v, &e)) == 0) o.threads = (int)v;
 			break;
 		case O_GZ: o.gz = 1; break;
 		case O_QUIET: o.quiet = 1; break;
@@ -167,7 +141,7 @@ int km_cmd_simulate(int argc, char *argv[])
 	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s'", argv[optind]); km_err_print(&e); return 2; }
 	if ((ret = km_simopt_check(&o, &e)) < 0) { km_err_print(&e); return 2; }
 	if (o.quiet) km_verbose = 0;
-	t0 = now_s();
+	t0 = km_now();
 	if ((ret = km_sim_run(&o, &st, &e)) < 0) {
 		km_err_print(&e);
 		return ret == KM_EUSAGE ? 2 : 1;
@@ -179,7 +153,7 @@ int km_cmd_simulate(int argc, char *argv[])
 		        st.n_family, st.n_person, st.n_ref, st.n_missing, st.n_remain, st.n_related, st.n_unrelated);
 		fprintf(stderr, "kinmatch: shapes:");
 		for (int k = 0; k < KM_N_SHAPE; ++k) fprintf(stderr, " %s %ld", km_sim_shape_name(k), st.shape[k]);
-		fprintf(stderr, "\nkinmatch: %.2f s, %d threads; results in %s/\n", now_s() - t0, o.threads, o.out);
+		fprintf(stderr, "\nkinmatch: %.2f s, %d threads; results in %s/\n", km_now() - t0, o.threads, o.out);
 	}
 	return 0;
 }

@@ -29,6 +29,14 @@ void km_warn(const char *fmt, ...) KM_PRINTF(1, 2);
 /* Prints "kinmatch: error: <e->msg>" to stderr. */
 void km_err_print(const km_err_t *e);
 
+/* ---- cli.c: shared by the subcommands ------------------------------------------ */
+/* "--NAME: expected a number in [lo,hi), got 'x'" style checks of option values */
+int km_opt_double(const char *name, const char *arg, double lo, double hi, int lo_open, int hi_open, double *x, km_err_t *e);
+int km_opt_long(const char *name, const char *arg, long lo, long hi, long *x, km_err_t *e);
+int km_opt_int(const char *name, const char *arg, long lo, long hi, int *x, km_err_t *e);
+int km_mkdir_p(const char *path, km_err_t *e);   /* mkdir -p, then check it is a directory */
+double km_now(void);                              /* monotonic seconds */
+
 /* ---- tsv.c: tab-separated reader, .gz transparent, header -> column map ---------- */
 typedef struct km_tsv_s km_tsv_t;
 /* Opens a file (gzip/bgzip read transparently).  *r is owned by the caller: km_tsv_close(). */

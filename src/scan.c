@@ -224,13 +224,6 @@ typedef struct {
 	int err_cand;
 } thr_t;
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Fills the tile's screen: S[(soff[l] + k) * KM_TILE + j] = candidate j's value at column k;
  * a twin holds the largest LR of the dropout mixture (P + wQ)/(1 + wR) over w up to its
  * bin's upper edge: the mixture is monotone in w, so the larger end point.  Unused lanes
@@ -333,7 +326,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		thr_t *T = &th[tid];
 		if (T->ret < 0) continue;
 		int c0 = tile * KM_TILE, nt = nc - c0 < KM_TILE ? nc - c0 : KM_TILE;
-		double t0 = now_s();
+		double t0 = km_now();
 		for (int j = 0; j < nt; ++j) {
 			int r2 = km_comp_cand(C, T->cw, &t->cand[c0 + j], &T->ct[j], &T->err);
 			if (r2 < 0) { T->ret = r2, T->err_cand = c0 + j; break; }
@@ -344,7 +337,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		}
 		if (T->ret < 0) continue;
 		screen_fill(T, ix, &L, nt);
-		double t1 = now_s();
+		double t1 = km_now();
 		for (int r = 0; r < nr; ++r) {
 			/* screen: the exact table sums, with dropout homozygotes at their bounds */
 			double sv[KM_N_SYS][KM_TILE] __attribute__((aligned(64)));
@@ -405,7 +398,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		}
 		T->pairs += (double)nr * nt;
 		T->t_compile += t1 - t0;
-		double t2 = now_s();
+		double t2 = km_now();
 		T->t_scan += t2 - t1;
 		if (o->bench) {
 			/* the reference kernel (issue: performance): the same table sum over the same
@@ -418,7 +411,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 				for (int j = 0; j < nt; ++j) sink += sys_total(sv, j) > 0.0 ? sv[0][j] : 0.0;
 			}
 			T->sink += sink;
-			T->t_kernel += now_s() - t2;
+			T->t_kernel += km_now() - t2;
 		}
 	}
 
@@ -437,7 +430,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 	}
 	/* merge: remains in byte order of their ids; per remain the union of the threads'
 	 * rankings in the total order, cut at K, then --min-log10-lr */
-	double t_merge = now_s();
+	double t_merge = km_now();
 	{
 		int *ord = malloc(sizeof(int) * (size_t)(nr + 1));
 		km_hit_t *buf = malloc(sizeof(km_hit_t) * ((size_t)K * nthr + 1));
@@ -467,7 +460,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		}
 		free(ord); free(buf);
 	}
-	st->t_rank = now_s() - t_merge;
+	st->t_rank = km_now() - t_merge;
 done:
 	for (int i = 0; i < nthr; ++i) {
 		km_cwork_free(th[i].cw, &t->n_computed, &t->n_shared);

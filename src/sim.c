@@ -831,30 +831,6 @@ static int files_close(sim_files_t *F, int ok, km_err_t *e)
 	return ret;
 }
 
-/* mkdir -p */
-static int make_dir(const char *path, km_err_t *e)
-{
-	char *p = strdup(path);
-	struct stat st;
-	if (!p) return km_err_set(e, KM_ENOMEM, "out of memory");
-	for (char *s = p + 1;; ++s) {
-		if (*s == '/' || *s == 0) {
-			char c = *s;
-			*s = 0;
-			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-				int ret = km_err_set(e, KM_EIO, "--out %s: cannot create directory %s: %s", path, p, strerror(errno));
-				free(p);
-				return ret;
-			}
-			*s = c;
-			if (!c) break;
-		}
-	}
-	free(p);
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) return km_err_set(e, KM_EIO, "--out %s: not a directory", path);
-	return 0;
-}
-
 /* ---- the remains store ----------------------------------------------------------------- */
 
 typedef struct {
@@ -1077,7 +1053,7 @@ int km_sim_run(const km_simopt_t *o, km_simstat_t *st, km_err_t *e)
 			goto out;
 		}
 	/* everything is loaded and checked: only now touch the output directory */
-	if ((ret = make_dir(o->out, e)) < 0) goto out;
+	if ((ret = km_mkdir_p(o->out, e)) < 0) goto out;
 	opened = 1;
 	if ((ret = files_open(&F, o, S->mdb != NULL, e)) < 0) goto out;
 	if ((ret = fwrite_str(&F, F_PED, "family\tperson\tfather\tmother\tsex\trole\n", e)) < 0) goto out;

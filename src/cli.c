@@ -1,0 +1,64 @@
+/* cli.c — what every subcommand's option parsing and output step shares. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "kmpriv.h"
+
+int km_opt_double(const char *name, const char *arg, double lo, double hi, int lo_open, int hi_open, double *x, km_err_t *e)
+{
+	double v;
+	if (km_parse_double(arg, &v) < 0 || (lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi))
+		return km_err_set(e, KM_EUSAGE, "--%s: expected a number in %c%g,%g%c, got '%s'", name,
+		                  lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']', arg);
+	*x = v;
+	return 0;
+}
+
+int km_opt_long(const char *name, const char *arg, long lo, long hi, long *x, km_err_t *e)
+{
+	long v;
+	if (km_parse_int(arg, &v) < 0 || v < lo || v > hi)
+		return km_err_set(e, KM_EUSAGE, "--%s: expected an integer in [%ld,%ld], got '%s'", name, lo, hi, arg);
+	*x = v;
+	return 0;
+}
+
+int km_opt_int(const char *name, const char *arg, long lo, long hi, int *x, km_err_t *e)
+{
+	long v = 0;
+	int ret = km_opt_long(name, arg, lo, hi, &v, e);
+	if (ret == 0) *x = (int)v;
+	return ret;
+}
+
+int km_mkdir_p(const char *path, km_err_t *e)
+{
+	char *p = strdup(path);
+	struct stat st;
+	if (!p) return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (char *s = p + 1; ; ++s) {
+		if (*s == '/' || *s == 0) {
+			char c = *s;
+			*s = 0;
+			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+				int ret = km_err_set(e, KM_EIO, "--out %s: cannot create directory %s: %s", path, p, strerror(errno));
+				free(p);
+				return ret;
+			}
+			*s = c;
+			if (!c) break;
+		}
+	}
+	free(p);
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) return km_err_set(e, KM_EIO, "--out %s: not a directory", path);
+	return 0;
+}
+
+double km_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
