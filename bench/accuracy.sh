@@ -7,7 +7,7 @@
 #   - the share whose true candidate has log10 LR >= 4,
 #   - false candidates with log10 LR >= 4 per 10^6 unrelated (remain, candidate) pairs.
 # Writes bench/ACCURACY.md and bench/accuracy.svg (the plot is drawn here, in SVG).
-#   bash bench/accuracy.sh            the full version (about 10 minutes on 2 cores)
+#   bash bench/accuracy.sh            the full version (under a minute on 2 cores)
 #   bash bench/accuracy.sh --small    CI's small version, into $OUT (no files in bench/)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
