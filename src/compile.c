@@ -22,7 +22,11 @@
 #include "lineage.h"
 
 /* per-thread table cache budget (MiB of values) */
-#define KM_CACHE_MB 256
+#define KM_CACHE_MB 512
+/* Only problems that can repeat are cached: the number of genotype combinations of the
+ * typed persons must be small (one reference at an STR, a few at a SNP); multi-reference
+ * STR problems almost never repeat and would only fill the cache. */
+#define KM_CACHE_COMBOS 20000.0
 
 static int sys_of_marker(const km_marker_t *m)
 {
@@ -468,7 +472,11 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			kn += 5;
 		}
 		uint64_t kh = hash_key(l, w->key, kn);
-		const double *hit = cache_get(&w->cache, l, w->key, kn, kh);
+		double combos = 1.0;
+		for (int i = 0; i < np; ++i)
+			if (w->keep[i] && w->gt[2 * i] != KM_NOALLELE) combos *= 0.5 * al->n_allele * (al->n_allele + 1);
+		int cacheable = combos <= KM_CACHE_COMBOS;
+		const double *hit = cacheable ? cache_get(&w->cache, l, w->key, kn, kh) : NULL;
 		if (hit) {
 			++w->cache.hits;
 			if (hit[0] != 0.0) ++*n_inc;
@@ -587,7 +595,7 @@ store:
 				int slot = ix->hom_slot[ix->col_off[l] + k];
 				if (slot >= 0) memcpy(hv, hom + (size_t)slot * 3, sizeof(double) * 3), hv += 3;
 			}
-			cache_put(&w->cache, l, w->key, kn, kh, w->vbuf, (size_t)(hv - w->vbuf));
+			if (cacheable) cache_put(&w->cache, l, w->key, kn, kh, w->vbuf, (size_t)(hv - w->vbuf));
 		}
 	}
 	out->n_inc = *n_inc;

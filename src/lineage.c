@@ -75,6 +75,15 @@ struct km_lin_s {
 	double *ymu;                /* male mutation rate of each */
 	double *ycol;               /* [(c * n_yl + l) * 2 + k]: column values, NAN untyped (c >= 1) */
 	double *yslot;              /* [(slot * n_yl + l) * 2 + k]: chosen references' values */
+	/* the Y database, as bit masks and exact value codes, for the denominators */
+	int n_yh;                   /* database haplotypes */
+	uint64_t *yh_typed;         /* per haplotype: loci typed (bit l) */
+	uint64_t *yh_code;          /* [h * n_yl + l]: exact code of the (sorted) values */
+	long *yh_count;             /* per haplotype: weight (the count column, else 1) */
+	uint64_t yl_indb;           /* loci that are columns of the database */
+	uint64_t *rm_bits;          /* per remain mask: loci typed */
+	long *rm_n;                 /* per remain mask: N for a reference typed at all its loci */
+	int y_upper95;
 	/* mt */
 	km_mtset_t mt, mtdb;
 	int *mcol_hap;              /* per column (c >= 1): index in mt of a remain showing it */
@@ -138,6 +147,7 @@ void km_lin_destroy(km_lin_t *L)
 	free(L->ymu);
 	free(L->ycol);
 	free(L->yslot);
+	free(L->yh_typed); free(L->yh_code); free(L->yh_count); free(L->rm_bits); free(L->rm_n);
 	km_mt_destroy(&L->mt);
 	km_mt_destroy(&L->mtdb);
 	free(L->mcol_hap);
@@ -277,34 +287,6 @@ static int y_row_eq(const double *x, const double *y, int n)
 	return 1;
 }
 
-/* Appends one repeat value as a short exact token: repeat numbers have at most two
- * decimals (the readers reject others), so round(100 v) identifies the value; it is
- * written as base-64 digits, never NUL (this runs for every database haplotype and
- * every compared-loci mask, where printf("%.17g") cost seconds). */
-static void y_putv(kstring_t *s, double v)
-{
-	long c = lround(v * 100.0) + 1;   /* the cells hold -1 for "more than two copies" */
-	char b[8];
-	int n = 0;
-	if (c < 0) c = 0;
-	do { b[n++] = (char)('0' + (c & 63)); c >>= 6; } while (c);
-	kputsn(b, n, s);
-}
-
-/* Appends the projection of values v (n_yl * 2) on mask to key s. */
-static void y_key(kstring_t *s, const double *v, const uint8_t *mask, int n_yl)
-{
-	int l;
-	s->l = 0;
-	for (l = 0; l < n_yl; ++l) {
-		if (!mask[l]) continue;
-		y_putv(s, v[2 * l]);
-		if (!isnan(v[2 * l + 1])) { kputc(',', s); y_putv(s, v[2 * l + 1]); }
-		kputc(';', s);
-	}
-	if (s->s == NULL) kputs("", s);
-}
-
 /* Columns of the Y system, and remain masks.  rv: n_remain rows of n_yl * 2 values. */
 static int y_columns(km_lin_t *L, const double *rv, const uint8_t *rhas, uint8_t **cmask_out, km_err_t *e)
 {
@@ -349,97 +331,96 @@ static int y_columns(km_lin_t *L, const double *rv, const uint8_t *rhas, uint8_t
 	return 0;
 }
 
-/* log10 f for every (slot, remain mask): pairs grouped by compared mask (remain mask AND
- * the reference's typed loci); per distinct compared mask one pass over the database,
- * counting projected haplotypes in a hash. */
-static int y_freqs(km_lin_t *L, const km_ydb_t *db, const uint8_t *rmask, int upper95, km_err_t *e)
+/* An exact code of a locus's sorted values (repeat numbers have at most two decimals). */
+static uint64_t y_code(const double *v)
 {
-	lin_sys_t *s = &L->y;
-	int n_yl = L->n_yl, np = s->n_slot * s->n_rm, fail = 0, i, j, l, ret = 0;
-	uint8_t *cm = lin_calloc((size_t)np * n_yl + 1, 1, &fail), *head = lin_calloc(np, 1, &fail);
-	int *dbcol = lin_calloc(n_yl, sizeof *dbcol, &fail), *next = lin_calloc(np, sizeof *next, &fail);
-	char **ckey = lin_calloc(np, sizeof *ckey, &fail);
-	kstring_t key = { 0, 0, NULL };
-	void *h = NULL;
-	s->logf = lin_calloc(np, sizeof *s->logf, &fail);
-	if (fail) {
-		ret = km_err_set(e, KM_ENOMEM, "out of memory");
-		goto end;
-	}
-	for (l = 0; l < n_yl; ++l) {
+	uint64_t a = (uint64_t)(uint32_t)(lround(v[0] * 100.0) + 1000);
+	uint64_t b = isnan(v[1]) ? 0xffffffffu : (uint64_t)(uint32_t)(lround(v[1] * 100.0) + 1000);
+	return a << 32 | b;
+}
+
+/* The database as bit masks and codes, and N for each remain mask (issue 3: N counts the
+ * database haplotypes typed at every compared locus).  x, the haplotypes equal to the
+ * reference at every compared locus, is counted per candidate (y_logf): a remain mask m
+ * counts haplotype h when m is inside agree(h), the loci where h is typed and equal to
+ * the reference.  Nothing is stored per (reference, remain mask) pair, whose number
+ * grows as families x remains. */
+static int y_dbindex(km_lin_t *L, const km_ydb_t *db, const uint8_t *rmask, km_err_t *e)
+{
+	int n_yl = L->n_yl, fail = 0, *dbcol;
+	if (n_yl > 64) return km_err_set(e, KM_EINPUT, "more than 64 Y-STR markers in the panel (%d)", n_yl);
+	L->n_yh = db->n_hap;
+	L->yh_typed = lin_calloc((size_t)db->n_hap + 1, sizeof(uint64_t), &fail);
+	L->yh_code = lin_calloc((size_t)db->n_hap * n_yl + 1, sizeof(uint64_t), &fail);
+	L->yh_count = lin_calloc((size_t)db->n_hap + 1, sizeof(long), &fail);
+	L->rm_bits = lin_calloc((size_t)L->y.n_rm + 1, sizeof(uint64_t), &fail);
+	L->rm_n = lin_calloc((size_t)L->y.n_rm + 1, sizeof(long), &fail);
+	dbcol = lin_calloc((size_t)n_yl + 1, sizeof(int), &fail);
+	if (fail) { free(dbcol); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	L->yl_indb = 0;
+	for (int l = 0; l < n_yl; ++l) {
 		dbcol[l] = -1;
-		for (j = 0; j < db->n_col; ++j)
-			if (db->marker[j] == L->ymk[l]) dbcol[l] = j;
+		for (int j = 0; j < db->n_col; ++j) if (db->marker[j] == L->ymk[l]) dbcol[l] = j;
+		if (dbcol[l] >= 0) L->yl_indb |= 1ULL << l;
 	}
-	for (i = 0; i < np; ++i) {
-		const double *rv = L->yslot + (size_t)(i / s->n_rm) * n_yl * 2;
-		const uint8_t *rm = rmask + (size_t)(i % s->n_rm) * n_yl;
-		if ((ckey[i] = malloc(n_yl + 1)) == NULL) goto oom;
-		for (l = 0; l < n_yl; ++l) {
-			cm[(size_t)i * n_yl + l] = rm[l] && !isnan(rv[2 * l]);
-			ckey[i][l] = (char)('0' + cm[(size_t)i * n_yl + l]);
+	for (int h = 0; h < db->n_hap; ++h) {
+		const double *v = db->v + (size_t)h * db->n_col * 2;
+		L->yh_count[h] = db->count[h];
+		for (int l = 0; l < n_yl; ++l) {
+			if (dbcol[l] < 0 || isnan(v[(size_t)dbcol[l] * 2])) continue;
+			L->yh_typed[h] |= 1ULL << l;
+			L->yh_code[(size_t)h * n_yl + l] = y_code(v + (size_t)dbcol[l] * 2);
 		}
-		ckey[i][n_yl] = 0;
 	}
-	if ((ret = lin_chain(np, ckey, head, next, e)) < 0) goto end;
-	for (i = 0; i < np; ++i) {
-		const uint8_t *m = cm + (size_t)i * n_yl;
-		long n_typed = 0;
-		int hh, usable = 1;
-		if (!head[i]) continue;
-		for (l = 0; l < n_yl; ++l)
-			if (m[l] && dbcol[l] < 0) usable = 0; /* a compared locus the database lacks: N = 0 */
-		if ((h = khash_str2int_init()) == NULL) goto oom;
-		for (hh = 0; usable && hh < db->n_hap; ++hh) {
-			const double *v = db->v + (size_t)hh * db->n_col * 2;
-			int cnt;
-			key.l = 0;
-			for (l = 0; l < n_yl; ++l) {
-				const double *x;
-				if (!m[l]) continue;
-				x = v + (size_t)dbcol[l] * 2;
-				if (isnan(x[0])) break;
-				y_putv(&key, x[0]);
-				if (!isnan(x[1])) { kputc(',', &key); y_putv(&key, x[1]); }
-				kputc(';', &key);
-			}
-			if (l < n_yl) continue; /* untyped at a compared locus */
-			if (key.s == NULL && kputs("", &key) < 0) goto oom;
-			n_typed += db->count[hh];
-			if (khash_str2int_get(h, key.s, &cnt) == 0) {
-				if (khash_str2int_set(h, key.s, cnt + db->count[hh]) < 0) goto oom; /* key already owned */
-			} else {
-				char *k = strdup(key.s);
-				if (k == NULL || khash_str2int_set(h, k, db->count[hh]) < 0) {
-					free(k);
-					goto oom;
-				}
-			}
-		}
-		for (j = i; j >= 0; j = next[j]) { /* every pair with this compared mask */
-			int x = 0;
-			if (usable) {
-				y_key(&key, L->yslot + (size_t)(j / s->n_rm) * n_yl * 2, m, n_yl);
-				if (khash_str2int_get(h, key.s, &x) < 0) x = 0;
-			}
-			s->logf[j] = lin_logf(x, usable ? n_typed : 0, upper95);
-		}
-		khash_str2int_destroy_free(h);
-		h = NULL;
+	for (int m = 0; m < L->y.n_rm; ++m) {
+		uint64_t b = 0;
+		for (int l = 0; l < n_yl; ++l) if (rmask[(size_t)m * n_yl + l]) b |= 1ULL << l;
+		L->rm_bits[m] = b;
+		for (int h = 0; h < db->n_hap; ++h) if ((L->yh_typed[h] & b) == b) L->rm_n[m] += L->yh_count[h];
 	}
-	goto end;
-oom:
-	ret = km_err_set(e, KM_ENOMEM, "out of memory");
-end:
-	if (h) khash_str2int_destroy_free(h);
-	for (i = 0; ckey && i < np; ++i) free(ckey[i]);
-	free(ckey);
-	free(cm);
-	free(head);
-	free(next);
 	free(dbcol);
-	free(key.s);
-	return ret;
+	return 0;
+}
+
+/* log10 f for every remain mask, for the reference in slot (see y_dbindex). */
+static int y_logf(const km_lin_t *L, int slot, int upper95, double *logf, km_err_t *e)
+{
+	int n_yl = L->n_yl, nh = L->n_yh, n_list = 0;
+	const double *rv = L->yslot + (size_t)slot * n_yl * 2;
+	uint64_t rtyped = 0, rcode[64];
+	for (int l = 0; l < n_yl; ++l)
+		if (!isnan(rv[2 * l])) rtyped |= 1ULL << l, rcode[l] = y_code(rv + 2 * l);
+	/* agree(h) for the haplotypes that can count for some mask: they must agree on at
+	 * least as many loci as the smallest compared mask has */
+	int min_m = 64;
+	for (int m = 0; m < L->y.n_rm; ++m) {
+		int c = __builtin_popcountll(L->rm_bits[m] & rtyped);
+		if (c < min_m) min_m = c;
+	}
+	uint64_t *agree = malloc(sizeof(uint64_t) * ((size_t)nh + 1));
+	int *hl = malloc(sizeof(int) * ((size_t)nh + 1));
+	if (!agree || !hl) { free(agree); free(hl); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	for (int h = 0; h < nh; ++h) {
+		uint64_t a = L->yh_typed[h] & rtyped, t = a;
+		const uint64_t *hc = L->yh_code + (size_t)h * n_yl;
+		while (t) {
+			int l = __builtin_ctzll(t);
+			t &= t - 1;
+			if (hc[l] != rcode[l]) a &= ~(1ULL << l);
+		}
+		if (__builtin_popcountll(a) >= min_m) agree[n_list] = a, hl[n_list++] = h;
+	}
+	for (int m = 0; m < L->y.n_rm; ++m) {
+		uint64_t b = L->rm_bits[m] & rtyped;      /* the compared loci */
+		long n = 0, x = 0;
+		if ((b & L->yl_indb) != b) { logf[m] = lin_logf(0, 0, upper95); continue; }   /* a compared locus the database lacks: N = 0 */
+		if (b == L->rm_bits[m]) n = L->rm_n[m];
+		else for (int h = 0; h < nh; ++h) if ((L->yh_typed[h] & b) == b) n += L->yh_count[h];
+		for (int i = 0; i < n_list; ++i) if ((agree[i] & b) == b) x += L->yh_count[hl[i]];
+		logf[m] = lin_logf(x, n, upper95);
+	}
+	free(agree); free(hl);
+	return 0;
 }
 
 /* k-fold convolution of the single-step distribution {-1: mu/2, 0: 1 - mu, +1: mu/2}
@@ -463,11 +444,13 @@ static void y_pk(double mu, int k, double *P, double *tmp)
 static int y_cand(const km_lin_t *L, int slot, int k, double *tab, km_err_t *e)
 {
 	const lin_sys_t *s = &L->y;
-	int n_yl = L->n_yl, w = 2 * k + 1, c, l;
+	int n_yl = L->n_yl, w = 2 * k + 1, c, l, ret;
 	const double *rv = L->yslot + (size_t)slot * n_yl * 2;
-	double *P = malloc(((size_t)n_yl * w + w + 1) * sizeof *P), *tmp;
+	double *P = malloc(((size_t)n_yl * w + w + 1 + (size_t)s->n_rm) * sizeof *P), *tmp, *logf;
 	if (P == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
 	tmp = P + (size_t)n_yl * w;
+	logf = tmp + w + 1;
+	if ((ret = y_logf(L, slot, L->y_upper95, logf, e)) < 0) { free(P); return ret; }
 	for (l = 0; l < n_yl; ++l) { /* log10 P_k, -inf where 0 (mu = 0) */
 		double *pl = P + (size_t)l * w;
 		int d;
@@ -498,7 +481,7 @@ static int y_cand(const km_lin_t *L, int slot, int k, double *tab, km_err_t *e)
 				num += P[(size_t)l * w + (int)dr + k];
 			}
 		}
-		tab[c] = num == KM_NEG_INF ? KM_NEG_INF : num - s->logf[(size_t)slot * s->n_rm + s->col_rm[c]];
+		tab[c] = num == KM_NEG_INF ? KM_NEG_INF : num - logf[s->col_rm[c]];
 	}
 	free(P);
 	return 0;
@@ -862,7 +845,8 @@ static int y_build(km_lin_t *L, const km_linopt_t *o, const km_panel_t *p, const
 	if (fail) goto oom;
 	for (s = 0; s < L->y.n_slot; ++s)
 		memcpy(L->yslot + (size_t)s * rw, fv + (size_t)L->y.slot_sample[s] * rw, rw * sizeof(double));
-	if ((ret = y_freqs(L, &db, rmask, o->upper95, e)) < 0) goto end;
+	L->y_upper95 = o->upper95;
+	if ((ret = y_dbindex(L, &db, rmask, e)) < 0) goto end;
 	L->y_on = 1;
 	goto end;
 oom:
