@@ -125,8 +125,7 @@ static int km_opt_check(const km_opt_t *o, km_err_t *e)
 	for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); ++i)
 		if (!*(const char *const *)((const char *)o + req[i].off))
 			return km_err_set(e, KM_EUSAGE, "--%s is required (see kinmatch match --help)", req[i].name);
-	if (o->all && (o->min_lr != KM_NEG_INF))
-		return km_err_set(e, KM_EUSAGE, "--all and --min-log10-lr exclude each other");
+	/* --all keeps every row whatever --top, --min-log10-lr and --min-loci say (CONTRACT.md) */
 	if (!o->mtdna != !o->mt_db) return km_err_set(e, KM_EUSAGE, "--mtdna and --mt-db go together: the mtDNA LR needs the database for its denominator");
 	return 0;
 }

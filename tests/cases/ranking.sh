@@ -23,3 +23,6 @@ awk -F'\t' 'NR == 1 || ($4 <= 3 && $5 != "-inf" && $5 + 0 >= 0)' "$OUT/all/match
 grep -q 'fewer than --min-loci 24' "$OUT/few.err" || { echo "no --min-loci warning"; exit 1; }
 run --min-loci 24 --all --out "$OUT/few_all"
 cmp "$OUT/all/matches.tsv" "$OUT/few_all/matches.tsv"
+# --all wins over --top and --min-log10-lr (CONTRACT.md)
+run --all --top 1 --min-log10-lr 5 --out "$OUT/all_over"
+cmp "$OUT/all/matches.tsv" "$OUT/all_over/matches.tsv"
