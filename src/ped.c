@@ -262,11 +262,17 @@ static int ped_build(km_peds_t *d, ped_ctx_t *x, const km_tsv_t *r, km_err_t *e)
 		q->father = fr >= 0 ? pos[fr] : -1;
 		q->mother = mr >= 0 ? pos[mr] : -1;
 	}
+	/* rows grouped by family in file order (a counting sort: one pass, not one per family,
+	 * which at 100,000 families was most of the load time) */
+	{
+		int *start = fill;   /* reused: fill[f] == n_person of f here */
+		int acc = 0;
+		for (f = 0; f < d->n_family; ++f) { int n = start[f]; start[f] = acc; acc += n; }
+		for (i = 0; i < x->n_row; ++i) rows[start[x->row[i].fam] + pos[i]] = i;
+	}
 	for (f = 0; f < d->n_family; ++f) {
-		int n = 0, k;
-		for (i = 0; i < x->n_row; ++i)
-			if (x->row[i].fam == f) rows[n++] = i;
-		if ((ret = ped_cycle(d, x, r, f, rows, e)) < 0) goto out;
+		int n = d->fam[f].n_person, k;
+		if ((ret = ped_cycle(d, x, r, f, rows + fill[f], e)) < 0) goto out;
 		for (k = 0; k < n && d->fam[f].person[k].role != KM_ROLE_MISSING; ++k) {}
 		if (k == n) km_warn("%s: family '%s' has no missing person", d->fn, d->fam[f].id);
 	}
