@@ -7,15 +7,18 @@
 #     --record  append the line with the commit to bench/RESULTS.md
 #     --check   (CI) fail when the scan runs below 25% of the kernel, or when the top-10
 #               output differs from the --all output cut at rank 10
+#     --scaling also run with 1 thread and print the speed-up of scan and of the whole
+#               compile+scan loop from 1 to 2 threads (target >= 1.8)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 size=${1:-S}; shift || true
-threads=2; record=0; check=0
+threads=2; record=0; check=0; scaling=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--threads) threads=$2; shift 2 ;;
 		--record) record=1; shift ;;
 		--check) check=1; shift ;;
+		--scaling) scaling=1; shift ;;
 		*) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -45,6 +48,14 @@ args=(--panel "$data/panel/panel.tsv" --freqs "$data/panel/freqs.tsv" --remains 
 line=$("$KM" match "${args[@]}" --top 10 --threads "$threads" --bench --out "$data/top10")
 commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
 echo "size=$size commit=$commit $line"
+if [ $scaling = 1 ]; then
+	one=$("$KM" match "${args[@]}" --top 10 --threads 1 --bench --out "$data/top10.t1")
+	cmp "$data/top10/matches.tsv" "$data/top10.t1/matches.tsv" || { echo "bench: 1 and $threads threads differ" >&2; exit 1; }
+	val() { echo "$1" | sed "s/.* $2=\([0-9.e+-]*\).*/\1/"; }
+	awk -v p1="$(val "$one" pairs_per_s)" -v p2="$(val "$line" pairs_per_s)" \
+		-v c1="$(val "$one" compile_s)" -v s1="$(val "$one" scan_s)" -v c2="$(val "$line" compile_s)" -v s2="$(val "$line" scan_s)" \
+		-v th="$threads" 'BEGIN { printf "scaling 1 -> %d threads: scan %.2fx, compile+scan %.2fx\n", th, p2 / p1, (c1 + s1) / (c2 + s2) }'
+fi
 if [ $record = 1 ]; then
 	echo "| $(date -u +%Y-%m-%d) | $commit | $size | $line |" >> "$top/bench/RESULTS.md"
 fi
