@@ -14,24 +14,12 @@
 #include <unistd.h>
 #include <gsl/gsl_cdf.h>
 #include "kmpriv.h"
+#include "check.h"
 #include "lineage.h"
 #include "rcrs.h"
 
-static int n_fail, n_ok;
-static char tmpdir[64];
 
-static void check(int cond, const char *what)
-{
-	if (cond) ++n_ok, printf("ok %s\n", what);
-	else ++n_fail, printf("FAIL %s\n", what);
-}
 
-static void check_err(const char *what, int ret, const km_err_t *e, const char *want)
-{
-	int good = ret < 0 && strcmp(e->msg, want) == 0;
-	check(good, what);
-	if (!good) printf("  got  (%d) '%s'\n  want '%s'\n", ret, ret < 0 ? e->msg : "", want);
-}
 
 /* log10 values agree to 1e-9, or are both -inf */
 static void check_lr(const char *what, double got, double want)

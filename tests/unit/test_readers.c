@@ -13,23 +13,10 @@
 #include <htslib/bgzf.h>
 #include <htslib/vcf.h>
 #include "kmpriv.h"
+#include "check.h"
 
-static int n_fail, n_ok;
-static char tmpdir[64];
 
-static void check(int cond, const char *what)
-{
-	if (cond) ++n_ok, printf("ok %s\n", what);
-	else ++n_fail, printf("FAIL %s\n", what);
-}
 
-/* An expected failure: code < 0 and the exact message. */
-static void check_err(const char *what, int ret, const km_err_t *e, const char *want)
-{
-	int good = ret < 0 && strcmp(e->msg, want) == 0;
-	check(good, what);
-	if (!good) printf("  got  (%d) '%s'\n  want '%s'\n", ret, ret < 0 ? e->msg : "", want);
-}
 
 static char *tmp_path(const char *name)
 {

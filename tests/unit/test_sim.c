@@ -22,18 +22,12 @@
 #include <htslib/khash_str2int.h>
 #include <htslib/kstring.h>
 #include "kmpriv.h"
+#include "check.h"
 #include "lik.h"
 #include "lineage.h"
 #include "sim.h"
 
-static int n_fail, n_ok;
-static char tmpdir[64];
 
-static void check(int cond, const char *what)
-{
-	if (cond) ++n_ok, printf("ok %s\n", what);
-	else ++n_fail, printf("FAIL %s\n", what);
-}
 
 static char *tmp_path(const char *name)
 {
