@@ -55,4 +55,4 @@ clean:
 	rm -f src/*.o src/*.d tests/unit/*.d libkinmatch.a kinmatch $(UNIT_BIN)
 	rm -rf tests/out
 
--include $(OBJ_LIB:.o=.d) src/main.d
+-include $(OBJ_LIB:.o=.d) src/main.d $(UNIT_SRC:.c=.d)
