@@ -26,3 +26,10 @@ cmp "$OUT/all/matches.tsv" "$OUT/few_all/matches.tsv"
 # --all wins over --top and --min-log10-lr (CONTRACT.md)
 run --all --top 1 --min-log10-lr 5 --out "$OUT/all_over"
 cmp "$OUT/all/matches.tsv" "$OUT/all_over/matches.tsv"
+# the nightly summary's counts, by hand: R1 is strong (log10 LR >= 4) for FAMA, R2 and R3
+# each for both missing siblings of FAMB -> 5 candidates for 3 remains; no remain is strong
+# for two families; FAMB-MP1 and FAMB-MP2 are each strong for two remains
+"$KM" match --panel "$d/panel.tsv" --freqs "$d/freqs.tsv" --remains "$d/remains.tsv" \
+	--references "$d/references.tsv" --pedigrees "$d/pedigrees.tsv" --mutation none --out "$OUT/summary" 2> "$OUT/summary.err"
+grep -q '^kinmatch: 5 candidates with log10 LR >= 4, for 3 remains; conflicts: 0 remains strong for two or more families, 2 missing persons strong for two or more remains$' "$OUT/summary.err" ||
+	{ echo "summary counts:"; cat "$OUT/summary.err"; exit 1; }
