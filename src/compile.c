@@ -354,6 +354,7 @@ struct km_cwork_s {
 	int *keep, *cidx;       /* pruning; canonical index of each kept person */
 	int32_t *key;           /* cache key */
 	double *vbuf;           /* a table row and its homozygote numbers */
+	km_lws_t *lws;          /* the likelihood engine's scratch */
 	cache_t cache;
 };
 typedef km_cwork_t work_t;
@@ -493,7 +494,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			km_locus_t L = { al->n_allele, al->p, mm[l].Mf, mm[l].Mm, xl };
 			double lg;
 			int n = al->n_allele;
-			if ((ret = km_lik_query(&L, &P, q, w->phi, &lg, e)) < 0)
+			if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0)
 				return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
 			double pref = 0.0;
 			size_t nphi = male_q ? (size_t)n : (size_t)n * n;
@@ -674,8 +675,9 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	w->cidx = malloc(sizeof(int) * max_np);
 	w->key = malloc(sizeof(int32_t) * (5 * (size_t)max_np + 1));
 	w->vbuf = malloc(sizeof(double) * (1 + 4 * (size_t)C->max_col));
+	w->lws = km_lws_new();
 	w->cache.budget = (size_t)KM_CACHE_MB << 20;
-	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf)) {
+	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lws)) {
 		km_cwork_free(w, NULL, NULL);
 		return NULL;
 	}
@@ -690,6 +692,7 @@ void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared)
 	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi);
 	free(w->lp); free(w->lMf); free(w->lMm); free(w->wmap);
 	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf);
+	km_lws_free(w->lws);
 	cache_free(&w->cache);
 	free(w);
 }

@@ -43,6 +43,22 @@ void km_lik_prune(const km_lped_t *P, int q, int *keep);
  * pedigree is too large to peel exactly. */
 int km_lik_query(const km_locus_t *L, const km_lped_t *P, int q, double *phi, double *lg, km_err_t *e);
 
+/* The same with a caller's workspace (one per thread; reused across calls). */
+typedef struct km_lws_s km_lws_t;
+km_lws_t *km_lws_new(void);
+void km_lws_free(km_lws_t *ws);
+int km_lik_query_ws(const km_locus_t *L, const km_lped_t *P, int q, double *phi, double *lg, km_lws_t *ws,
+                    km_err_t *e);
+
+/* peel.c: the loop-free case by peeling; returns 1 (nothing done) where it does not
+ * apply, so the caller eliminates instead.  keep[] from km_lik_prune. */
+int km_peel_query(const km_locus_t *L, const km_lped_t *P, const int *keep, int q, double *phi, double *lg,
+                  km_lws_t *ws, km_err_t *e);
+
+/* For the tests that compare the two engines: 0 (default) peel where it applies, else
+ * eliminate; 1 eliminate only; 2 peel only (KM_EMODEL where it does not apply). */
+extern int km_lik_engine;
+
 /* log10 P(data) with founder alleles drawn by the Balding–Nichols urn with
  * coancestry theta (MODELS.md §4; Balding & Nichols 1994; NRC II eq. 4.10), extra
  * founder alleles extra[0..n_extra) appended to the urn in that order.  -inf if 0. */
