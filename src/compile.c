@@ -229,13 +229,24 @@ static int cmp_cand(const void *x, const void *y)
 
 typedef struct {
 	double *Mf, *Mm;        /* n x n, NULL = no mutation */
+	double *Km, *Kf;        /* sibling kernels of Mm, Mf (autosomal loci; peel.c) */
+	double *lpg;            /* [2k + male]: log10 P(column k) as a woman's/man's genotype */
 } mmat_t;
 
 static void mmat_free(mmat_t *mm, int n)
 {
 	if (!mm) return;
-	for (int i = 0; i < n; ++i) { if (mm[i].Mm != mm[i].Mf) free(mm[i].Mm); free(mm[i].Mf); }
+	for (int i = 0; i < n; ++i) {
+		if (mm[i].Mm != mm[i].Mf) free(mm[i].Mm);
+		free(mm[i].Mf); free(mm[i].Km); free(mm[i].lpg);
+	}
 	free(mm);
+}
+
+static double log10_pg(const double *p, int32_t a, int32_t b, int male_x)
+{
+	if (male_x || b == KM_HEMI) return log10(p[a]);
+	return a == b ? 2.0 * log10(p[a]) : log10(2.0 * p[a] * p[b]);
 }
 
 static int mmat_build(mmat_t **out, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
@@ -248,14 +259,25 @@ static int mmat_build(mmat_t **out, const km_index_t *ix, const km_panel_t *p, c
 		const km_marker_t *mk = &p->marker[ix->marker[l]];
 		const km_alleles_t *al = &f->loc[ix->marker[l]];
 		size_t n = (size_t)al->n_allele;
-		if (o->mutation == KM_MUT_NONE || mk->type == KM_SYS_SNP) continue;
-		if (mk->rate_f == 0.0 && mk->rate_m == 0.0) continue;   /* MODELS.md §3: rate 0, no model */
+		/* log10 P(g) of every observation column, once per locus instead of per table */
+		if (!(mm[l].lpg = malloc(sizeof(double) * 2 * (size_t)ix->n_col[l] + 1))) { mmat_free(mm, ix->n_loc); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+		for (int k = 1; k < ix->n_col[l]; ++k)
+			for (int m = 0; m < 2; ++m)
+				mm[l].lpg[2 * k + m] = log10_pg(al->p, ix->col_a[ix->col_off[l] + k], ix->col_b[ix->col_off[l] + k], m);
+		if (o->mutation == KM_MUT_NONE || mk->type == KM_SYS_SNP) goto kern;
+		if (mk->rate_f == 0.0 && mk->rate_m == 0.0) goto kern;  /* MODELS.md §3: rate 0, no model */
 		int ret;
 		if (!(mm[l].Mf = malloc(sizeof(double) * n * n + 1))) { mmat_free(mm, ix->n_loc); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 		if ((ret = km_mut_matrix(o->mutation, al, mk->name, mk->rate_f, o->range, o->rate2, mm[l].Mf, e)) < 0) { mmat_free(mm, ix->n_loc); return ret; }
-		if (mk->rate_m == mk->rate_f) { mm[l].Mm = mm[l].Mf; continue; }
+		if (mk->rate_m == mk->rate_f) { mm[l].Mm = mm[l].Mf; goto kern; }
 		if (!(mm[l].Mm = malloc(sizeof(double) * n * n + 1))) { mmat_free(mm, ix->n_loc); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 		if ((ret = km_mut_matrix(o->mutation, al, mk->name, mk->rate_m, o->range, o->rate2, mm[l].Mm, e)) < 0) { mmat_free(mm, ix->n_loc); return ret; }
+	kern:
+		if (mk->type == KM_SYS_X) continue;
+		if (!(mm[l].Km = malloc(sizeof(double) * 2 * (n * n + n)))) { mmat_free(mm, ix->n_loc); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+		mm[l].Kf = mm[l].Km + n * n + n;
+		km_peel_sib_kernel(al->p, mm[l].Mm, (int)n, mm[l].Km);
+		km_peel_sib_kernel(al->p, mm[l].Mf, (int)n, mm[l].Kf);
 	}
 	*out = mm;
 	return 0;
@@ -358,12 +380,6 @@ struct km_cwork_s {
 	cache_t cache;
 };
 typedef km_cwork_t work_t;
-
-static double log10_pg(const double *p, int32_t a, int32_t b, int male_x)
-{
-	if (male_x || b == KM_HEMI) return log10(p[a]);
-	return a == b ? 2.0 * log10(p[a]) : log10(2.0 * p[a] * p[b]);
-}
 
 /* Lumps every allele that is not marked in use[] into one allele O (the last), with
  * p_O = sum of their frequencies and p-weighted transition rows.  Exact for the
@@ -491,7 +507,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 		}
 		++w->cache.misses;
 		if (o->theta == 0.0) {
-			km_locus_t L = { al->n_allele, al->p, mm[l].Mf, mm[l].Mm, xl };
+			km_locus_t L = { al->n_allele, al->p, mm[l].Mf, mm[l].Mm, xl, mm[l].Km, mm[l].Kf };
 			double lg;
 			int n = al->n_allele;
 			if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0)
@@ -515,7 +531,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 					if (b == KM_HEMI) { T[k] = KM_NEG_INF; continue; }       /* a hemizygous remain is not a woman */
 					l1 = a == b ? w->phi[(size_t)a * n + a] : w->phi[(size_t)a * n + b] + w->phi[(size_t)b * n + a];
 				}
-				T[k] = l1 > 0.0 ? log10(l1) - lpref - log10_pg(al->p, a, b, male_q) : KM_NEG_INF;
+				T[k] = l1 > 0.0 ? log10(l1) - lpref - mm[l].lpg[2 * k + male_q] : KM_NEG_INF;
 				int slot = ix->hom_slot[ix->col_off[l] + k];
 				if (slot < 0) continue;
 				/* dropout, apparent homozygote {a} (issue 4; Buckleton et al. 2016 ch. 8):
@@ -543,7 +559,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 				for (int i = 0; i < np; ++i) if (w->gt[2 * i] >= 0) { use[w->gt[2 * i]] = 1; if (w->gt[2 * i + 1] >= 0) use[w->gt[2 * i + 1]] = 1; }
 				use[a] = 1; if (b >= 0) use[b] = 1;
 				nn = lump(al, &mm[l], use, w);
-				km_locus_t L = { nn, w->lp, mm[l].Mf ? w->lMf : NULL, mm[l].Mm ? w->lMm : NULL, xl };
+				km_locus_t L = { nn, w->lp, mm[l].Mf ? w->lMf : NULL, mm[l].Mm ? w->lMm : NULL, xl, NULL, NULL };
 				for (int i = 0; i < 2 * np; ++i) gsave[i] = w->gt[i];
 				for (int i = 0; i < 2 * np; ++i) if (w->gt[i] >= 0) w->gt[i] = w->wmap[w->gt[i]];
 				int wa = w->wmap[a], wb = b >= 0 ? w->wmap[b] : b;

@@ -20,6 +20,7 @@ typedef struct km_locus_s {
 	const double *p;
 	const double *Mf, *Mm;
 	int xlinked;       /* 1: X chromosome (males hemizygous) */
+	const double *Km, *Kf;   /* optional: km_peel_sib_kernel of Mm and Mf (NULL: computed when needed) */
 } km_locus_t;
 
 /* One pedigree at one locus.  gt[2*i], gt[2*i+1]: person i's observed alleles (indices
@@ -54,6 +55,10 @@ int km_lik_query_ws(const km_locus_t *L, const km_lped_t *P, int q, double *phi,
  * apply, so the caller eliminates instead.  keep[] from km_lik_prune. */
 int km_peel_query(const km_locus_t *L, const km_lped_t *P, const int *keep, int q, double *phi, double *lg,
                   km_lws_t *ws, km_err_t *e);
+
+/* K = (S_p M^T diag(p) M + pi pi^T) / 2, pi = M^T p: the joint law of the alleles two
+ * children receive from one founder (M NULL = identity).  K holds n^2 + n doubles. */
+void km_peel_sib_kernel(const double *p, const double *M, int n, double *K);
 
 /* For the tests that compare the two engines: 0 (default) peel where it applies, else
  * eliminate; 1 eliminate only; 2 peel only (KM_EMODEL where it does not apply). */

@@ -101,7 +101,7 @@ static void *ws_get(km_lws_t *ws, size_t nd)
 
 /* ---- genotype functions ------------------------------------------------------------- */
 
-enum { GF_ONE, GF_SPARSE, GF_PROD, GF_DENSE };
+enum { GF_ONE, GF_SPARSE, GF_PROD, GF_DENSE, GF_HALF };
 #define GF_MAXE 4
 
 /* f over a person's ordered genotype (nd = 2: f(pat, mat)) or a man's X allele (nd = 1) */
@@ -111,6 +111,7 @@ typedef struct {
 	double ew[GF_MAXE];
 	const double *u, *v;                 /* GF_PROD: f(a, b) = u[a] v[b]; nd 1: u[a] */
 	const double *d;                     /* GF_DENSE: d[a * n + b]; nd 1: d[a] */
+	                                     /* GF_HALF (nd 2): f(a, b) = (d[a] + d[b]) / 2 */
 } gf_t;
 
 typedef struct {
@@ -121,6 +122,7 @@ typedef struct {
 	int n;
 	const double *Mm, *Mf;   /* row-major transmission matrices (identity materialised) */
 	const double *MmT, *MfT; /* their transposes: column c of M is row c of MT */
+	const double *Km, *Kf;   /* sibling kernels (km_peel_sib_kernel), when needed */
 	int nfam;
 	int *ffa, *fmo;          /* family f's father and mother */
 	int *kid, *kid_start;    /* family f's children kid[kid_start[f] .. kid_start[f+1]) */
@@ -146,6 +148,7 @@ static double gf_eval(const gf_t *g, int n, int a, int b)
 		return s;
 	}
 	case GF_PROD: return g->nd == 1 ? g->u[a] : g->u[a] * g->v[b];
+	case GF_HALF: return 0.5 * (g->d[a] + g->d[b]);
 	default: return g->nd == 1 ? g->d[a] : g->d[(size_t)a * n + b];
 	}
 }
@@ -178,7 +181,7 @@ static int gf_norm(pl_t *S, gf_t *g)
 		g->u = u, g->v = g->nd == 2 ? v : NULL;
 		return 0;
 	}
-	size_t N = g->nd == 1 ? (size_t)n : (size_t)n * n;
+	size_t N = g->nd == 1 || g->kind == GF_HALF ? (size_t)n : (size_t)n * n;
 	double *d = (double *)g->d;           /* dense values are always this step's own */
 	for (size_t i = 0; i < N; ++i) if (d[i] > mx) mx = d[i];
 	if (mx == 0.0) { S->zero = 1; return 0; }
@@ -218,6 +221,9 @@ static int gf_mul(pl_t *S, const gf_t *a, const gf_t *b, gf_t *o)
 	if (!d) return km_err_set(S->e, KM_ENOMEM, "out of memory");
 	if (r.nd == 1) {
 		for (int x = 0; x < n; ++x) d[x] = gf_eval(a, n, x, 0) * gf_eval(b, n, x, 0);
+	} else if (a->kind == GF_HALF || b->kind == GF_HALF) {
+		for (int x = 0; x < n; ++x)
+			for (int y = 0; y < n; ++y) d[(size_t)x * n + y] = gf_eval(a, n, x, y) * gf_eval(b, n, x, y);
 	} else if (a->kind == GF_PROD || b->kind == GF_PROD) {
 		const gf_t *p = a->kind == GF_PROD ? a : b, *q = a->kind == GF_PROD ? b : a;
 		for (int x = 0; x < n; ++x)
@@ -401,6 +407,151 @@ static void mat_vec(const double *restrict MT, int n, const double *restrict v, 
 
 static int msg_person(pl_t *S, int X, int from, gf_t *out);
 
+/* a founder's own prior, untouched (Hardy–Weinberg) */
+static int is_founder(const pl_t *S, const gf_t *W)
+{
+	return W->kind == GF_PROD && W->u == S->L->p && W->v == S->L->p;
+}
+
+static int gf_densify(pl_t *S, gf_t *g)
+{
+	int n = S->n;
+	double *d = ws_get(S->ws, (size_t)n * n);
+	if (!d) return km_err_set(S->e, KM_ENOMEM, "out of memory");
+	for (int a = 0; a < n; ++a)
+		for (int b = 0; b < n; ++b) d[(size_t)a * n + b] = gf_eval(g, n, a, b);
+	g->kind = GF_DENSE, g->d = d;
+	return 0;
+}
+
+/* The sibling kernel of a locus, K(x, a) = sum_G P(G) T(x | G) T(a | G) over a founder's
+ * genotype G: the joint law of the alleles two children receive from one founder,
+ *     K = (S_p A + pi pi^T) / 2,  A = M^T diag(p) M,  pi = M^T p,  S_p = sum p
+ * (S_p is kept: the tables' frequencies need not sum to exactly 1). */
+void km_peel_sib_kernel(const double *p, const double *M, int n, double *K)
+{
+	double sp = 0.0;
+	double *pi = K + (size_t)n * n;     /* caller gives n^2 + n */
+	for (int a = 0; a < n; ++a) sp += p[a];
+	for (int x = 0; x < n; ++x) {
+		double s = 0.0;
+		for (int f = 0; f < n; ++f) s += p[f] * (M ? M[(size_t)f * n + x] : (double)(f == x));
+		pi[x] = s;
+	}
+	for (int x = 0; x < n; ++x)
+		for (int a = 0; a < n; ++a) {
+			double s = 0.0;
+			for (int f = 0; f < n; ++f)
+				s += p[f] * (M ? M[(size_t)f * n + x] * M[(size_t)f * n + a] : (double)(f == x && f == a));
+			K[(size_t)x * n + a] = 0.5 * (sp * s + pi[x] * pi[a]);
+		}
+}
+
+static int kernels(pl_t *S)
+{
+	int n = S->n;
+	if (S->Km) return 0;
+	if (S->L->Km && S->L->Kf) { S->Km = S->L->Km, S->Kf = S->L->Kf; return 0; }
+	double *k = ws_get(S->ws, 2 * ((size_t)n * n + (size_t)n));
+	if (!k) return km_err_set(S->e, KM_ENOMEM, "out of memory");
+	km_peel_sib_kernel(S->L->p, S->L->Mm, n, k);
+	km_peel_sib_kernel(S->L->p, S->L->Mf, n, k + (size_t)n * n + n);
+	S->Km = k, S->Kf = k + (size_t)n * n + n;
+	return 0;
+}
+
+/* o = A B for n x n row-major matrices, row by row as sums of B's rows (vectorises
+ * without reordering any sum) */
+static void mat_mul(const double *restrict A, const double *restrict B, int n, double *restrict o)
+{
+	for (int x = 0; x < n; ++x) {
+		double *restrict ox = o + (size_t)x * n;
+		for (int y = 0; y < n; ++y) ox[y] = 0.0;
+		for (int a = 0; a < n; ++a) {
+			double w = A[(size_t)x * n + a];
+			if (w == 0.0) continue;
+			const double *restrict rb = B + (size_t)a * n;
+			for (int y = 0; y < n; ++y) ox[y] += w * rb[y];
+		}
+	}
+}
+
+/* A child t of two untouched founders whose only other informative child has message W:
+ *     alpha(x, y) = sum_{a,b} K_m(x, a) K_f(y, b) W(a, b) = (K_m W K_f)(x, y)
+ * (K symmetric), two matrix products; O(n^2) when W = (w(a) + w(b)) / 2. */
+static int sib_kernel(pl_t *S, const gf_t *W, gf_t *out)
+{
+	int n = S->n, ret;
+	size_t nn = (size_t)n * n;
+	if ((ret = kernels(S)) < 0) return ret;
+	double *o = ws_get(S->ws, 2 * nn + 4 * (size_t)n);
+	if (!o) return km_err_set(S->e, KM_ENOMEM, "out of memory");
+	if (W->kind == GF_HALF) {
+		/* K W K = (K_m w)(K_f 1)^T / 2 + (K_m 1)(K_f w)^T / 2 */
+		double *mw = o + nn, *m1 = mw + n, *fw = m1 + n, *f1 = fw + n;
+		for (int x = 0; x < n; ++x) {
+			const double *km = S->Km + (size_t)x * n, *kf = S->Kf + (size_t)x * n;
+			double a = 0.0, b = 0.0, c = 0.0, d = 0.0;
+			for (int j = 0; j < n; ++j) a += km[j] * W->d[j], b += km[j], c += kf[j] * W->d[j], d += kf[j];
+			mw[x] = a, m1[x] = b, fw[x] = c, f1[x] = d;
+		}
+		for (int x = 0; x < n; ++x)
+			for (int y = 0; y < n; ++y) o[(size_t)x * n + y] = 0.5 * (mw[x] * f1[y] + m1[x] * fw[y]);
+	} else {
+		double *t = o + nn;
+		mat_mul(S->Km, W->d, n, t);
+		mat_mul(t, S->Kf, n, o);
+	}
+	memset(out, 0, sizeof *out);
+	out->kind = GF_DENSE, out->nd = 2, out->d = o;
+	return gf_norm(S, out);
+}
+
+/* A parent t whose family has one informative child (message W) and a spouse with
+ * message WS: the spouse's side gives the child's other allele the weights
+ * s(c) = sum_G WS(G) T(c | G); then r(a) = sum_c W(a, c) s(c) over the allele a the child
+ * had from t, and beta(t1, t2) = (v(t1) + v(t2)) / 2 with v = M_t r: separable. */
+static int one_child(pl_t *S, int t_father, const gf_t *WS, const gf_t *W, const gf_t *res, gf_t *out)
+{
+	int n = S->n;
+	double *sv = ws_get(S->ws, 3 * (size_t)n + (size_t)n * n + 2 * (size_t)n + (size_t)n);
+	if (!sv) return km_err_set(S->e, KM_ENOMEM, "out of memory");
+	double *r = sv + n, *v = r + n, *scr = v + n;
+	gf_t ws = *WS;
+	int ret;
+	if (ws.kind == GF_HALF && (ret = gf_densify(S, &ws)) < 0) return ret;
+	side(S, &ws, 2, t_father ? S->Mf : S->Mm, NULL, 0, OUT_VEC, sv, NULL, NULL, scr);
+	for (int a = 0; a < n; ++a) r[a] = 0.0;
+	if (W->kind == GF_HALF) {
+		double ss = 0.0, ws2 = 0.0;
+		for (int c = 0; c < n; ++c) ss += sv[c], ws2 += W->d[c] * sv[c];
+		for (int a = 0; a < n; ++a) r[a] = 0.5 * (W->d[a] * ss + ws2);
+	} else if (t_father) {
+		for (int a = 0; a < n; ++a) {
+			const double *row = W->d + (size_t)a * n;
+			double x = 0.0;
+			for (int c = 0; c < n; ++c) x += row[c] * sv[c];
+			r[a] = x;
+		}
+	} else {
+		for (int a = 0; a < n; ++a) {
+			const double *row = W->d + (size_t)a * n;
+			double w = sv[a];
+			if (w == 0.0) continue;
+			for (int c = 0; c < n; ++c) r[c] += w * row[c];
+		}
+	}
+	mat_vec(t_father ? S->MmT : S->MfT, n, r, v);
+	memset(out, 0, sizeof *out);
+	if (res) {
+		*out = *res;
+		for (int k = 0; k < res->ne; ++k) out->ew[k] = 0.5 * (v[res->ea[k]] + v[res->eb[k]]);
+	} else {
+		out->kind = GF_HALF, out->nd = 2, out->d = v;
+	}
+	return gf_norm(S, out);
+}
+
 /* one child's choices: weight, paternal item, maternal item (an allele index >= 0, or
  * -1 with a weight vector, or none) */
 typedef struct {
@@ -421,22 +572,36 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 	int k0 = S->kid_start[f], k1 = S->kid_start[f + 1];
 	gf_t WF, WM;
 	memset(&WF, 0, sizeof WF); memset(&WM, 0, sizeof WM);
-	if (t != F && (ret = msg_person(S, F, f, &WF)) < 0) return ret;
+	if (t != F && (ret = msg_person(S, F, f, &WF)) != 0) return ret;
 	if (S->zero) return 0;
-	if (t != Mo && (ret = msg_person(S, Mo, f, &WM)) < 0) return ret;
+	if (t != Mo && (ret = msg_person(S, Mo, f, &WM)) != 0) return ret;
 	if (S->zero) return 0;
+	int t_child = t != F && t != Mo;
+	/* the other children's messages; a message that is 1 sums to 1 (M is stochastic) */
+	int nk = 0;
+	gf_t *WC = ws_get(S->ws, (sizeof(gf_t) / sizeof(double) + 1) * (size_t)(k1 - k0 + 1));
+	if (!WC) return km_err_set(S->e, KM_ENOMEM, "out of memory");
+	for (int k = k0; k < k1; ++k) {
+		if (S->kid[k] == t) continue;
+		if ((ret = msg_person(S, S->kid[k], f, &WC[nk])) != 0) return ret;
+		if (S->zero) return 0;
+		if (WC[nk].kind != GF_ONE) ++nk;
+	}
+	/* closed forms for the two steps of every nephew, grand-nephew and cousin family */
+	if (!S->L->xlinked && nk == 1 && (WC[0].kind == GF_DENSE || WC[0].kind == GF_HALF)) {
+		if (t_child && is_founder(S, &WF) && is_founder(S, &WM)) return sib_kernel(S, &WC[0], out);
+		if (!t_child) return one_child(S, t == F, t == F ? &WM : &WF, &WC[0], res, out);
+	}
+	if (WF.kind == GF_HALF && (ret = gf_densify(S, &WF)) < 0) return ret;
+	if (WM.kind == GF_HALF && (ret = gf_densify(S, &WM)) < 0) return ret;
 	/* children's choices */
 	int nch = 0, *nc = ws_get(S->ws, (size_t)(k1 - k0) + 1);
 	choice_t **ch = ws_get(S->ws, (size_t)(k1 - k0) + 1);
 	if (!nc || !ch) return km_err_set(S->e, KM_ENOMEM, "out of memory");
 	double comb = 1.0;
-	for (int k = k0; k < k1; ++k) {
-		int C = S->kid[k];
-		if (C == t) continue;
-		gf_t W;
-		if ((ret = msg_person(S, C, f, &W)) != 0) return ret;
-		if (S->zero) return 0;
-		if (W.kind == GF_ONE) continue;                /* sums to 1: M is stochastic */
+	for (int k = 0; k < nk; ++k) {
+		gf_t W = WC[k];
+		if (W.kind == GF_HALF && (ret = gf_densify(S, &W)) < 0) return ret;
 		int son_x = W.nd == 1;                         /* a son at X: no paternal item */
 		int m = W.kind == GF_SPARSE ? W.ne : (W.kind == GF_DENSE && !son_x) ? n : 1;
 		choice_t *c = ws_get(S->ws, sizeof(choice_t) / sizeof(double) * (size_t)m + 1);
@@ -485,7 +650,6 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 	for (int i = 0; i < nch; ++i) nkF += ch[i][0].fa != -2, ++nkM;
 	if (comb > PEEL_MAXCOMB || nkF > PEEL_MAXK || nkM > PEEL_MAXK) return 1;
 	/* the output */
-	int t_child = t != F && t != Mo;
 	int ndT = pl_hemi(S, t) ? 1 : 2;
 	size_t NT = ndT == 1 ? (size_t)n : nn;
 	double *acc = NULL, *tmpF = NULL, *tmpM = NULL;

@@ -56,7 +56,7 @@ static double kappa_lr(const double *p, const double k[3], int a, int b, int c, 
 int main(void)
 {
 	double p[5] = { 0.1, 0.2, 0.3, 0.15, 0.25 };
-	km_locus_t L = { 5, p, NULL, NULL, 0 };
+	km_locus_t L = { 5, p, NULL, NULL, 0, NULL, NULL };
 	char what[256];
 
 	/* ---- parent-child: father typed, son missing, mother untyped founder */
@@ -99,7 +99,7 @@ int main(void)
 	}
 	/* ---- X rules (MODELS.md §2) */
 	{
-		km_locus_t X = { 5, p, NULL, NULL, 1 };
+		km_locus_t X = { 5, p, NULL, NULL, 1, NULL, NULL };
 		int fa[3] = { -1, -1, 0 }, mo[3] = { -1, -1, 1 };
 		int sxd[3] = { 1, 2, 2 }, sxs[3] = { 1, 2, 1 };
 		int32_t gf[6] = { 0, KM_HEMI, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE };
@@ -160,7 +160,7 @@ int main(void)
 		km_alleles_t al5 = { 0 };
 		al5.n_allele = 5, al5.label = l5, al5.p = p5;
 		km_mut_matrix(KM_MUT_STEPWISE, &al5, "T", 0.002, 0.5, 0, M5, &e);
-		km_locus_t Lm = { 5, p5, M5, M5, 0 };
+		km_locus_t Lm = { 5, p5, M5, M5, 0, NULL, NULL };
 		int fa[3] = { -1, -1, 0 }, mo[3] = { -1, -1, 1 }, sx[3] = { 1, 2, 1 };
 		int32_t gt[6] = { 0, 0, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE };
 		km_lped_t P = { 3, fa, mo, sx, gt };

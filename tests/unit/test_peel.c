@@ -104,7 +104,7 @@ int main(void)
 		int mut = urand() < 0.7;
 		rand_stoch(Mf, n, 0.002 + 0.2 * urand());
 		rand_stoch(Mm, n, 0.002 + 0.2 * urand());
-		km_locus_t L = { n, pf, mut ? Mf : NULL, mut ? Mm : NULL, xl };
+		km_locus_t L = { n, pf, mut ? Mf : NULL, mut ? Mm : NULL, xl, NULL, NULL };
 		int q = irand(p.n);
 		for (int i = 0; i < p.n; ++i) {
 			int typed = i != q && urand() < 0.55;
