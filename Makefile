@@ -26,7 +26,7 @@ UNIT_BIN = $(UNIT_SRC:.c=)
 all: kinmatch
 
 # the peeler's dense loops are the compile phase's inner loops: let them vectorise
-src/peel.o: CFLAGS += -O3
+src/peel.o src/flog.o: CFLAGS += -O3
 
 src/%.o: src/%.c
 	$(CC) $(CPPFLAGS) $(WARN) $(KMFLAGS) $(CFLAGS) -c -o $@ $<

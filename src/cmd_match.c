@@ -188,6 +188,7 @@ int km_cmd_match(int argc, char *argv[])
 	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s'", argv[optind]); km_err_print(&e); return 2; }
 	if ((ret = km_opt_check(&o, &e)) < 0) { km_err_print(&e); return 2; }
 	if (o.quiet) km_verbose = 0;
+	km_tsv_set_threads(o.threads);
 	if (o.min_freq < 0) o.min_freq = o.freq_n > 0 ? 5.0 / (2.0 * (double)o.freq_n) : 0.001;   /* ISFG: 5/2N */
 
 	km_panel_t panel = { 0 };

@@ -376,6 +376,7 @@ struct km_cwork_s {
 	int *keep, *cidx;       /* pruning; canonical index of each kept person */
 	int32_t *key;           /* cache key */
 	double *vbuf;           /* a table row and its homozygote numbers */
+	double *lbuf;           /* 2 x columns: likelihoods and their log10 */
 	km_lws_t *lws;          /* the likelihood engine's scratch */
 	cache_t cache;
 };
@@ -521,17 +522,20 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			}
 			double lpref = log10(pref), S = 0.0;
 			for (int x = 0; x < n; ++x) S += al->p[x];
+			/* P(refs, M = column) for every column, then their log10 in one vector pass */
+			double *L1 = w->lbuf, *LG = w->lbuf + nc;
 			for (int k = 1; k < nc; ++k) {
 				int32_t a = ca[k], b = cb[k];
-				double l1;
-				if (male_q) {
-					if (b >= 0 && b != a) { T[k] = KM_NEG_INF; continue; }   /* a heterozygous remain is not a man */
-					l1 = w->phi[a];
-				} else {
-					if (b == KM_HEMI) { T[k] = KM_NEG_INF; continue; }       /* a hemizygous remain is not a woman */
-					l1 = a == b ? w->phi[(size_t)a * n + a] : w->phi[(size_t)a * n + b] + w->phi[(size_t)b * n + a];
-				}
-				T[k] = l1 > 0.0 ? log10(l1) - lpref - mm[l].lpg[2 * k + male_q] : KM_NEG_INF;
+				if (male_q) L1[k] = b >= 0 && b != a ? 0.0 : w->phi[a];           /* a heterozygous remain is not a man */
+				else if (b == KM_HEMI) L1[k] = 0.0;                                   /* a hemizygous remain is not a woman */
+				else L1[k] = a == b ? w->phi[(size_t)a * n + a] : w->phi[(size_t)a * n + b] + w->phi[(size_t)b * n + a];
+			}
+			km_log10_vec(L1 + 1, LG + 1, (size_t)(nc - 1));
+			for (int k = 1; k < nc; ++k) {
+				int32_t a = ca[k], b = cb[k];
+				double l1 = L1[k];
+				T[k] = l1 > 0.0 ? LG[k] - lpref - mm[l].lpg[2 * k + male_q] : KM_NEG_INF;
+				if (male_q ? b >= 0 && b != a : b == KM_HEMI) continue;
 				int slot = ix->hom_slot[ix->col_off[l] + k];
 				if (slot < 0) continue;
 				/* dropout, apparent homozygote {a} (issue 4; Buckleton et al. 2016 ch. 8):
@@ -691,9 +695,10 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	w->cidx = malloc(sizeof(int) * max_np);
 	w->key = malloc(sizeof(int32_t) * (5 * (size_t)max_np + 1));
 	w->vbuf = malloc(sizeof(double) * (1 + 4 * (size_t)C->max_col));
+	w->lbuf = malloc(sizeof(double) * (2 + 2 * (size_t)C->max_col));
 	w->lws = km_lws_new();
 	w->cache.budget = (size_t)KM_CACHE_MB << 20;
-	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lws)) {
+	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws)) {
 		km_cwork_free(w, NULL, NULL);
 		return NULL;
 	}
@@ -707,7 +712,7 @@ void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared)
 	if (n_shared) *n_shared += w->cache.hits;
 	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi);
 	free(w->lp); free(w->lMf); free(w->lMm); free(w->wmap);
-	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf);
+	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf); free(w->lbuf);
 	km_lws_free(w->lws);
 	cache_free(&w->cache);
 	free(w);

@@ -35,6 +35,7 @@ int km_opt_double(const char *name, const char *arg, double lo, double hi, int l
 int km_opt_long(const char *name, const char *arg, long lo, long hi, long *x, km_err_t *e);
 int km_opt_int(const char *name, const char *arg, long lo, long hi, int *x, km_err_t *e);
 int km_mkdir_p(const char *path, km_err_t *e);   /* mkdir -p, then check it is a directory */
+void km_log10_vec(const double *x, double *y, size_t n);   /* flog.c: y = log10 x, within a few ulp */
 double km_now(void);                              /* monotonic seconds */
 
 /* ---- tsv.c: tab-separated reader, .gz transparent, header -> column map ---------- */
@@ -44,6 +45,8 @@ int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e);
 /* Reads from memory (no copy; buf must outlive the reader); name is used in messages. */
 int km_tsv_open_mem(km_tsv_t **r, const char *name, const char *buf, size_t len, km_err_t *e);
 void km_tsv_close(km_tsv_t *r);
+/* Threads that inflate BGZF input ahead of the parser (default 1: none). */
+void km_tsv_set_threads(int n);
 /* Reads the header (first non-comment line).  Returns 0, or KM_EINPUT on an empty file
  * or a duplicate column name. */
 int km_tsv_header(km_tsv_t *r, km_err_t *e);

@@ -79,6 +79,9 @@ struct km_lin_s {
 	int n_yh;                   /* database haplotypes */
 	uint64_t *yh_typed;         /* per haplotype: loci typed (bit l) */
 	uint64_t *yh_code;          /* [h * n_yl + l]: exact code of the (sorted) values */
+	uint16_t *yh_id;            /* [l * n_yh + h]: 1 + rank of that code among locus l's, 0 untyped */
+	uint64_t *yl_codes;         /* locus l's distinct codes, sorted: yl_codes[yl_cstart[l] ..] */
+	int *yl_cstart;             /* [n_yl + 1] */
 	long *yh_count;             /* per haplotype: weight (the count column, else 1) */
 	uint64_t yl_indb;           /* loci that are columns of the database */
 	uint64_t *rm_bits;          /* per remain mask: loci typed */
@@ -147,7 +150,7 @@ void km_lin_destroy(km_lin_t *L)
 	free(L->ymu);
 	free(L->ycol);
 	free(L->yslot);
-	free(L->yh_typed); free(L->yh_code); free(L->yh_count); free(L->rm_bits); free(L->rm_n);
+	free(L->yh_typed); free(L->yh_code); free(L->yh_id); free(L->yl_codes); free(L->yl_cstart); free(L->yh_count); free(L->rm_bits); free(L->rm_n);
 	km_mt_destroy(&L->mt);
 	km_mt_destroy(&L->mtdb);
 	free(L->mcol_hap);
@@ -332,6 +335,24 @@ static int y_columns(km_lin_t *L, const double *rv, const uint8_t *rhas, uint8_t
 }
 
 /* An exact code of a locus's sorted values (repeat numbers have at most two decimals). */
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* index of code in the sorted c[0..n), -1 if absent */
+static int code_rank(const uint64_t *c, int n, uint64_t code)
+{
+	int lo = 0, hi = n;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (c[mid] < code) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo < n && c[lo] == code ? lo : -1;
+}
+
 static uint64_t y_code(const double *v)
 {
 	uint64_t a = (uint64_t)(uint32_t)(lround(v[0] * 100.0) + 1000);
@@ -372,6 +393,29 @@ static int y_dbindex(km_lin_t *L, const km_ydb_t *db, const uint8_t *rmask, km_e
 			L->yh_code[(size_t)h * n_yl + l] = y_code(v + (size_t)dbcol[l] * 2);
 		}
 	}
+	/* per locus, the database's codes as small ids, locus-major, so a reference's
+	 * agreement with every haplotype is a few wide compares per locus (y_logf) */
+	L->yh_id = lin_calloc((size_t)db->n_hap * n_yl + 1, sizeof(uint16_t), &fail);
+	L->yl_codes = lin_calloc((size_t)db->n_hap * n_yl + 1, sizeof(uint64_t), &fail);
+	L->yl_cstart = lin_calloc((size_t)n_yl + 1, sizeof(int), &fail);
+	if (fail) { free(dbcol); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	{
+		int nc = 0;
+		for (int l = 0; l < n_yl; ++l) {
+			uint64_t *c = L->yl_codes + nc;
+			int k = 0;
+			L->yl_cstart[l] = nc;
+			for (int h = 0; h < db->n_hap; ++h) if (L->yh_typed[h] >> l & 1) c[k++] = L->yh_code[(size_t)h * n_yl + l];
+			qsort(c, (size_t)k, sizeof(uint64_t), cmp_u64);
+			int u = 0;
+			for (int i = 0; i < k; ++i) if (u == 0 || c[i] != c[u - 1]) c[u++] = c[i];
+			if (u > 65535) { free(dbcol); return km_err_set(e, KM_EINPUT, "Y database: more than 65535 distinct values at one locus"); }
+			for (int h = 0; h < db->n_hap; ++h)
+				if (L->yh_typed[h] >> l & 1) L->yh_id[(size_t)l * db->n_hap + h] = (uint16_t)(1 + code_rank(c, u, L->yh_code[(size_t)h * n_yl + l]));
+			nc += u;
+		}
+		L->yl_cstart[n_yl] = nc;
+	}
 	for (int m = 0; m < L->y.n_rm; ++m) {
 		uint64_t b = 0;
 		for (int l = 0; l < n_yl; ++l) if (rmask[(size_t)m * n_yl + l]) b |= 1ULL << l;
@@ -380,6 +424,13 @@ static int y_dbindex(km_lin_t *L, const km_ydb_t *db, const uint8_t *rmask, km_e
 	}
 	free(dbcol);
 	return 0;
+}
+
+/* agree[h] |= bit l where haplotype h has id `id` at locus l (ids > 0) */
+__attribute__((target_clones("avx2", "default")))
+static void y_agree(const uint16_t *restrict col, int nh, uint16_t id, int l, uint64_t *restrict agree)
+{
+	for (int h = 0; h < nh; ++h) agree[h] |= (uint64_t)(col[h] == id) << l;
 }
 
 /* log10 f for every remain mask, for the reference in slot (see y_dbindex). */
@@ -397,19 +448,17 @@ static int y_logf(const km_lin_t *L, int slot, int upper95, double *logf, km_err
 		int c = __builtin_popcountll(L->rm_bits[m] & rtyped);
 		if (c < min_m) min_m = c;
 	}
-	uint64_t *agree = malloc(sizeof(uint64_t) * ((size_t)nh + 1));
+	uint64_t *agree = calloc((size_t)nh + 1, sizeof(uint64_t));
 	int *hl = malloc(sizeof(int) * ((size_t)nh + 1));
 	if (!agree || !hl) { free(agree); free(hl); return km_err_set(e, KM_ENOMEM, "out of memory"); }
-	for (int h = 0; h < nh; ++h) {
-		uint64_t a = L->yh_typed[h] & rtyped, t = a;
-		const uint64_t *hc = L->yh_code + (size_t)h * n_yl;
-		while (t) {
-			int l = __builtin_ctzll(t);
-			t &= t - 1;
-			if (hc[l] != rcode[l]) a &= ~(1ULL << l);
-		}
-		if (__builtin_popcountll(a) >= min_m) agree[n_list] = a, hl[n_list++] = h;
+	for (int l = 0; l < n_yl; ++l) {
+		if (!(rtyped >> l & 1)) continue;
+		int c0 = L->yl_cstart[l], nc = L->yl_cstart[l + 1] - c0;
+		int r = code_rank(L->yl_codes + c0, nc, rcode[l]);
+		if (r >= 0) y_agree(L->yh_id + (size_t)l * nh, nh, (uint16_t)(r + 1), l, agree);
 	}
+	for (int h = 0; h < nh; ++h)
+		if (__builtin_popcountll(agree[h]) >= min_m) agree[n_list] = agree[h], hl[n_list++] = h;
 	for (int m = 0; m < L->y.n_rm; ++m) {
 		uint64_t b = L->rm_bits[m] & rtyped;      /* the compared loci */
 		long n = 0, x = 0;

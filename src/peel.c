@@ -40,6 +40,15 @@
 #include "kmpriv.h"
 #include "lik.h"
 
+/* The dense loops are cloned for AVX2: the same element-wise products and sums in the
+ * same order (no FMA contraction, no reordered reductions), only wider; every clone gives
+ * the same bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define KM_PEEL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define KM_PEEL_CLONES
+#endif
+
 #define PEEL_MAXK 10          /* informative children of one parent (2^K subsets) */
 #define PEEL_MAXCOMB 65536.0  /* combinations of children's choices in one family */
 
@@ -259,6 +268,7 @@ enum { OUT_SCALAR, OUT_VEC, OUT_GENO };
  * out[x]).  W == NULL (OUT_GENO): the parent is the target: out = prod_k T_k as a function
  * of the parent's genotype (restricted to the entries of res when given: sparse out_g).
  * Returns the scalar (OUT_SCALAR). */
+KM_PEEL_CLONES
 static double side(pl_t *S, const gf_t *W, int nd, const double *M, const double *const *h, int K,
                    int mode, double *out, const gf_t *res, gf_t *out_g, double *scr)
 {
@@ -280,12 +290,13 @@ static double side(pl_t *S, const gf_t *W, int nd, const double *M, const double
 			for (int j = 0; j < K; ++j) for (int a = 0; a < n; ++a) out[a] *= h[j][a];
 			return 0.0;
 		}
-		for (size_t i = 0; i < nn; ++i) out[i] = 1.0;
+		/* symmetric in (g1, g2): the upper triangle only (b >= a); the caller mirrors */
+		for (int a = 0; a < n; ++a) for (int b = a; b < n; ++b) out[(size_t)a * n + b] = 1.0;
 		for (int j = 0; j < K; ++j) {
 			const double *hj = h[j];
 			for (int a = 0; a < n; ++a) {
 				double *o = out + (size_t)a * n, ha = hj[a];
-				for (int b = 0; b < n; ++b) o[b] *= 0.5 * (ha + hj[b]);
+				for (int b = a; b < n; ++b) o[b] *= 0.5 * (ha + hj[b]);
 			}
 		}
 		return 0.0;
@@ -392,6 +403,7 @@ static double side(pl_t *S, const gf_t *W, int nd, const double *M, const double
 
 /* o = M v, from the transpose MT: o = sum_c v[c] MT[c, .] (rows added in a fixed order,
  * so the loop vectorises without reordering any sum) */
+KM_PEEL_CLONES
 static void mat_vec(const double *restrict MT, int n, const double *restrict v, double *restrict o)
 {
 	for (int g = 0; g < n; ++g) o[g] = 0.0;
@@ -462,6 +474,7 @@ static int kernels(pl_t *S)
 
 /* o = A B for n x n row-major matrices, row by row as sums of B's rows (vectorises
  * without reordering any sum) */
+KM_PEEL_CLONES
 static void mat_mul(const double *restrict A, const double *restrict B, int n, double *restrict o)
 {
 	for (int x = 0; x < n; ++x) {
@@ -687,7 +700,7 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 				if (wf != 0.0) {
 					side(S, NULL, 2, S->Mf, hM, kM, OUT_GENO, tmpM, res, &og, scr);
 					if (res) for (int k = 0; k < ro.ne; ++k) ro.ew[k] += wf * og.ew[k];
-					else for (size_t i = 0; i < nn; ++i) acc[i] += wf * tmpM[i];
+					else for (int a = 0; a < n; ++a) for (int b = a; b < n; ++b) acc[(size_t)a * n + b] += wf * tmpM[(size_t)a * n + b];
 				}
 			} else if (t == F) {
 				double sM = side(S, &WM, 2, S->Mf, hM, kM, OUT_SCALAR, NULL, NULL, NULL, scr);
@@ -696,7 +709,8 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 				if (wm != 0.0) {
 					side(S, NULL, ndF, S->Mm, hF, kF, OUT_GENO, tmpF, res, &og, scr);
 					if (res) for (int k = 0; k < ro.ne; ++k) ro.ew[k] += wm * og.ew[k];
-					else for (size_t i = 0; i < NT; ++i) acc[i] += wm * tmpF[i];
+					else if (ndF == 1) for (int a = 0; a < n; ++a) acc[a] += wm * tmpF[a];
+					else for (int a = 0; a < n; ++a) for (int b = a; b < n; ++b) acc[(size_t)a * n + b] += wm * tmpF[(size_t)a * n + b];
 				}
 			} else if (ndT == 1) {                     /* a son at X: nothing from the father */
 				double sF = side(S, &WF, ndF, S->Mm, hF, kF, OUT_SCALAR, NULL, NULL, NULL, scr);
@@ -728,6 +742,8 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 	}
 	if (res && !t_child) *out = ro;
 	else {
+		if (!t_child && ndT == 2)          /* a parent's message: mirror the upper triangle */
+			for (int a = 0; a < n; ++a) for (int b = a + 1; b < n; ++b) acc[(size_t)b * n + a] = acc[(size_t)a * n + b];
 		memset(out, 0, sizeof *out);
 		out->kind = GF_DENSE, out->nd = ndT, out->d = acc;
 	}

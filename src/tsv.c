@@ -17,13 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <htslib/bgzf.h>
 #include <htslib/kstring.h>
 #include "kmpriv.h"
 
 #define KM_TSV_BUF 65536
 
 struct km_tsv_s {
-	gzFile gz;             /* NULL when reading from memory */
+	gzFile gz;             /* NULL when reading from memory or BGZF */
+	BGZF *bg;              /* BGZF input (bgzip, kinmatch simulate --gz): inflated by threads */
 	const char *mem;       /* memory input, not owned */
 	size_t mem_len, mem_pos;
 	char *ibuf;            /* gz read buffer, KM_TSV_BUF bytes */
@@ -54,14 +56,37 @@ static int tsv_new(km_tsv_t **r, const char *name, km_err_t *e)
 	return 0;
 }
 
+static int g_tsv_threads = 1;
+
+void km_tsv_set_threads(int n)
+{
+	g_tsv_threads = n > 1 ? n : 1;
+}
+
+/* BGZF: a gzip member with the "BC" extra subfield (SAM/BAM specification §4.1) */
+static int is_bgzf(const char *fn)
+{
+	unsigned char h[16];
+	FILE *f = fopen(fn, "rb");
+	if (!f) return 0;
+	size_t n = fread(h, 1, sizeof h, f);
+	fclose(f);
+	return n == sizeof h && h[0] == 0x1f && h[1] == 0x8b && h[2] == 8 && (h[3] & 4) && h[12] == 'B' && h[13] == 'C';
+}
+
 int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e)
 {
 	int ret;
 	*r = NULL;
 	if ((ret = tsv_new(r, fn, e)) < 0) return ret;
 	errno = 0;
-	(*r)->gz = gzopen(fn, "rb");
-	if ((*r)->gz == NULL) {
+	/* BGZF blocks inflate independently: with --threads > 1, htslib's threads inflate
+	 * ahead while this thread parses (the references of a memorial-size run are
+	 * gigabytes of text) */
+	if (is_bgzf(fn) && ((*r)->bg = bgzf_open(fn, "r")) != NULL) {
+		if (g_tsv_threads > 1) bgzf_mt((*r)->bg, g_tsv_threads, 64);
+	} else (*r)->gz = gzopen(fn, "rb");
+	if ((*r)->gz == NULL && (*r)->bg == NULL) {
 		int err = errno ? errno : ENOMEM;
 		km_tsv_close(*r);
 		*r = NULL;
@@ -90,6 +115,7 @@ void km_tsv_close(km_tsv_t *r)
 {
 	if (r == NULL) return;
 	if (r->gz) gzclose(r->gz);
+	if (r->bg) bgzf_close(r->bg);
 	free(r->ibuf);
 	free(r->name);
 	free(r->ln.s);
@@ -106,7 +132,7 @@ static int tsv_getline(km_tsv_t *r, km_err_t *e)
 {
 	int got = 0;
 	r->ln.l = 0;
-	if (r->gz == NULL) {
+	if (r->gz == NULL && r->bg == NULL) {
 		const char *p, *q;
 		size_t n;
 		if (r->mem_pos >= r->mem_len) return 0;
@@ -122,6 +148,18 @@ static int tsv_getline(km_tsv_t *r, km_err_t *e)
 		int n;
 		if (r->ipos >= r->ilen) {
 			if (r->eof) return got;
+			if (r->bg) {
+				ssize_t k = bgzf_read(r->bg, r->ibuf, KM_TSV_BUF);
+				r->ipos = 0;
+				if (k < 0) {
+					r->ilen = 0;
+					return km_err_set(e, KM_EIO, "%s: read error after line %d: corrupt or truncated BGZF data",
+					                  r->name, r->lineno);
+				}
+				r->ilen = (int)k;
+				if (k == 0) { r->eof = 1; return got; }
+				goto have;
+			}
 			r->ilen = gzread(r->gz, r->ibuf, KM_TSV_BUF);
 			r->ipos = 0;
 			if (r->ilen < 0) {
@@ -142,6 +180,7 @@ static int tsv_getline(km_tsv_t *r, km_err_t *e)
 				return got;
 			}
 		}
+	have:
 		got = 1;
 		q = memchr(r->ibuf + r->ipos, '\n', r->ilen - r->ipos);
 		n = q ? (int)(q - (r->ibuf + r->ipos)) : r->ilen - r->ipos;
