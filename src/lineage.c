@@ -75,6 +75,8 @@ struct km_lin_s {
 	double *ymu;                /* male mutation rate of each */
 	double *ycol;               /* [(c * n_yl + l) * 2 + k]: column values, NAN untyped (c >= 1) */
 	double *yslot;              /* [(slot * n_yl + l) * 2 + k]: chosen references' values */
+	int16_t *yw;                /* [(2 l + k) * ncol + c]: whole part of 100 x value (INT16_MIN untyped), */
+	int8_t *yf;                 /* and its hundredths: the column screen of y_cand; NULL if off grid */
 	/* the Y database, as bit masks and exact value codes, for the denominators */
 	int n_yh;                   /* database haplotypes */
 	uint64_t *yh_typed;         /* per haplotype: loci typed (bit l) */
@@ -150,6 +152,7 @@ void km_lin_destroy(km_lin_t *L)
 	free(L->ymu);
 	free(L->ycol);
 	free(L->yslot);
+	free(L->yw); free(L->yf);
 	free(L->yh_typed); free(L->yh_code); free(L->yh_id); free(L->yl_codes); free(L->yl_cstart); free(L->yh_count); free(L->rm_bits); free(L->rm_n);
 	km_mt_destroy(&L->mt);
 	km_mt_destroy(&L->mtdb);
@@ -320,17 +323,42 @@ static int y_columns(km_lin_t *L, const double *rv, const uint8_t *rhas, uint8_t
 	}
 	for (i = 0; i < nr; ++i) memcpy(L->ycol + (size_t)s->rcol[ord[i].idx] * rw, ord[i].v, rw * sizeof(double));
 	free(ord);
+	/* distinct masks in order of first appearance, found through an open-addressing
+	 * table of mask ids (hash of the row, rows compared in full) */
 	s->n_rm = 0;
+	size_t hm = 16;
+	while (hm < 2 * (size_t)s->ncol) hm *= 2;
+	int *slot = malloc(sizeof(int) * hm);
+	if (!slot) { free(cmask); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	for (size_t i2 = 0; i2 < hm; ++i2) slot[i2] = -1;
 	for (c = 1; c < s->ncol; ++c) {
 		uint8_t *mk = cmask + (size_t)s->n_rm * L->n_yl;
-		int j;
-		for (l = 0; l < L->n_yl; ++l) mk[l] = !isnan(L->ycol[((size_t)c * L->n_yl + l) * 2]);
-		for (j = 0; j < s->n_rm; ++j)
-			if (L->n_yl == 0 || memcmp(cmask + (size_t)j * L->n_yl, mk, L->n_yl) == 0) break;
-		s->col_rm[c] = j;
-		if (j == s->n_rm) ++s->n_rm;
+		uint64_t b = 1469598103934665603ULL;
+		for (l = 0; l < L->n_yl; ++l) mk[l] = !isnan(L->ycol[((size_t)c * L->n_yl + l) * 2]), b = (b ^ mk[l]) * 1099511628211ULL;
+		size_t h = (size_t)(b >> 17) & (hm - 1);
+		while (slot[h] >= 0 && (L->n_yl > 0 && memcmp(cmask + (size_t)slot[h] * L->n_yl, mk, L->n_yl) != 0)) h = (h + 1) & (hm - 1);
+		if (slot[h] < 0) slot[h] = s->n_rm++;
+		s->col_rm[c] = slot[h];
 	}
+	free(slot);
 	*cmask_out = cmask;
+	/* integer codes, locus-major, for y_cand's screen; left out when a value is not a
+	 * whole number of hundredths (the exact test then stands alone) */
+	L->yw = malloc(sizeof(int16_t) * (size_t)rw * s->ncol + 1);
+	L->yf = malloc((size_t)rw * s->ncol + 1);
+	if (!L->yw || !L->yf) return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (c = 0; c < s->ncol; ++c)
+		for (l = 0; l < rw; ++l) {
+			double v = c == 0 ? (double)NAN : L->ycol[(size_t)c * rw + l];
+			size_t at = (size_t)l * s->ncol + c;
+			long v100 = isnan(v) ? 0 : lround(v * 100.0);
+			if (isnan(v)) { L->yw[at] = INT16_MIN, L->yf[at] = 0; continue; }
+			if (v100 < 0 || v100 / 100 > 32000 || fabs(v * 100.0 - v100) > 1e-6) {
+				free(L->yw); free(L->yf); L->yw = NULL, L->yf = NULL;
+				return 0;
+			}
+			L->yw[at] = (int16_t)(v100 / 100), L->yf[at] = (int8_t)(v100 % 100);
+		}
 	return 0;
 }
 
@@ -433,43 +461,82 @@ static void y_agree(const uint16_t *restrict col, int nh, uint16_t id, int l, ui
 	for (int h = 0; h < nh; ++h) agree[h] |= (uint64_t)(col[h] == id) << l;
 }
 
-/* log10 f for every remain mask, for the reference in slot (see y_dbindex). */
-static int y_logf(const km_lin_t *L, int slot, int upper95, double *logf, km_err_t *e)
+/* The database haplotypes' agreement with one reference, for log10 f of any remain mask
+ * on demand (y_fone): agree[i] are the loci where haplotype hl[i] equals the reference,
+ * in decreasing order of their number (pc[i]), so a mask of k compared loci stops at the
+ * first haplotype agreeing on fewer than k.  Only masks of columns that the reference
+ * does not exclude are ever asked for. */
+typedef struct {
+	uint64_t rtyped;
+	int n;
+	uint64_t *agree;
+	int *hl, *pc;
+} yagree_t;
+
+static int y_agree_prep(const km_lin_t *L, const double *rv, yagree_t *A, km_err_t *e)
 {
-	int n_yl = L->n_yl, nh = L->n_yh, n_list = 0;
-	const double *rv = L->yslot + (size_t)slot * n_yl * 2;
+	int n_yl = L->n_yl, nh = L->n_yh;
 	uint64_t rtyped = 0, rcode[64];
 	for (int l = 0; l < n_yl; ++l)
 		if (!isnan(rv[2 * l])) rtyped |= 1ULL << l, rcode[l] = y_code(rv + 2 * l);
-	/* agree(h) for the haplotypes that can count for some mask: they must agree on at
-	 * least as many loci as the smallest compared mask has */
-	int min_m = 64;
-	for (int m = 0; m < L->y.n_rm; ++m) {
-		int c = __builtin_popcountll(L->rm_bits[m] & rtyped);
-		if (c < min_m) min_m = c;
-	}
-	uint64_t *agree = calloc((size_t)nh + 1, sizeof(uint64_t));
-	int *hl = malloc(sizeof(int) * ((size_t)nh + 1));
-	if (!agree || !hl) { free(agree); free(hl); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	uint64_t *ag = calloc((size_t)nh + 1, sizeof(uint64_t));
+	A->agree = malloc(sizeof(uint64_t) * ((size_t)nh + 1));
+	A->hl = malloc(sizeof(int) * ((size_t)nh + 1));
+	A->pc = malloc(sizeof(int) * ((size_t)nh + 1));
+	if (!ag || !A->agree || !A->hl || !A->pc) { free(ag); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	for (int l = 0; l < n_yl; ++l) {
 		if (!(rtyped >> l & 1)) continue;
 		int c0 = L->yl_cstart[l], nc = L->yl_cstart[l + 1] - c0;
 		int r = code_rank(L->yl_codes + c0, nc, rcode[l]);
-		if (r >= 0) y_agree(L->yh_id + (size_t)l * nh, nh, (uint16_t)(r + 1), l, agree);
+		if (r >= 0) y_agree(L->yh_id + (size_t)l * nh, nh, (uint16_t)(r + 1), l, ag);
 	}
-	for (int h = 0; h < nh; ++h)
-		if (__builtin_popcountll(agree[h]) >= min_m) agree[n_list] = agree[h], hl[n_list++] = h;
-	for (int m = 0; m < L->y.n_rm; ++m) {
-		uint64_t b = L->rm_bits[m] & rtyped;      /* the compared loci */
-		long n = 0, x = 0;
-		if ((b & L->yl_indb) != b) { logf[m] = lin_logf(0, 0, upper95); continue; }   /* a compared locus the database lacks: N = 0 */
-		if (b == L->rm_bits[m]) n = L->rm_n[m];
-		else for (int h = 0; h < nh; ++h) if ((L->yh_typed[h] & b) == b) n += L->yh_count[h];
-		for (int i = 0; i < n_list; ++i) if ((agree[i] & b) == b) x += L->yh_count[hl[i]];
-		logf[m] = lin_logf(x, n, upper95);
+	/* counting sort by the number of agreeing loci, most first (stable: database order) */
+	int cnt[66] = { 0 };
+	for (int h = 0; h < nh; ++h) ++cnt[64 - __builtin_popcountll(ag[h])];
+	for (int i = 1; i < 66; ++i) cnt[i] += cnt[i - 1];
+	for (int h = nh - 1; h >= 0; --h) {
+		int k = --cnt[64 - __builtin_popcountll(ag[h])];
+		A->agree[k] = ag[h], A->hl[k] = h, A->pc[k] = __builtin_popcountll(ag[h]);
 	}
-	free(agree); free(hl);
+	A->n = nh, A->rtyped = rtyped;
+	free(ag);
 	return 0;
+}
+
+static void y_agree_free(yagree_t *A)
+{
+	free(A->agree); free(A->hl); free(A->pc);
+	memset(A, 0, sizeof *A);
+}
+
+/* log10 f of remain mask m (issue 3: x of N database haplotypes) */
+static double y_fone(const km_lin_t *L, const yagree_t *A, int m, int upper95)
+{
+	uint64_t b = L->rm_bits[m] & A->rtyped;      /* the compared loci */
+	long n = 0, x = 0;
+	int kb = __builtin_popcountll(b);
+	if ((b & L->yl_indb) != b) return lin_logf(0, 0, upper95);   /* a compared locus the database lacks: N = 0 */
+	if (b == L->rm_bits[m]) n = L->rm_n[m];
+	else for (int h = 0; h < L->n_yh; ++h) if ((L->yh_typed[h] & b) == b) n += L->yh_count[h];
+	for (int i = 0; i < A->n && A->pc[i] >= kb; ++i) if ((A->agree[i] & b) == b) x += L->yh_count[A->hl[i]];
+	return lin_logf(x, n, upper95);
+}
+
+/* Columns the reference cannot exclude: at every compared locus the same number of
+ * copies, equal hundredths and at most k whole steps apart (the exact test of y_cand,
+ * on the integer codes of y_columns, locus by locus over all columns at once). */
+__attribute__((target_clones("avx2", "default")))
+static void y_screen(const int16_t *restrict w0, const int8_t *restrict f0, const int16_t *restrict w1,
+                     const int8_t *restrict f1, int nc, int rw0, int rf0, int has2, int rw1, int rf1, int k,
+                     uint8_t *restrict alive)
+{
+	for (int c = 0; c < nc; ++c) {
+		int untyped = w0[c] == INT16_MIN, c2 = w1[c] != INT16_MIN;
+		int d0 = w0[c] - rw0, d1 = w1[c] - rw1;
+		int ok0 = f0[c] == rf0 && d0 <= k && d0 >= -k;
+		int ok1 = !has2 || (f1[c] == rf1 && d1 <= k && d1 >= -k);
+		alive[c] &= (uint8_t)(untyped | ((c2 == has2) & ok0 & ok1));
+	}
 }
 
 /* k-fold convolution of the single-step distribution {-1: mu/2, 0: 1 - mu, +1: mu/2}
@@ -493,21 +560,41 @@ static void y_pk(double mu, int k, double *P, double *tmp)
 static int y_cand(const km_lin_t *L, int slot, int k, double *tab, km_err_t *e)
 {
 	const lin_sys_t *s = &L->y;
-	int n_yl = L->n_yl, w = 2 * k + 1, c, l, ret;
+	int n_yl = L->n_yl, w = 2 * k + 1, c, l, ret = 0, nc = s->ncol;
 	const double *rv = L->yslot + (size_t)slot * n_yl * 2;
 	double *P = malloc(((size_t)n_yl * w + w + 1 + (size_t)s->n_rm) * sizeof *P), *tmp, *logf;
-	if (P == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
+	uint8_t *alive = malloc((size_t)nc + 1);
+	yagree_t A;
+	memset(&A, 0, sizeof A);
+	if (P == NULL || alive == NULL) { free(P); free(alive); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	tmp = P + (size_t)n_yl * w;
 	logf = tmp + w + 1;
-	if ((ret = y_logf(L, slot, L->y_upper95, logf, e)) < 0) { free(P); return ret; }
+	for (int m = 0; m < s->n_rm; ++m) logf[m] = NAN;          /* on demand */
 	for (l = 0; l < n_yl; ++l) { /* log10 P_k, -inf where 0 (mu = 0) */
 		double *pl = P + (size_t)l * w;
 		int d;
 		y_pk(L->ymu[l], k, pl, tmp);
 		for (d = 0; d < w; ++d) pl[d] = pl[d] > 0.0 ? log10(pl[d]) : KM_NEG_INF;
 	}
+	/* the columns the reference can reach, screened on integer codes (y_screen) */
+	memset(alive, 1, (size_t)nc);
+	alive[0] = 0;
+	if (L->yw) {
+		for (l = 0; l < n_yl; ++l) {
+			if (isnan(rv[2 * l])) continue;
+			long v0 = lround(rv[2 * l] * 100.0), v1 = isnan(rv[2 * l + 1]) ? 0 : lround(rv[2 * l + 1] * 100.0);
+			int has2 = !isnan(rv[2 * l + 1]);
+			if (v0 < 0 || v1 < 0 || v0 / 100 > 32000 || v1 / 100 > 32000 || fabs(rv[2 * l] * 100.0 - v0) > 1e-6 ||
+			    (has2 && fabs(rv[2 * l + 1] * 100.0 - v1) > 1e-6))
+				continue;                                 /* not on the grid: the exact test alone */
+			y_screen(L->yw + (size_t)(2 * l) * nc, L->yf + (size_t)(2 * l) * nc, L->yw + (size_t)(2 * l + 1) * nc,
+			         L->yf + (size_t)(2 * l + 1) * nc, nc, (int)(v0 / 100), (int)(v0 % 100), has2,
+			         (int)(v1 / 100), (int)(v1 % 100), k, alive);
+		}
+	}
 	tab[0] = 0.0;
-	for (c = 1; c < s->ncol; ++c) {
+	for (c = 1; c < nc; ++c) {
+		if (!alive[c]) { tab[c] = KM_NEG_INF; continue; }
 		const double *cv = L->ycol + (size_t)c * n_yl * 2;
 		double num = 0.0; /* log10 of the numerator */
 		for (l = 0; l < n_yl && num > KM_NEG_INF; ++l) {
@@ -530,10 +617,18 @@ static int y_cand(const km_lin_t *L, int slot, int k, double *tab, km_err_t *e)
 				num += P[(size_t)l * w + (int)dr + k];
 			}
 		}
-		tab[c] = num == KM_NEG_INF ? KM_NEG_INF : num - logf[s->col_rm[c]];
+		if (num == KM_NEG_INF) { tab[c] = KM_NEG_INF; continue; }
+		int m = s->col_rm[c];
+		if (isnan(logf[m])) {
+			if (!A.agree && (ret = y_agree_prep(L, rv, &A, e)) < 0) break;
+			logf[m] = y_fone(L, &A, m, L->y_upper95);
+		}
+		tab[c] = num - logf[m];
 	}
+	y_agree_free(&A);
 	free(P);
-	return 0;
+	free(alive);
+	return ret;
 }
 
 /* ---- mtDNA -------------------------------------------------------------------------- */
