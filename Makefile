@@ -25,8 +25,8 @@ UNIT_BIN = $(UNIT_SRC:.c=)
 .PHONY: all check unit demo bench fuzz clean
 all: kinmatch
 
-# the peeler's dense loops are the compile phase's inner loops: let them vectorise
-src/peel.o src/flog.o: CFLAGS += -O3
+# the compile phase's inner loops (peeling, log10, the lineage columns): let them vectorise
+src/peel.o src/flog.o src/lineage.o: CFLAGS += -O3
 
 src/%.o: src/%.c
 	$(CC) $(CPPFLAGS) $(WARN) $(KMFLAGS) $(CFLAGS) -c -o $@ $<

@@ -522,20 +522,28 @@ static double y_fone(const km_lin_t *L, const yagree_t *A, int m, int upper95)
 	return lin_logf(x, n, upper95);
 }
 
-/* Columns the reference cannot exclude: at every compared locus the same number of
- * copies, equal hundredths and at most k whole steps apart (the exact test of y_cand,
- * on the integer codes of y_columns, locus by locus over all columns at once). */
+/* One compared locus over all columns at once, on the integer codes of y_columns: a
+ * column stays alive when it has the reference's number of copies, equal hundredths and
+ * at most k whole steps from it at each copy, and its log10 numerator gains log10
+ * P_k(d) per copy (Pl[d + k]), in copy order — per column the same additions in the
+ * same order as the scalar test of y_cand.  Untyped columns are not compared. */
 __attribute__((target_clones("avx2", "default")))
-static void y_screen(const int16_t *restrict w0, const int8_t *restrict f0, const int16_t *restrict w1,
-                     const int8_t *restrict f1, int nc, int rw0, int rf0, int has2, int rw1, int rf1, int k,
-                     uint8_t *restrict alive)
+static void y_accum(const int16_t *restrict w0, const int8_t *restrict f0, const int16_t *restrict w1,
+                    const int8_t *restrict f1, int nc, int rw0, int rf0, int has2, int rw1, int rf1, int k,
+                    const double *restrict Pl, double *restrict num, uint8_t *restrict alive)
 {
-	for (int c = 0; c < nc; ++c) {
+	for (int c = 0; c < nc; ++c) {          /* branch-free, so it vectorises */
 		int untyped = w0[c] == INT16_MIN, c2 = w1[c] != INT16_MIN;
 		int d0 = w0[c] - rw0, d1 = w1[c] - rw1;
-		int ok0 = f0[c] == rf0 && d0 <= k && d0 >= -k;
-		int ok1 = !has2 || (f1[c] == rf1 && d1 <= k && d1 >= -k);
+		int ok0 = (f0[c] == rf0) & (d0 <= k) & (d0 >= -k);
+		int ok1 = (has2 == 0) | ((f1[c] == rf1) & (d1 <= k) & (d1 >= -k));
 		alive[c] &= (uint8_t)(untyped | ((c2 == has2) & ok0 & ok1));
+		int i0 = d0 < -k ? -k : d0, i1 = d1 < -k ? -k : d1;
+		i0 = (i0 > k ? k : i0) + k, i1 = (i1 > k ? k : i1) + k;
+		double a0 = Pl[i0], a1 = Pl[i1];
+		a0 = untyped ? 0.0 : a0;
+		a1 = (untyped | (has2 == 0)) ? 0.0 : a1;
+		num[c] = (num[c] + a0) + a1;
 	}
 }
 
@@ -576,25 +584,42 @@ static int y_cand(const km_lin_t *L, int slot, int k, double *tab, km_err_t *e)
 		y_pk(L->ymu[l], k, pl, tmp);
 		for (d = 0; d < w; ++d) pl[d] = pl[d] > 0.0 ? log10(pl[d]) : KM_NEG_INF;
 	}
-	/* the columns the reference can reach, screened on integer codes (y_screen) */
-	memset(alive, 1, (size_t)nc);
-	alive[0] = 0;
-	if (L->yw) {
-		for (l = 0; l < n_yl; ++l) {
-			if (isnan(rv[2 * l])) continue;
-			long v0 = lround(rv[2 * l] * 100.0), v1 = isnan(rv[2 * l + 1]) ? 0 : lround(rv[2 * l + 1] * 100.0);
-			int has2 = !isnan(rv[2 * l + 1]);
-			if (v0 < 0 || v1 < 0 || v0 / 100 > 32000 || v1 / 100 > 32000 || fabs(rv[2 * l] * 100.0 - v0) > 1e-6 ||
-			    (has2 && fabs(rv[2 * l + 1] * 100.0 - v1) > 1e-6))
-				continue;                                 /* not on the grid: the exact test alone */
-			y_screen(L->yw + (size_t)(2 * l) * nc, L->yf + (size_t)(2 * l) * nc, L->yw + (size_t)(2 * l + 1) * nc,
-			         L->yf + (size_t)(2 * l + 1) * nc, nc, (int)(v0 / 100), (int)(v0 % 100), has2,
-			         (int)(v1 / 100), (int)(v1 % 100), k, alive);
+	/* every column at once on integer codes (y_accum) when the reference's values are
+	 * on the hundredths grid; else column by column */
+	int grid = L->yw != NULL;
+	for (l = 0; l < n_yl && grid; ++l) {
+		if (isnan(rv[2 * l])) continue;
+		for (int j = 0; j < 2; ++j) {
+			double v = rv[2 * l + j];
+			if (isnan(v)) continue;
+			long v100 = lround(v * 100.0);
+			if (v100 < 0 || v100 / 100 > 32000 || fabs(v * 100.0 - v100) > 1e-6) grid = 0;
 		}
 	}
 	tab[0] = 0.0;
-	for (c = 1; c < nc; ++c) {
-		if (!alive[c]) { tab[c] = KM_NEG_INF; continue; }
+	if (grid) {
+		double *num = tab;                                /* the numerators, in place */
+		memset(alive, 1, (size_t)nc);
+		for (c = 0; c < nc; ++c) num[c] = 0.0;
+		for (l = 0; l < n_yl; ++l) {
+			if (isnan(rv[2 * l])) continue;                /* not compared */
+			int has2 = !isnan(rv[2 * l + 1]);
+			long v0 = lround(rv[2 * l] * 100.0), v1 = has2 ? lround(rv[2 * l + 1] * 100.0) : 0;
+			y_accum(L->yw + (size_t)(2 * l) * nc, L->yf + (size_t)(2 * l) * nc, L->yw + (size_t)(2 * l + 1) * nc,
+			        L->yf + (size_t)(2 * l + 1) * nc, nc, (int)(v0 / 100), (int)(v0 % 100), has2,
+			        (int)(v1 / 100), (int)(v1 % 100), k, P + (size_t)l * w, num, alive);
+		}
+		tab[0] = 0.0;
+		for (c = 1; c < nc; ++c) {
+			if (!alive[c] || num[c] == KM_NEG_INF) { tab[c] = KM_NEG_INF; continue; }
+			int m = s->col_rm[c];
+			if (isnan(logf[m])) {
+				if (!A.agree && (ret = y_agree_prep(L, rv, &A, e)) < 0) break;
+				logf[m] = y_fone(L, &A, m, L->y_upper95);
+			}
+			tab[c] = num[c] - logf[m];
+		}
+	} else for (c = 1; c < nc; ++c) {
 		const double *cv = L->ycol + (size_t)c * n_yl * 2;
 		double num = 0.0; /* log10 of the numerator */
 		for (l = 0; l < n_yl && num > KM_NEG_INF; ++l) {
