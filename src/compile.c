@@ -329,6 +329,11 @@ static const double *cache_get(const cache_t *c, int locus, const int32_t *k, in
 	return NULL;
 }
 
+static inline void cache_prefetch(const cache_t *c, uint64_t h)
+{
+	if (c->m) __builtin_prefetch(&c->e[h & (c->m - 1)]);
+}
+
 static void cache_put(cache_t *c, int locus, const int32_t *k, int n, uint64_t h, const double *v, size_t nv)
 {
 	if ((c->n_val + nv) * sizeof(double) > c->budget) return;
@@ -377,6 +382,12 @@ struct km_cwork_s {
 	int32_t *key;           /* cache key */
 	double *vbuf;           /* a table row and its homozygote numbers */
 	double *lbuf;           /* 2 x columns: likelihoods and their log10 */
+	/* per locus of the candidate at hand: genotypes, typed, cache key, its length and hash */
+	int32_t *lgt, *lkey;
+	uint8_t *ltyped, *lcache;
+	int *lkn;
+	uint64_t *lkh;
+	size_t kstride;
 	km_lws_t *lws;          /* the likelihood engine's scratch */
 	cache_t cache;
 };
@@ -421,6 +432,7 @@ struct km_comp_s {
 	const km_lin_t *lin;
 	mmat_t *mm;
 	int max_np, max_n, max_col;
+	int *hs0, *hn;          /* per locus: first homozygote slot and their number */
 };
 
 static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t *w, km_err_t *e)
@@ -445,6 +457,50 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 	}
 	out->lin_ref[0] = out->lin_ref[1] = -1;
 	out->lin_k[0] = out->lin_k[1] = 0;
+	/* first every locus's genotypes and cache key, with the key's hash slot prefetched:
+	 * the lookups below then rarely wait on memory (the cache is hundreds of MB) */
+	for (int l = 0; l < ix->n_loc; ++l) {
+		int m = ix->marker[l], typed = 0;
+		w->ltyped[l] = 0;
+		if (m < 0) continue;
+		int xl = p->marker[m].type == KM_SYS_X;
+		int32_t *gt = w->lgt + (size_t)l * 2 * np;
+		for (int i = 0; i < np; ++i) {
+			int32_t a = KM_NOALLELE, b = KM_NOALLELE;
+			const km_person_t *ps = &F->person[i];
+			if (ps->role == KM_ROLE_REFERENCE && ps->sample >= 0) {
+				const int32_t *g = km_prof_gt(refs, ps->sample, m);
+				a = g[0], b = g[1];
+				if (a != KM_NOALLELE && xl && ps->sex == KM_MALE) b = KM_HEMI;
+			}
+			gt[2 * i] = a, gt[2 * i + 1] = b;
+			if (a != KM_NOALLELE) typed = 1;
+		}
+		w->ltyped[l] = (uint8_t)typed;
+		if (!typed) continue;
+		/* cache key: the pruned pedigree in family order, with genotypes and M */
+		km_lped_t P = { np, w->father, w->mother, w->sex, gt };
+		int32_t *key = w->lkey + (size_t)l * w->kstride;
+		int nk = 0, kn = 1, n_allele = f->loc[m].n_allele;
+		km_lik_prune(&P, q, w->keep);
+		for (int i = 0; i < np; ++i) w->cidx[i] = w->keep[i] ? nk++ : -1;
+		key[0] = nk;
+		double combos = 1.0;
+		for (int i = 0; i < np; ++i) {
+			if (!w->keep[i]) continue;
+			int32_t *k6 = key + kn;
+			k6[0] = w->sex[i] | (i == q ? 4 : 0);
+			k6[1] = w->father[i] >= 0 ? w->cidx[w->father[i]] : -1;
+			k6[2] = w->mother[i] >= 0 ? w->cidx[w->mother[i]] : -1;
+			k6[3] = gt[2 * i], k6[4] = gt[2 * i + 1];
+			kn += 5;
+			if (gt[2 * i] != KM_NOALLELE) combos *= 0.5 * n_allele * (n_allele + 1);
+		}
+		w->lkn[l] = kn;
+		w->lkh[l] = hash_key(l, key, kn);
+		w->lcache[l] = combos <= KM_CACHE_COMBOS;
+		if (l < 6) cache_prefetch(&w->cache, w->lkh[l]);
+	}
 	for (int l = 0; l < ix->n_loc; ++l) {
 		if (ix->marker[l] < 0) {   /* Y-STR or mtDNA haplotype: lineage.c */
 			int sys = l >= ix->sys_start[KM_SYS_MT] ? KM_SYS_MT : KM_SYS_Y, li = sys == KM_SYS_MT, ref = -1, k = 0;
@@ -454,56 +510,28 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			if (ref >= 0) out->csys |= (uint8_t)(1u << sys);
 			continue;
 		}
-		int m = ix->marker[l], typed = 0, sys = p->marker[m].type;
+		int m = ix->marker[l], sys = p->marker[m].type;
 		const km_alleles_t *al = &f->loc[m];
 		int xl = sys == KM_SYS_X, nc = ix->n_col[l], male_q = xl && F->person[q].sex == KM_MALE;
 		double *T = row + ix->col_off[l];
 		const int32_t *ca = ix->col_a + ix->col_off[l], *cb = ix->col_b + ix->col_off[l];
-		for (int i = 0; i < np; ++i) {
-			int32_t a = KM_NOALLELE, b = KM_NOALLELE;
-			const km_person_t *ps = &F->person[i];
-			if (ps->role == KM_ROLE_REFERENCE && ps->sample >= 0) {
-				const int32_t *g = km_prof_gt(refs, ps->sample, m);
-				a = g[0], b = g[1];
-				if (a != KM_NOALLELE && xl && ps->sex == KM_MALE) b = KM_HEMI;
-			}
-			w->gt[2 * i] = a, w->gt[2 * i + 1] = b;
-			if (a != KM_NOALLELE) typed = 1;
-		}
+		int typed = w->ltyped[l], inc = 0, kn = w->lkn[l], cacheable = w->lcache[l];
+		uint64_t kh = w->lkh[l];
 		for (int k = 0; k < nc; ++k) T[k] = 0.0;
 		out->typed[l] = (uint8_t)typed;
 		if (!typed) continue;                        /* MODELS.md §1: LR = 1 */
 		out->csys |= (uint8_t)(1u << sys);
+		memcpy(w->gt, w->lgt + (size_t)l * 2 * np, sizeof(int32_t) * 2 * (size_t)np);
+		memcpy(w->key, w->lkey + (size_t)l * w->kstride, sizeof(int32_t) * (size_t)kn);
 		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt };
-		/* cache key: the pruned pedigree in family order, with genotypes and M */
-		int nk = 0, kn = 1, inc = 0;
-		km_lik_prune(&P, q, w->keep);
-		for (int i = 0; i < np; ++i) w->cidx[i] = w->keep[i] ? nk++ : -1;
-		w->key[0] = nk;
-		for (int i = 0; i < np; ++i) {
-			if (!w->keep[i]) continue;
-			int32_t *k6 = w->key + kn;
-			k6[0] = w->sex[i] | (i == q ? 4 : 0);
-			k6[1] = w->father[i] >= 0 ? w->cidx[w->father[i]] : -1;
-			k6[2] = w->mother[i] >= 0 ? w->cidx[w->mother[i]] : -1;
-			k6[3] = w->gt[2 * i], k6[4] = w->gt[2 * i + 1];
-			kn += 5;
-		}
-		uint64_t kh = hash_key(l, w->key, kn);
-		double combos = 1.0;
-		for (int i = 0; i < np; ++i)
-			if (w->keep[i] && w->gt[2 * i] != KM_NOALLELE) combos *= 0.5 * al->n_allele * (al->n_allele + 1);
-		int cacheable = combos <= KM_CACHE_COMBOS;
+		if (l + 6 < ix->n_loc) cache_prefetch(&w->cache, w->lkh[l + 6]);
 		const double *hit = cacheable ? cache_get(&w->cache, l, w->key, kn, kh) : NULL;
 		if (hit) {
 			++w->cache.hits;
 			if (hit[0] != 0.0) ++*n_inc;
 			memcpy(T, hit + 1, sizeof(double) * nc);
-			const double *hv = hit + 1 + nc;
-			for (int k = 1; k < nc; ++k) {
-				int slot = ix->hom_slot[ix->col_off[l] + k];
-				if (slot >= 0) memcpy(hom + (size_t)slot * 3, hv, sizeof(double) * 3), hv += 3;
-			}
+			/* a locus's homozygote slots are consecutive, in column order (index_dropout) */
+			if (C->hn[l]) memcpy(hom + (size_t)C->hs0[l] * 3, hit + 1 + nc, sizeof(double) * 3 * (size_t)C->hn[l]);
 			continue;
 		}
 		++w->cache.misses;
@@ -609,14 +637,11 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 store:
 		if (inc) ++*n_inc;
 		w->vbuf[0] = inc;
-		memcpy(w->vbuf + 1, T, sizeof(double) * nc);
-		{
+		if (cacheable) memcpy(w->vbuf + 1, T, sizeof(double) * nc);
+		if (cacheable) {
 			double *hv = w->vbuf + 1 + nc;
-			for (int k = 1; k < nc; ++k) {
-				int slot = ix->hom_slot[ix->col_off[l] + k];
-				if (slot >= 0) memcpy(hv, hom + (size_t)slot * 3, sizeof(double) * 3), hv += 3;
-			}
-			if (cacheable) cache_put(&w->cache, l, w->key, kn, kh, w->vbuf, (size_t)(hv - w->vbuf));
+			if (C->hn[l]) memcpy(hv, hom + (size_t)C->hs0[l] * 3, sizeof(double) * 3 * (size_t)C->hn[l]);
+			cache_put(&w->cache, l, w->key, kn, kh, w->vbuf, (size_t)nc + 1 + 3 * (size_t)C->hn[l]);
 		}
 	}
 	out->n_inc = *n_inc;
@@ -665,6 +690,17 @@ int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, cons
 		if (ix->n_col[l] > C->max_col) C->max_col = ix->n_col[l];
 	}
 	if ((ret = mmat_build(&C->mm, ix, p, f, o, e)) < 0) { free(C); return ret; }
+	C->hs0 = calloc((size_t)ix->n_loc + 1, sizeof(int));
+	C->hn = calloc((size_t)ix->n_loc + 1, sizeof(int));
+	if (!C->hs0 || !C->hn) { km_comp_destroy(C); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	for (int l = 0; l < ix->n_loc; ++l)
+		for (int k = 1; k < ix->n_col[l]; ++k) {
+			int slot = ix->hom_slot[ix->col_off[l] + k];
+			if (slot < 0) continue;
+			if (C->hn[l] == 0) C->hs0[l] = slot;
+			if (slot != C->hs0[l] + C->hn[l]) { km_comp_destroy(C); return km_err_set(e, KM_EINPUT, "internal: homozygote slots out of order"); }
+			++C->hn[l];
+		}
 	*Cp = C;
 	return 0;
 }
@@ -673,6 +709,7 @@ void km_comp_destroy(km_comp_t *C)
 {
 	if (!C) return;
 	mmat_free(C->mm, C->ix->n_loc);
+	free(C->hs0); free(C->hn);
 	free(C);
 }
 
@@ -696,9 +733,17 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	w->key = malloc(sizeof(int32_t) * (5 * (size_t)max_np + 1));
 	w->vbuf = malloc(sizeof(double) * (1 + 4 * (size_t)C->max_col));
 	w->lbuf = malloc(sizeof(double) * (2 + 2 * (size_t)C->max_col));
+	size_t nl = (size_t)C->ix->n_loc + 1;
+	w->kstride = 5 * (size_t)max_np + 1;
+	w->lgt = malloc(sizeof(int32_t) * 2 * (size_t)max_np * nl);
+	w->lkey = malloc(sizeof(int32_t) * w->kstride * nl);
+	w->ltyped = malloc(nl), w->lcache = malloc(nl);
+	w->lkn = malloc(sizeof(int) * nl);
+	w->lkh = malloc(sizeof(uint64_t) * nl);
 	w->lws = km_lws_new();
 	w->cache.budget = (size_t)KM_CACHE_MB << 20;
-	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws)) {
+	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws &&
+	      w->lgt && w->lkey && w->ltyped && w->lcache && w->lkn && w->lkh)) {
 		km_cwork_free(w, NULL, NULL);
 		return NULL;
 	}
@@ -713,6 +758,7 @@ void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared)
 	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi);
 	free(w->lp); free(w->lMf); free(w->lMm); free(w->wmap);
 	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf); free(w->lbuf);
+	free(w->lgt); free(w->lkey); free(w->ltyped); free(w->lcache); free(w->lkn); free(w->lkh);
 	km_lws_free(w->lws);
 	cache_free(&w->cache);
 	free(w);
