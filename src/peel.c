@@ -138,6 +138,7 @@ typedef struct {
 	int *up;                 /* person i's parents' family, -1 for a founder */
 	int *sp, *sp_start;      /* person i's families as a parent */
 	double lg;
+	long e2;                 /* messages were scaled by 2^-e2 in all */
 	int zero;
 	km_err_t *e;
 } pl_t;
@@ -162,31 +163,38 @@ static double gf_eval(const gf_t *g, int n, int a, int b)
 	}
 }
 
-/* divides g by its largest value (log10 to S->lg); all zero sets S->zero */
+/* scales g by the power of two that brings its largest value into [1/2, 1): exact, and
+ * the exponent goes to S->e2 (no logarithm per message); all zero sets S->zero */
 static int gf_norm(pl_t *S, gf_t *g)
 {
-	int n = S->n;
+	int n = S->n, ex;
 	double mx = 0.0;
 	if (g->kind == GF_ONE) return 0;
 	if (g->kind == GF_SPARSE) {
 		for (int k = 0; k < g->ne; ++k) if (g->ew[k] > mx) mx = g->ew[k];
 		if (mx == 0.0) { S->zero = 1; return 0; }
-		for (int k = 0; k < g->ne; ++k) g->ew[k] /= mx;
-		S->lg += log10(mx);
+		frexp(mx, &ex);
+		double r = ldexp(1.0, -ex);
+		for (int k = 0; k < g->ne; ++k) g->ew[k] *= r;
+		S->e2 += ex;
 		return 0;
 	}
 	if (g->kind == GF_PROD) {
 		double *u = ws_get(S->ws, (size_t)2 * n), *v = u + n, mu = 0.0, mv = 0.0;
+		int eu, ev = 0;
 		if (!u) return km_err_set(S->e, KM_ENOMEM, "out of memory");
 		for (int a = 0; a < n; ++a) if (g->u[a] > mu) mu = g->u[a];
 		if (g->nd == 2) for (int a = 0; a < n; ++a) if (g->v[a] > mv) mv = g->v[a];
 		if (mu == 0.0 || (g->nd == 2 && mv == 0.0)) { S->zero = 1; return 0; }
-		for (int a = 0; a < n; ++a) u[a] = g->u[a] / mu;
-		S->lg += log10(mu);
+		frexp(mu, &eu);
+		double ru = ldexp(1.0, -eu);
+		for (int a = 0; a < n; ++a) u[a] = g->u[a] * ru;
 		if (g->nd == 2) {
-			for (int a = 0; a < n; ++a) v[a] = g->v[a] / mv;
-			S->lg += log10(mv);
+			frexp(mv, &ev);
+			double rv = ldexp(1.0, -ev);
+			for (int a = 0; a < n; ++a) v[a] = g->v[a] * rv;
 		}
+		S->e2 += eu + ev;
 		g->u = u, g->v = g->nd == 2 ? v : NULL;
 		return 0;
 	}
@@ -194,9 +202,10 @@ static int gf_norm(pl_t *S, gf_t *g)
 	double *d = (double *)g->d;           /* dense values are always this step's own */
 	for (size_t i = 0; i < N; ++i) if (d[i] > mx) mx = d[i];
 	if (mx == 0.0) { S->zero = 1; return 0; }
-	double r = 1.0 / mx;
+	frexp(mx, &ex);
+	double r = ldexp(1.0, -ex);
 	for (size_t i = 0; i < N; ++i) d[i] *= r;
-	S->lg += log10(mx);
+	S->e2 += ex;
 	return 0;
 }
 
@@ -896,6 +905,6 @@ int km_peel_query(const km_locus_t *L, const km_lped_t *P, const int *keep, int 
 	for (size_t i = 0; i < NQ; ++i) if (phi[i] > mx) mx = phi[i];
 	if (mx == 0.0) { *lg = KM_NEG_INF; return 0; }
 	for (size_t i = 0; i < NQ; ++i) phi[i] /= mx;
-	*lg = S.lg + log10(mx);
+	*lg = S.lg + (double)S.e2 * 0.30102999566398119521 + log10(mx);   /* log10 2 */
 	return 0;
 }
