@@ -32,13 +32,13 @@
 #define KM_TILE 16
 
 /* locus blocks of the screen: at most BLOCK_LOCI loci and BLOCK_COLS float columns
- * (24 KiB, half of L1d); remains go through them in chunks of at most RCHUNK, whose
- * partial sums (RCHUNK x 64 bytes) stay in L2 */
+ * (128 KiB); remains go through them in chunks of at most RCHUNK, whose partial sums
+ * (RCHUNK x 64 bytes) stay in L2 with the block (bench/README.md) */
 #ifndef BLOCK_LOCI
-#define BLOCK_LOCI 8
+#define BLOCK_LOCI 64
 #endif
 #ifndef BLOCK_COLS
-#define BLOCK_COLS 384
+#define BLOCK_COLS 2048
 #endif
 #define RCHUNK 2048
 
@@ -121,7 +121,8 @@ typedef struct {
 	uint32_t *dslot;       /* [drop entry] 3 * hom_slot of its column: its P, Q, R in a candidate's hom */
 	int n_blk;
 	int *blk_start;        /* [n_blk + 1] locus blocks: [blk_start[b], blk_start[b+1]) */
-	uint16_t *sidxb;       /* block-major sidx: block b's (r, i) at blk_start[b] * n_remain + r * len_b + i */
+	uint16_t *sidxb;       /* block-major screen columns relative to the block's first column,
+	                          soff[blk_start[b]]: block b's (r, i) at blk_start[b] * n_remain + r * len_b + i */
 } layout_t;
 
 static void layout_free(layout_t *L)
@@ -221,7 +222,7 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 	for (size_t j = 0; j < ix->drop_start[nr]; ++j)
 		L->dslot[j] = (uint32_t)ix->hom_slot[ix->col_off[ix->drop[j].l] + ix->drop[j].col] * 3;
 	/* locus blocks: consecutive loci whose float screen columns fit in BLOCK_COLS
-	 * (a locus with more is a block of its own), at most BLOCK_LOCI loci */
+	 * (a locus with more is a block of its own, at most 65535), at most BLOCK_LOCI loci */
 	L->blk_start = malloc(sizeof(int) * ((size_t)nl + 2));
 	L->sidxb = malloc(sizeof(uint16_t) * ((size_t)nr * nl + 1));
 	if (!L->blk_start || !L->sidxb) { layout_free(L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
@@ -239,7 +240,8 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 		int l0 = L->blk_start[b], len = L->blk_start[b + 1] - l0;
 		uint16_t *o = L->sidxb + (size_t)l0 * nr;
 		for (int r = 0; r < nr; ++r)
-			for (int i = 0; i < len; ++i) o[(size_t)r * len + i] = L->sidx[(size_t)r * nl + l0 + i];
+			for (int i = 0; i < len; ++i)
+				o[(size_t)r * len + i] = (uint16_t)(L->soff[l0 + i] - L->soff[l0] + L->sidx[(size_t)r * nl + l0 + i]);
 	}
 	return 0;
 }
@@ -247,19 +249,19 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 /* The screen kernel: one locus block of the float screen for remains [0, n) of a chunk.
  * acc[r * KM_TILE + j] (first: set, else added to) gets, per lane j, the block's values
  * in locus order; idx[r * len + i] is remain r's screen column at the block's i-th locus,
- * soff[i] its first column.  The block's columns fit in L1, so each remain costs len
- * one-line loads from L1 and one load and store of its 64-byte row of partial sums.
+ * counted from the block's first column S.  The block's columns stay in L2, so each
+ * remain costs len one-line loads and one load and store of its row of partial sums.
  * Lanes are independent, so every instruction set gives the same sums; the clones only
  * widen the vectors. */
 __attribute__((target_clones("avx512f", "avx2", "default")))
-static void block_sums(float *restrict acc, const float *restrict S, const size_t *restrict soff,
-                       const uint16_t *restrict idx, int len, int n, int first)
+static void block_sums(float *restrict acc, const float *restrict S, const uint16_t *restrict idx,
+                       int len, int n, int first)
 {
 	for (int r = 0; r < n; ++r, idx += len, acc += KM_TILE) {
 		float a[KM_TILE] __attribute__((aligned(64)));
 		for (int j = 0; j < KM_TILE; ++j) a[j] = first ? 0.0f : acc[j];
 		for (int i = 0; i < len; ++i) {
-			const float *v = S + (soff[i] + idx[i]) * KM_TILE;
+			const float *v = S + (size_t)idx[i] * KM_TILE;
 			for (int j = 0; j < KM_TILE; ++j) a[j] += v[j];
 		}
 		for (int j = 0; j < KM_TILE; ++j) acc[j] = a[j];
@@ -471,7 +473,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 			if (!o->all)
 				for (int b = 0; b < L.n_blk; ++b) {
 					int l0 = L.blk_start[b], len = L.blk_start[b + 1] - l0;
-					block_sums(T->acc, T->S, L.soff + l0, L.sidxb + (size_t)l0 * nr + (size_t)r0 * len, len, r1 - r0, b == 0);
+					block_sums(T->acc, T->S + L.soff[l0] * KM_TILE, L.sidxb + (size_t)l0 * nr + (size_t)r0 * len, len, r1 - r0, b == 0);
 				}
 			for (int r = r0; r < r1; ++r) {
 				const float *fs = T->acc + (size_t)(r - r0) * KM_TILE;
