@@ -31,6 +31,17 @@
 
 #define KM_TILE 16
 
+/* locus blocks of the screen: at most BLOCK_LOCI loci and BLOCK_COLS float columns
+ * (128 KiB); remains go through them in chunks of at most RCHUNK, whose partial sums
+ * (RCHUNK x 64 bytes) stay in L2 with the block (bench/README.md) */
+#ifndef BLOCK_LOCI
+#define BLOCK_LOCI 64
+#endif
+#ifndef BLOCK_COLS
+#define BLOCK_COLS 2048
+#endif
+#define RCHUNK 2048
+
 /* the screen and the exact value differ only where dropout bounds stand in; the margin
  * keeps a pair whose bound equals the K-th best up to rounding */
 #define SCREEN_MARGIN 1e-6
@@ -41,25 +52,31 @@ static inline int better(double la, int ca, double lb, int cb)
 	return la > lb || (la == lb && ca < cb);
 }
 
-/* An apparent homozygote of a remain with dropout: LR = (P + wQ) / (1 + wR), from the
- * candidate's P, Q, R of the column (compile.c) and the remain's w = d/(1+d). */
-static inline double drop_ratio(const km_index_t *ix, const double *hom, const struct km_drop_s *d)
-{
-	const double *H = hom + (size_t)ix->hom_slot[ix->col_off[d->l] + d->col] * 3;
-	return (H[0] + d->w * H[1]) / (1.0 + d->w * H[2]);
-}
-
-/* log10 of the product of a system's dropout LRs, in locus order: one logarithm per
- * system instead of one per locus (the product is kept in range with frexp, so it cannot
- * overflow or underflow); 0 -> -inf. */
-static double drop_log10(const km_index_t *ix, const double *hom, const struct km_drop_s *dr, size_t n)
+/* log10 of the product of a system's dropout LRs, in locus order, one logarithm per
+ * system instead of one per locus.  An apparent homozygote's LR is (P + wQ) / (1 + wR),
+ * from the candidate's P, Q, R of the column (compile.c; hom + slot[i] points at them)
+ * and the remain's w = d/(1+d).  The product is kept in range by powers of two (frexp),
+ * which do not change its bits: scaling only when it leaves [2^-500, 2^500] gives the
+ * same result as scaling after every factor, as long as each factor lies in that range
+ * too; any other factor (0, or an extreme LR) takes the step-by-step path.  0 -> -inf. */
+static double drop_log10(const double *hom, const uint32_t *slot, const struct km_drop_s *dr, size_t n)
 {
 	double prod = 1.0;
 	long e2 = 0;
-	for (size_t i = 0; i < n; ++i) {
-		prod *= drop_ratio(ix, hom, &dr[i]);
+	int e;
+	size_t i = 0;
+	for (; i < n; ++i) {
+		const double *H = hom + slot[i];
+		double x = (H[0] + dr[i].w * H[1]) / (1.0 + dr[i].w * H[2]);
+		if (!(x >= 0x1p-500 && x <= 0x1p500)) break;
+		prod *= x;
+		if (!(prod >= 0x1p-500 && prod <= 0x1p500)) { prod = frexp(prod, &e); e2 += e; }
+	}
+	prod = frexp(prod, &e); e2 += e;
+	for (; i < n; ++i) {   /* step by step: in [1/2, 1) after every factor */
+		const double *H = hom + slot[i];
+		prod *= (H[0] + dr[i].w * H[1]) / (1.0 + dr[i].w * H[2]);
 		if (prod == 0.0) return KM_NEG_INF;
-		int e;
 		prod = frexp(prod, &e);
 		e2 += e;
 	}
@@ -99,11 +116,19 @@ typedef struct {
 	uint16_t *sidx;        /* [r * n_loc + l] screen column (relative to soff[l]) of remain r */
 	uint64_t *rmask;       /* [r * n_word]: loci typed in remain r (for --min-loci) */
 	int n_word;
+	uint32_t *tcol;        /* per remain, the table columns col_off[l] + gidx[l] of its loci with gidx > 0 ... */
+	size_t *tend;          /* ... in locus order: [r * KM_N_SYS + s] ends system s (remain r starts where r-1's mt ends) */
+	uint32_t *dslot;       /* [drop entry] 3 * hom_slot of its column: its P, Q, R in a candidate's hom */
+	int n_blk;
+	int *blk_start;        /* [n_blk + 1] locus blocks: [blk_start[b], blk_start[b+1]) */
+	uint16_t *sidxb;       /* block-major screen columns relative to the block's first column,
+	                          soff[blk_start[b]]: block b's (r, i) at blk_start[b] * n_remain + r * len_b + i */
 } layout_t;
 
 static void layout_free(layout_t *L)
 {
-	free(L->soff); free(L->sidx); free(L->rmask);
+	free(L->soff); free(L->sidx); free(L->rmask); free(L->blk_start); free(L->sidxb);
+	free(L->tcol); free(L->tend); free(L->dslot);
 	free(L->n_twin); free(L->twin_col); free(L->twin_w); free(L->twin_off);
 	memset(L, 0, sizeof(*L));
 }
@@ -113,7 +138,7 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 	int nl = ix->n_loc, nr = ix->n_remain;
 	memset(L, 0, sizeof(*L));
 	L->n_word = (nl + 63) / 64 + 1;
-	L->soff = malloc(sizeof(size_t) * (nl + 1));
+	L->soff = malloc(sizeof(size_t) * (nl + 1));   /* soff[nl] = n_scol */
 	L->sidx = malloc(sizeof(uint16_t) * ((size_t)nr * nl + 1));
 	L->rmask = calloc((size_t)nr * L->n_word + 1, sizeof(uint64_t));
 	if (!L->soff || !L->sidx || !L->rmask) { layout_free(L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
@@ -158,6 +183,7 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 		if (ix->n_col[l] + L->n_twin[l] > 65535) { free(tmap); layout_free(L); return km_err_set(e, KM_EINPUT, "too many distinct observations at one locus (%d)", ix->n_col[l] + L->n_twin[l]); }
 	}
 	L->n_scol = off;
+	L->soff[nl] = off;
 	for (int r = 0; r < nr; ++r) {
 		const uint16_t *g = ix->gidx + (size_t)r * nl;
 		uint16_t *si = L->sidx + (size_t)r * nl;
@@ -176,34 +202,105 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 		}
 	}
 	free(tmap);
+	/* exact scoring lists */
+	size_t nt = 0;
+	for (size_t i = 0; i < (size_t)nr * nl; ++i) nt += ix->gidx[i] != 0;
+	L->tcol = malloc(sizeof(uint32_t) * (nt + 1));
+	L->tend = malloc(sizeof(size_t) * ((size_t)nr * KM_N_SYS + 1));
+	L->dslot = malloc(sizeof(uint32_t) * (ix->drop_start[nr] + 1));
+	if (!L->tcol || !L->tend || !L->dslot) { layout_free(L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	if (ix->n_totcol > UINT32_MAX || (size_t)ix->n_hom * 3 > UINT32_MAX) { layout_free(L); return km_err_set(e, KM_EINPUT, "too many distinct observations (%zu)", ix->n_totcol); }
+	nt = 0;
+	for (int r = 0; r < nr; ++r) {
+		const uint16_t *g = ix->gidx + (size_t)r * nl;
+		for (int sy = 0; sy < KM_N_SYS; ++sy) {
+			for (int l = ix->sys_start[sy]; l < ix->sys_start[sy + 1]; ++l)
+				if (g[l]) L->tcol[nt++] = (uint32_t)(ix->col_off[l] + g[l]);
+			L->tend[(size_t)r * KM_N_SYS + sy] = nt;
+		}
+	}
+	for (size_t j = 0; j < ix->drop_start[nr]; ++j)
+		L->dslot[j] = (uint32_t)ix->hom_slot[ix->col_off[ix->drop[j].l] + ix->drop[j].col] * 3;
+	/* locus blocks: consecutive loci whose float screen columns fit in BLOCK_COLS
+	 * (a locus with more is a block of its own, at most 65535), at most BLOCK_LOCI loci */
+	L->blk_start = malloc(sizeof(int) * ((size_t)nl + 2));
+	L->sidxb = malloc(sizeof(uint16_t) * ((size_t)nr * nl + 1));
+	if (!L->blk_start || !L->sidxb) { layout_free(L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	L->n_blk = 0;
+	for (int l = 0; l < nl;) {
+		int l1 = l;
+		size_t cols = 0;
+		while (l1 < nl && l1 - l < BLOCK_LOCI && (l1 == l || cols + (L->soff[l1 + 1] - L->soff[l1]) <= BLOCK_COLS))
+			cols += L->soff[l1 + 1] - L->soff[l1], ++l1;
+		L->blk_start[L->n_blk++] = l;
+		l = l1;
+	}
+	L->blk_start[L->n_blk] = nl;
+	for (int b = 0; b < L->n_blk; ++b) {
+		int l0 = L->blk_start[b], len = L->blk_start[b + 1] - l0;
+		uint16_t *o = L->sidxb + (size_t)l0 * nr;
+		for (int r = 0; r < nr; ++r)
+			for (int i = 0; i < len; ++i)
+				o[(size_t)r * len + i] = (uint16_t)(L->soff[l0 + i] - L->soff[l0] + L->sidx[(size_t)r * nl + l0 + i]);
+	}
 	return 0;
 }
 
-/* The kernel: the screen sums of one remain for a tile's KM_TILE candidates, one
- * contiguous KM_TILE-wide load and add per locus.  Each lane adds its own candidate's
- * values in locus order, so every instruction set gives the same sums; the clones only
- * widen the vectors (SSE2 adds 2 lanes at once, AVX2 4, AVX-512 8). */
+/* The screen kernel: one locus block of the float screen for remains [0, n) of a chunk.
+ * acc[r * KM_TILE + j] (first: set, else added to) gets, per lane j, the block's values
+ * in locus order; idx[r * len + i] is remain r's screen column at the block's i-th locus,
+ * counted from the block's first column S.  The block's columns stay in L2, so each
+ * remain costs len one-line loads and one load and store of its row of partial sums.
+ * Lanes are independent, so every instruction set gives the same sums; the clones only
+ * widen the vectors. */
 __attribute__((target_clones("avx512f", "avx2", "default")))
-static void tile_sums(const double *S, const size_t *soff, const uint16_t *si, const int *sys_start,
-                      double out[KM_N_SYS][KM_TILE])
+static void block_sums(float *restrict acc, const float *restrict S, const uint16_t *restrict idx,
+                       int len, int n, int first)
 {
-	for (int s = 0; s < KM_N_SYS; ++s) {     /* system by system: the reported order */
-		double acc[KM_TILE] __attribute__((aligned(64)));
-		for (int j = 0; j < KM_TILE; ++j) acc[j] = 0.0;
-		for (int l = sys_start[s]; l < sys_start[s + 1]; ++l) {
-			const double *v = S + (soff[l] + si[l]) * KM_TILE;
-			for (int j = 0; j < KM_TILE; ++j) acc[j] += v[j];
+	for (int r = 0; r < n; ++r, idx += len, acc += KM_TILE) {
+		float a[KM_TILE] __attribute__((aligned(64)));
+		for (int j = 0; j < KM_TILE; ++j) a[j] = first ? 0.0f : acc[j];
+		for (int i = 0; i < len; ++i) {
+			const float *v = S + (size_t)idx[i] * KM_TILE;
+			for (int j = 0; j < KM_TILE; ++j) a[j] += v[j];
 		}
-		for (int j = 0; j < KM_TILE; ++j) out[s][j] = acc[j];
+		for (int j = 0; j < KM_TILE; ++j) acc[j] = a[j];
 	}
 }
 
-/* the total: the systems in order */
-static inline double sys_total(double v[KM_N_SYS][KM_TILE], int j)
+/* The reference kernel (--bench): the plain table sum of one remain over the same float
+ * screen, all loci in order, one contiguous KM_TILE-wide load and add per locus. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void tile_sum(const float *S, const size_t *soff, const uint16_t *si, int nl, float out[KM_TILE])
 {
-	double tot = 0.0;
-	for (int s = 0; s < KM_N_SYS; ++s) tot += v[s][j];
-	return tot;
+	float acc[KM_TILE] __attribute__((aligned(64)));
+	for (int j = 0; j < KM_TILE; ++j) acc[j] = 0.0f;
+	for (int l = 0; l < nl; ++l) {
+		const float *v = S + (soff[l] + si[l]) * KM_TILE;
+		for (int j = 0; j < KM_TILE; ++j) acc[j] += v[j];
+	}
+	for (int j = 0; j < KM_TILE; ++j) out[j] = acc[j];
+}
+
+/* The exact value of pair (r, candidate ct) in the reported order (head comment): per
+ * system the candidate's table entries at the remain's columns in locus order, then the
+ * log10 of the product of its dropout LRs.  Loci with column 0 (untyped, or a dropout
+ * homozygote) are skipped: they add 0.0, which leaves any sum that starts at +0.0
+ * unchanged (such a sum is never -0.0), so the bits are those of the full locus loop. */
+static void exact_sums(const km_index_t *ix, const layout_t *L, const km_ctab_t *ct, int r, double v[KM_N_SYS])
+{
+	const double *lr = ct->lr;
+	const uint32_t *tc = L->tcol;
+	const size_t *te = L->tend + (size_t)r * KM_N_SYS;
+	size_t i = r > 0 ? te[-1] : 0, q = ix->drop_start[r], q1 = ix->drop_start[r + 1];
+	for (int sy = 0; sy < KM_N_SYS; ++sy) {
+		double a = 0.0;
+		for (; i < te[sy]; ++i) a += lr[tc[i]];
+		size_t q0 = q;
+		while (q < q1 && ix->drop[q].l < ix->sys_start[sy + 1]) ++q;
+		if (q > q0) a += drop_log10(ct->hom, L->dslot + q0, ix->drop + q0, q - q0);
+		v[sy] = a;
+	}
 }
 
 /* Per-thread state: a tile's compiled tables and its screen. */
@@ -213,9 +310,9 @@ typedef struct {
 	double *ctbuf;          /* backing store of ct[] */
 	uint8_t *typbuf;
 	uint64_t *cmask;        /* [KM_TILE * n_word] */
-	double *S;              /* [n_scol * KM_TILE], 64-byte aligned */
-	km_hit_t *top;          /* [n_remain * K] this thread's rankings */
-	int *n_top;
+	float *S;               /* [n_scol * KM_TILE] float screen, 64-byte aligned */
+	double errb[KM_TILE];   /* per lane: bound of |float screen - exact value| (screen_fill) */
+	float *acc;             /* [RCHUNK * KM_TILE] partial screen sums of a chunk of remains */
 	double t_compile, t_scan, pairs, exact, t_kernel, sink;
 	long computed, shared;
 	int n_inc;
@@ -224,35 +321,56 @@ typedef struct {
 	int err_cand;
 } thr_t;
 
-/* Fills the tile's screen: S[(soff[l] + k) * KM_TILE + j] = candidate j's value at column k;
- * a twin holds the largest LR of the dropout mixture (P + wQ)/(1 + wR) over w up to its
- * bin's upper edge: the mixture is monotone in w, so the larger end point.  Unused lanes
- * get -inf. */
+/* Fills the tile's float screen: S[(soff[l] + k) * KM_TILE + j] = candidate j's value at
+ * column k, rounded to float; a twin holds the log10 of the largest LR of the dropout
+ * mixture (P + wQ)/(1 + wR) over its bin of w: the mixture is monotone in w, so one of
+ * the bin's end points (rounding of that choice is inside SCREEN_MARGIN).  Unused lanes
+ * get -inf.
+ * errb[j] bounds how far a lane's float screen can fall below the double sum of the same
+ * entries.  With u = 2^-24 and A = sum over loci of the largest finite |entry| of the
+ * locus: rounding each entry to float errs by <= u|x|, and adding n floats in order by
+ * <= (n-1)u/(1-(n-1)u) * sum|f| (Higham, Accuracy and Stability, 2nd ed., eq. 4.4), so
+ * in all < 1.01 (n+1)u/(1-(n+1)u) A; the reported double sum differs from the real sum
+ * by ~1e-13 A, far inside that.  -inf entries are -inf in both sums. */
 static void screen_fill(thr_t *T, const km_index_t *ix, const layout_t *L, int nt)
 {
+	double A[KM_TILE];
+	for (int j = 0; j < KM_TILE; ++j) A[j] = 0.0;
 	for (int l = 0; l < ix->n_loc; ++l) {
 		int nc = ix->n_col[l];
-		double *S = T->S + L->soff[l] * KM_TILE;
+		float *S = T->S + L->soff[l] * KM_TILE;
+		double mx[KM_TILE];
+		for (int j = 0; j < KM_TILE; ++j) mx[j] = 0.0;
 		for (int k = 0; k < nc; ++k) {
 			size_t c = ix->col_off[l] + k;
-			for (int j = 0; j < KM_TILE; ++j) S[(size_t)k * KM_TILE + j] = j < nt ? T->ct[j].lr[c] : KM_NEG_INF;
+			for (int j = 0; j < KM_TILE; ++j) {
+				double x = j < nt ? T->ct[j].lr[c] : KM_NEG_INF;
+				S[(size_t)k * KM_TILE + j] = (float)x;
+				if (isfinite(x) && fabs(x) > mx[j]) mx[j] = fabs(x);
+			}
 		}
 		for (int t = 0; t < L->n_twin[l]; ++t) {
 			size_t tt = L->twin_off[l] + t;
 			int slot = ix->hom_slot[ix->col_off[l] + L->twin_col[tt]];
 			double w = L->twin_w[tt];
-			double *St = S + (size_t)(nc + t) * KM_TILE;
+			float *St = S + (size_t)(nc + t) * KM_TILE;
 			for (int j = 0; j < KM_TILE; ++j) {
-				if (j >= nt) { St[j] = KM_NEG_INF; continue; }
+				if (j >= nt) { St[j] = (float)KM_NEG_INF; continue; }
 				const double *H = T->ct[j].hom + (size_t)slot * 3;
-				double a = H[0], b = (H[0] + w * H[1]) / (1.0 + w * H[2]);
-				double m = a > b ? a : b;
-				St[j] = m > 0.0 ? log10(m) : KM_NEG_INF;
+				/* d/dw has the sign of Q - PR: the bin's upper edge if it rises, else its
+				 * lower edge (exact: multiples of 1/32) */
+				double we = H[1] >= H[0] * H[2] ? w : w - 0.5 / TWIN_BINS;
+				double m = (H[0] + we * H[1]) / (1.0 + we * H[2]);
+				double x = m > 0.0 ? log10(m) : KM_NEG_INF;
+				St[j] = (float)x;
+				if (isfinite(x) && fabs(x) > mx[j]) mx[j] = fabs(x);
 			}
 		}
+		for (int j = 0; j < KM_TILE; ++j) A[j] += mx[j];
 	}
+	double g = (ix->n_loc + 1) * 0x1p-24;
+	for (int j = 0; j < KM_TILE; ++j) T->errb[j] = 1.01 * g / (1.0 - g) * A[j];
 }
-
 /* Keeps (r, c) with exact log10 LR s and per-system sums v in the sorted top-K of one
  * remain. */
 static void top_push(km_hit_t *top, int *n, int K, int r, int c, double s, const double *v, int loci,
@@ -279,6 +397,8 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 	int n_tile = (nc + KM_TILE - 1) / KM_TILE;
 	int min_loci = o->all ? 0 : o->min_loci;
 	double min_lr = o->all ? KM_NEG_INF : o->min_lr;
+	int chunk = (nr + RCHUNK - 1) / RCHUNK;   /* remains per chunk: even chunks of <= RCHUNK */
+	chunk = chunk > 0 ? (nr + chunk - 1) / chunk : 1;
 	layout_t L;
 	memset(hits, 0, sizeof(*hits));
 	memset(st, 0, sizeof(*st));
@@ -292,11 +412,19 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		free(th); layout_free(&L);
 		return km_err_set(e, KM_ENOMEM, "out of memory: --all keeps %d x %d rows", nr, nc);
 	}
-	/* per remain, the best K-th best any thread has seen: pairs below it cannot be in
-	 * the remain's top K, whichever thread meets them (the output does not depend on
-	 * when a thread sees another's bar, only the amount of rescoring does) */
+	/* per remain, one ranking shared by the threads (top[r * K ..], n_top[r], changed
+	 * under lock[r]) and its K-th best value gbar[r] (-inf until K rows), read without
+	 * the lock: a pair below it cannot be in the remain's top K.  The ranking holds the
+	 * K best of the pairs offered in the total order, so it does not depend on the order
+	 * in which the threads offer them; only the amount of exact scoring does. */
 	double *gbar = malloc(sizeof(double) * ((size_t)nr + 1));
-	if (!gbar) { free(th); free(all); layout_free(&L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	km_hit_t *top = o->all ? NULL : malloc(sizeof(km_hit_t) * ((size_t)nr * K + 1));
+	int *n_top = calloc((size_t)nr + 1, sizeof(int));
+	unsigned char *lock = calloc((size_t)nr + 1, 1);
+	if (!gbar || (!o->all && !top) || !n_top || !lock) {
+		free(th); free(all); free(gbar); free(top); free(n_top); free(lock); layout_free(&L);
+		return km_err_set(e, KM_ENOMEM, "out of memory");
+	}
 	for (int r = 0; r < nr; ++r) gbar[r] = KM_NEG_INF;
 	size_t per_c = ix->n_totcol + (size_t)ix->n_hom * 3;
 	for (int i = 0; i < nthr; ++i) {
@@ -305,11 +433,10 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		T->ctbuf = malloc(sizeof(double) * per_c * KM_TILE + 1);
 		T->typbuf = malloc((size_t)(nl + 1) * KM_TILE);
 		T->cmask = malloc(sizeof(uint64_t) * (size_t)L.n_word * KM_TILE);
-		T->S = aligned_alloc(64, ((sizeof(double) * L.n_scol * KM_TILE + 63) / 64) * 64 + 64);
-		T->top = o->all ? NULL : malloc(sizeof(km_hit_t) * ((size_t)nr * K + 1));
-		T->n_top = calloc((size_t)nr + 1, sizeof(int));
+		T->S = aligned_alloc(64, ((sizeof(float) * L.n_scol * KM_TILE + 63) / 64) * 64 + 64);
+		T->acc = aligned_alloc(64, sizeof(float) * KM_TILE * (size_t)chunk + 64);
 		T->err_cand = -1;
-		if (!T->cw || !T->ctbuf || !T->typbuf || !T->cmask || !T->S || (!o->all && !T->top) || !T->n_top) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
+		if (!T->cw || !T->ctbuf || !T->typbuf || !T->cmask || !T->S || !T->acc) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 		for (int j = 0; j < KM_TILE; ++j) {
 			T->ct[j].lr = T->ctbuf + (size_t)j * per_c;
 			T->ct[j].hom = T->ct[j].lr + ix->n_totcol;
@@ -338,61 +465,47 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		if (T->ret < 0) continue;
 		screen_fill(T, ix, &L, nt);
 		double t1 = km_now();
-		for (int r = 0; r < nr; ++r) {
-			/* screen: the exact table sums, with dropout homozygotes at their bounds */
-			double sv[KM_N_SYS][KM_TILE] __attribute__((aligned(64)));
-			double ev[KM_N_SYS][KM_TILE] __attribute__((aligned(64)));
-			double bound[KM_TILE];
-			tile_sums(T->S, L.soff, L.sidx + (size_t)r * nl, ix->sys_start, sv);
-			for (int j = 0; j < KM_TILE; ++j) bound[j] = sys_total(sv, j);
-			const uint16_t *g = ix->gidx + (size_t)r * nl;
-			const struct km_drop_s *dr = ix->drop + ix->drop_start[r];
-			size_t ndr = ix->drop_start[r + 1] - ix->drop_start[r];
-			const uint64_t *rm = L.rmask + (size_t)r * L.n_word;
-			int have_ev = 0;   /* remains with dropout: table part without the bounds, once per tile */
-			for (int j = 0; j < nt; ++j) {
-				int c = c0 + j, n = 0;
-				km_hit_t *top = NULL;
-				if (!o->all) {   /* the cheap tests first: most pairs stop here */
-					if (bound[j] < min_lr - SCREEN_MARGIN) continue;
-					top = T->top + (size_t)r * K;
-					if (T->n_top[r] == K && bound[j] < top[K - 1].lr - SCREEN_MARGIN) continue;
-					/* another thread's K-th best is a lower bound of the global one too */
-					double gthr;
-					__atomic_load(&gbar[r], &gthr, __ATOMIC_RELAXED);
-					if (bound[j] < gthr - SCREEN_MARGIN) continue;
+		for (int r0 = 0; r0 < nr; r0 += chunk) {
+			int r1 = nr - r0 < chunk ? nr : r0 + chunk;
+			/* screen: the float table sums of the chunk, locus block by locus block (the
+			 * block's columns stay in L1 while every remain of the chunk goes through
+			 * them), with dropout homozygotes at their bounds; --all needs no screen */
+			if (!o->all)
+				for (int b = 0; b < L.n_blk; ++b) {
+					int l0 = L.blk_start[b], len = L.blk_start[b + 1] - l0;
+					block_sums(T->acc, T->S + L.soff[l0] * KM_TILE, L.sidxb + (size_t)l0 * nr + (size_t)r0 * len, len, r1 - r0, b == 0);
 				}
-				/* loci compared: typed in the remain and by the family (--min-loci) */
-				const uint64_t *cm = T->cmask + (size_t)j * L.n_word;
-				for (int w = 0; w < L.n_word; ++w) n += __builtin_popcountll(rm[w] & cm[w]);
-				if (n < min_loci) continue;
-				/* the exact value in the reported order: per system the table part in locus
-				 * order, then the dropout entries; without dropout the screen is exact */
-				double v[KM_N_SYS], tot = 0.0;
-				if (ndr == 0) {
-					for (int sy = 0; sy < KM_N_SYS; ++sy) v[sy] = sv[sy][j];
-				} else {
-					if (!have_ev) { tile_sums(T->S, L.soff, g, ix->sys_start, ev); have_ev = 1; }
-					size_t q = 0;
-					for (int sy = 0; sy < KM_N_SYS; ++sy) {
-						size_t q0 = q;
-						v[sy] = ev[sy][j];
-						while (q < ndr && dr[q].l < ix->sys_start[sy + 1]) ++q;
-						if (q > q0) v[sy] += drop_log10(ix, T->ct[j].hom, dr + q0, q - q0);
+			for (int r = r0; r < r1; ++r) {
+				const float *fs = T->acc + (size_t)(r - r0) * KM_TILE;
+				const uint64_t *rm = L.rmask + (size_t)r * L.n_word;
+				for (int j = 0; j < nt; ++j) {
+					int c = c0 + j, n = 0;
+					if (!o->all) {   /* the cheap tests first: most pairs stop here */
+						/* an upper bound of the exact value (screen_fill; twins bound dropout
+						 * homozygotes up to SCREEN_MARGIN) */
+						double bound = (double)fs[j] + T->errb[j], bar;
+						if (bound < min_lr - SCREEN_MARGIN) continue;
+						__atomic_load(&gbar[r], &bar, __ATOMIC_RELAXED);
+						if (bound < bar - SCREEN_MARGIN) continue;
 					}
-				}
-				for (int sy = 0; sy < KM_N_SYS; ++sy) tot += v[sy];
-				T->exact += 1;
-				if (o->all) {
-					int n1 = 0;
-					top_push(all + (size_t)r * nc + c, &n1, 1, r, c, tot, v, n, &T->ct[j], ix->rsys);
-					continue;
-				}
-				top_push(top, &T->n_top[r], K, r, c, tot, v, n, &T->ct[j], ix->rsys);
-				if (T->n_top[r] == K) {   /* raise the shared bar: atomic max */
-					double want = top[K - 1].lr, cur;
-					__atomic_load(&gbar[r], &cur, __ATOMIC_RELAXED);
-					while (want > cur && !__atomic_compare_exchange(&gbar[r], &cur, &want, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+					/* loci compared: typed in the remain and by the family (--min-loci) */
+					const uint64_t *cm = T->cmask + (size_t)j * L.n_word;
+					for (int w = 0; w < L.n_word; ++w) n += __builtin_popcountll(rm[w] & cm[w]);
+					if (n < min_loci) continue;
+					double v[KM_N_SYS], tot = 0.0;
+					exact_sums(ix, &L, &T->ct[j], r, v);
+					for (int sy = 0; sy < KM_N_SYS; ++sy) tot += v[sy];
+					T->exact += 1;
+					if (o->all) {
+						int n1 = 0;
+						top_push(all + (size_t)r * nc + c, &n1, 1, r, c, tot, v, n, &T->ct[j], ix->rsys);
+						continue;
+					}
+					km_hit_t *tr = top + (size_t)r * K;
+					while (__atomic_test_and_set(&lock[r], __ATOMIC_ACQUIRE)) {}
+					top_push(tr, &n_top[r], K, r, c, tot, v, n, &T->ct[j], ix->rsys);
+					if (n_top[r] == K) __atomic_store(&gbar[r], &tr[K - 1].lr, __ATOMIC_RELAXED);
+					__atomic_clear(&lock[r], __ATOMIC_RELEASE);
 				}
 			}
 		}
@@ -401,14 +514,14 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		double t2 = km_now();
 		T->t_scan += t2 - t1;
 		if (o->bench) {
-			/* the reference kernel (issue: performance): the same table sum over the same
-			 * tile and remains, with no screening, ranking or output; the ratio of the
-			 * two rates says how close the scan runs to the memory system's limit */
+			/* the reference kernel (issue: performance): the plain table sum over the same
+			 * tile's screen and remains, with no blocking, screening, ranking or output;
+			 * the ratio of the two rates says how close the scan runs to a plain scan */
 			double sink = 0.0;
 			for (int r = 0; r < nr; ++r) {
-				double sv[KM_N_SYS][KM_TILE] __attribute__((aligned(64)));
-				tile_sums(T->S, L.soff, L.sidx + (size_t)r * nl, ix->sys_start, sv);
-				for (int j = 0; j < nt; ++j) sink += sys_total(sv, j) > 0.0 ? sv[0][j] : 0.0;
+				float sv[KM_TILE] __attribute__((aligned(64)));
+				tile_sum(T->S, L.soff, L.sidx + (size_t)r * nl, nl, sv);
+				for (int j = 0; j < nt; ++j) sink += sv[j] > 0.0f ? (double)sv[j] : 0.0;
 			}
 			T->sink += sink;
 			T->t_kernel += km_now() - t2;
@@ -428,45 +541,42 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		st->t_kernel += th[i].t_kernel, st->kernel_sink += th[i].sink;
 		t->n_inconsistent += th[i].n_inc;
 	}
-	/* merge: remains in byte order of their ids; per remain the union of the threads'
-	 * rankings in the total order, cut at K, then --min-log10-lr */
+	/* remains in byte order of their ids; per remain its ranking (already in the total
+	 * order), cut at --min-log10-lr */
 	double t_merge = km_now();
 	{
 		int *ord = malloc(sizeof(int) * (size_t)(nr + 1));
-		km_hit_t *buf = malloc(sizeof(km_hit_t) * ((size_t)K * nthr + 1));
 		size_t cap = (size_t)nr * K + 1;
 		hits->h = malloc(sizeof(km_hit_t) * cap);
 		hits->rank = malloc(sizeof(int) * cap);
-		if (!ord || !buf || !hits->h || !hits->rank) { free(ord); free(buf); ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
+		if (!ord || !hits->h || !hits->rank) { free(ord); ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 		for (int r = 0; r < nr; ++r) ord[r] = r;
 		g_sort_rem = rem;
 		qsort(ord, (size_t)nr, sizeof(int), cmp_remain);
 		for (int i = 0; i < nr; ++i) {
-			int r = ord[i], n = 0;
+			int r = ord[i];
 			if (o->all) {
 				km_hit_t *row = all + (size_t)r * nc;
 				qsort(row, (size_t)nc, sizeof(km_hit_t), cmp_hit);
 				for (int k = 0; k < nc; ++k) { hits->h[hits->n] = row[k]; hits->rank[hits->n++] = k + 1; }
 				continue;
 			}
-			for (int tt = 0; tt < nthr; ++tt)
-				for (int k = 0; k < th[tt].n_top[r]; ++k) buf[n++] = th[tt].top[(size_t)r * K + k];
-			qsort(buf, (size_t)n, sizeof(km_hit_t), cmp_hit);
-			for (int k = 0; k < n && k < K; ++k) {
-				if (buf[k].lr < min_lr) break;          /* sorted: the rest are lower */
-				hits->h[hits->n] = buf[k];
+			const km_hit_t *tr = top + (size_t)r * K;
+			for (int k = 0; k < n_top[r]; ++k) {
+				if (tr[k].lr < min_lr) break;          /* sorted: the rest are lower */
+				hits->h[hits->n] = tr[k];
 				hits->rank[hits->n++] = k + 1;
 			}
 		}
-		free(ord); free(buf);
+		free(ord);
 	}
 	st->t_rank = km_now() - t_merge;
 done:
 	for (int i = 0; i < nthr; ++i) {
 		km_cwork_free(th[i].cw, &t->n_computed, &t->n_shared);
-		free(th[i].ctbuf); free(th[i].typbuf); free(th[i].cmask); free(th[i].S); free(th[i].top); free(th[i].n_top);
+		free(th[i].ctbuf); free(th[i].typbuf); free(th[i].cmask); free(th[i].S); free(th[i].acc);
 	}
-	free(th); free(all); free(gbar);
+	free(th); free(all); free(gbar); free(top); free(n_top); free(lock);
 	layout_free(&L);
 	if (ret < 0) km_hits_destroy(hits);
 	return ret;
