@@ -110,6 +110,7 @@ typedef struct {
 	size_t *soff;          /* [n_loc] first screen column of locus l */
 	size_t n_scol;
 	int *n_twin;           /* [n_loc] twin columns after the table's columns */
+	int max_twin;          /* the most twins of one locus */
 	int *twin_col;         /* [sum n_twin] the homozygous column a twin bounds ... */
 	double *twin_w;        /* ... at this w, the upper edge of its bin */
 	size_t *twin_off;      /* [n_loc] first twin of locus l in twin_col / twin_w */
@@ -172,6 +173,7 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 					L->twin_w = tw;
 				}
 				*t = L->n_twin[l]++;
+				if (L->n_twin[l] > L->max_twin) L->max_twin = L->n_twin[l];
 				L->twin_col[ntw_all] = k;
 				L->twin_w[ntw_all++] = 0.5 * (b + 1) / TWIN_BINS;
 			}
@@ -313,6 +315,7 @@ typedef struct {
 	float *S;               /* [n_scol * KM_TILE] float screen, 64-byte aligned */
 	double errb[KM_TILE];   /* per lane: bound of |float screen - exact value| (screen_fill) */
 	float *acc;             /* [RCHUNK * KM_TILE] partial screen sums of a chunk of remains */
+	double *tw;             /* [2 * max_twin * KM_TILE] twin bounds and their log10 */
 	double t_compile, t_scan, pairs, exact, t_kernel, sink;
 	long computed, shared;
 	int n_inc;
@@ -349,19 +352,32 @@ static void screen_fill(thr_t *T, const km_index_t *ix, const layout_t *L, int n
 				if (isfinite(x) && fabs(x) > mx[j]) mx[j] = fabs(x);
 			}
 		}
-		for (int t = 0; t < L->n_twin[l]; ++t) {
+		/* twins: the mixture's bound for every (twin, lane), then their log10 in one
+		 * vector pass (a memorial-size tile has tens of thousands of twins) */
+		int ntw = L->n_twin[l];
+		double *tm = T->tw, *tl = T->tw + (size_t)L->max_twin * KM_TILE;
+		for (int t = 0; t < ntw; ++t) {
 			size_t tt = L->twin_off[l] + t;
 			int slot = ix->hom_slot[ix->col_off[l] + L->twin_col[tt]];
 			double w = L->twin_w[tt];
+			for (int j = 0; j < KM_TILE; ++j) {
+				double m = 0.0;                     /* unused lanes: log10 0 = -inf */
+				if (j < nt) {
+					const double *H = T->ct[j].hom + (size_t)slot * 3;
+					/* d/dw has the sign of Q - PR: the bin's upper edge if it rises, else its
+					 * lower edge (exact: multiples of 1/32) */
+					double we = H[1] >= H[0] * H[2] ? w : w - 0.5 / TWIN_BINS;
+					m = (H[0] + we * H[1]) / (1.0 + we * H[2]);
+					if (!(m > 0.0)) m = 0.0;
+				}
+				tm[(size_t)t * KM_TILE + j] = m;
+			}
+		}
+		km_log10_vec(tm, tl, (size_t)ntw * KM_TILE);
+		for (int t = 0; t < ntw; ++t) {
 			float *St = S + (size_t)(nc + t) * KM_TILE;
 			for (int j = 0; j < KM_TILE; ++j) {
-				if (j >= nt) { St[j] = (float)KM_NEG_INF; continue; }
-				const double *H = T->ct[j].hom + (size_t)slot * 3;
-				/* d/dw has the sign of Q - PR: the bin's upper edge if it rises, else its
-				 * lower edge (exact: multiples of 1/32) */
-				double we = H[1] >= H[0] * H[2] ? w : w - 0.5 / TWIN_BINS;
-				double m = (H[0] + we * H[1]) / (1.0 + we * H[2]);
-				double x = m > 0.0 ? log10(m) : KM_NEG_INF;
+				double x = tl[(size_t)t * KM_TILE + j];
 				St[j] = (float)x;
 				if (isfinite(x) && fabs(x) > mx[j]) mx[j] = fabs(x);
 			}
@@ -435,8 +451,9 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		T->cmask = malloc(sizeof(uint64_t) * (size_t)L.n_word * KM_TILE);
 		T->S = aligned_alloc(64, ((sizeof(float) * L.n_scol * KM_TILE + 63) / 64) * 64 + 64);
 		T->acc = aligned_alloc(64, sizeof(float) * KM_TILE * (size_t)chunk + 64);
+		T->tw = malloc(sizeof(double) * 2 * ((size_t)L.max_twin * KM_TILE + 1));
 		T->err_cand = -1;
-		if (!T->cw || !T->ctbuf || !T->typbuf || !T->cmask || !T->S || !T->acc) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
+		if (!T->cw || !T->ctbuf || !T->typbuf || !T->cmask || !T->S || !T->acc || !T->tw) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 		for (int j = 0; j < KM_TILE; ++j) {
 			T->ct[j].lr = T->ctbuf + (size_t)j * per_c;
 			T->ct[j].hom = T->ct[j].lr + ix->n_totcol;
@@ -574,7 +591,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 done:
 	for (int i = 0; i < nthr; ++i) {
 		km_cwork_free(th[i].cw, &t->n_computed, &t->n_shared);
-		free(th[i].ctbuf); free(th[i].typbuf); free(th[i].cmask); free(th[i].S); free(th[i].acc);
+		free(th[i].ctbuf); free(th[i].typbuf); free(th[i].cmask); free(th[i].S); free(th[i].acc); free(th[i].tw);
 	}
 	free(th); free(all); free(gbar); free(top); free(n_top); free(lock);
 	layout_free(&L);
