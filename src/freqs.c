@@ -31,12 +31,32 @@ int km_allele_ok(int type, const char *s)
 
 /* Index of label in a, or -1.  SNP labels are compared upper-cased, STR labels by value
  * when the exact string is absent. */
+/* The fast key of a label: 10 x its value for a repeat number written as up to four
+ * digits and at most one decimal ("9", "9.3", "14"), the upper-cased letter of a SNP
+ * allele; -1 for anything else (looked up the slow way). */
+static int fast_key(int type, const char *s)
+{
+	if (type == KM_SYS_SNP) return s[0] && s[1] == 0 ? toupper((unsigned char)s[0]) : -1;
+	int v = 0, i = 0;
+	for (; s[i] >= '0' && s[i] <= '9' && i < 4; ++i) v = 10 * v + (s[i] - '0');
+	if (i == 0 || i == 4) return -1;
+	v *= 10;
+	if (s[i] == '.') {
+		if (s[i + 1] < '0' || s[i + 1] > '9' || s[i + 2] != 0) return -1;
+		v += s[i + 1] - '0';
+	} else if (s[i] != 0) return -1;
+	return v < 1024 ? v : -1;
+}
+
 static int alleles_find(const km_alleles_t *a, int type, const char *label)
 {
 	int idx, i;
 	double v, w;
 	char up[2];
 	if (a->hash == NULL) return -1;
+	/* equal keys mean equal values, and a table never holds two labels of one value
+	 * (duplicates are refused), so a hit here is the allele the lookups below find */
+	if (a->fast && (i = fast_key(type, label)) >= 0 && a->fast[i] >= 0) return a->fast[i];
 	if (type == KM_SYS_SNP && label[0] && label[1] == 0) {
 		up[0] = (char)toupper((unsigned char)label[0]), up[1] = 0;
 		label = up;
@@ -75,6 +95,12 @@ static int alleles_add(km_alleles_t *a, int type, const char *label, double p, i
 		free(s);
 		return -1;
 	}
+	if (a->fast == NULL && a->n_allele < 32767) {
+		if ((a->fast = malloc(sizeof(int16_t) * 1024)) == NULL) return -1;
+		for (int i = 0; i < 1024; ++i) a->fast[i] = -1;
+	}
+	int k = fast_key(type, s);
+	if (a->fast && k >= 0 && a->fast[k] < 0 && a->n_allele < 32767) a->fast[k] = (int16_t)a->n_allele;
 	return a->n_allele++;
 }
 
@@ -109,6 +135,7 @@ void km_freqs_destroy(km_freqs_t *f)
 		free(a->p);
 		free(a->in_table);
 		if (a->hash) khash_str2int_destroy(a->hash);
+		free(a->fast);
 	}
 	free(f->loc);
 	free(f->fn);

@@ -61,6 +61,7 @@ typedef struct km_alleles_s {
 	double *p;         /* frequency as given (not renormalised) */
 	uint8_t *in_table; /* 1 = from --freqs, 0 = added from a profile at --min-freq */
 	void *hash;        /* label -> allele index */
+	int16_t *fast;     /* [1024]: allele index by 10 x repeat number (STR) or by letter (SNP), -1 none */
 } km_alleles_t;
 
 typedef struct km_freqs_s {
