@@ -532,17 +532,31 @@ static void y_accum(const int16_t *restrict w0, const int8_t *restrict f0, const
                     const int8_t *restrict f1, int nc, int rw0, int rf0, int has2, int rw1, int rf1, int k,
                     const double *restrict Pl, double *restrict num, uint8_t *restrict alive)
 {
-	for (int c = 0; c < nc; ++c) {          /* branch-free, so it vectorises */
+	if (!has2) {                            /* one copy (all but a few loci): one lookup */
+		for (int c = 0; c < nc; ++c) {      /* branch-free, so it vectorises */
+			int untyped = w0[c] == INT16_MIN, c2 = w1[c] != INT16_MIN;
+			int d0 = w0[c] - rw0;
+			int ok0 = (f0[c] == rf0) & (d0 <= k) & (d0 >= -k);
+			alive[c] &= (uint8_t)(untyped | ((c2 == 0) & ok0));
+			int i0 = d0 < -k ? -k : d0;
+			i0 = (i0 > k ? k : i0) + k;
+			double a0 = Pl[i0];
+			a0 = untyped ? 0.0 : a0;
+			num[c] += a0;                       /* (+ 0.0 for the absent copy: no change) */
+		}
+		return;
+	}
+	for (int c = 0; c < nc; ++c) {
 		int untyped = w0[c] == INT16_MIN, c2 = w1[c] != INT16_MIN;
 		int d0 = w0[c] - rw0, d1 = w1[c] - rw1;
 		int ok0 = (f0[c] == rf0) & (d0 <= k) & (d0 >= -k);
-		int ok1 = (has2 == 0) | ((f1[c] == rf1) & (d1 <= k) & (d1 >= -k));
-		alive[c] &= (uint8_t)(untyped | ((c2 == has2) & ok0 & ok1));
+		int ok1 = (f1[c] == rf1) & (d1 <= k) & (d1 >= -k);
+		alive[c] &= (uint8_t)(untyped | (c2 & ok0 & ok1));
 		int i0 = d0 < -k ? -k : d0, i1 = d1 < -k ? -k : d1;
 		i0 = (i0 > k ? k : i0) + k, i1 = (i1 > k ? k : i1) + k;
 		double a0 = Pl[i0], a1 = Pl[i1];
 		a0 = untyped ? 0.0 : a0;
-		a1 = (untyped | (has2 == 0)) ? 0.0 : a1;
+		a1 = untyped ? 0.0 : a1;
 		num[c] = (num[c] + a0) + a1;
 	}
 }
