@@ -313,8 +313,14 @@ static void cache_free(cache_t *c)
 
 static uint64_t hash_key(int locus, const int32_t *k, int n)
 {
+	/* two words per step: half the dependent multiplies of a word-by-word hash */
 	uint64_t h = 1469598103934665603ULL ^ (uint64_t)locus;
-	for (int i = 0; i < n; ++i) { h ^= (uint32_t)k[i]; h *= 1099511628211ULL; h ^= h >> 29; }
+	int i = 0;
+	for (; i + 1 < n; i += 2) {
+		h ^= (uint64_t)(uint32_t)k[i] | (uint64_t)(uint32_t)k[i + 1] << 32;
+		h *= 0x9E3779B97F4A7C15ULL; h ^= h >> 29;
+	}
+	if (i < n) { h ^= (uint32_t)k[i]; h *= 0x9E3779B97F4A7C15ULL; h ^= h >> 29; }
 	return h;
 }
 

@@ -387,8 +387,9 @@ static double side(pl_t *S, const gf_t *W, int nd, const double *M, const double
 		const double *pa = PA + (size_t)A * n;
 		double s1 = 0.0, s2 = 0.0;
 		if (W->kind == GF_ONE) for (int a = 0; a < n; ++a) s1 += pa[a];
+		else if (W->u == W->v) for (int a = 0; a < n; ++a) s1 += W->u[a] * pa[a];   /* a founder: u = v = p */
 		else for (int a = 0; a < n; ++a) s1 += W->u[a] * pa[a], s2 += W->v[a] * pa[a];
-		c1[A] = s1, c2[A] = W->kind == GF_ONE ? s1 : s2;
+		c1[A] = s1, c2[A] = W->kind == GF_ONE || W->u == W->v ? s1 : s2;
 	}
 	double s = 0.0, w = ldexp(1.0, -K);
 	for (int A = 0; A < NA; ++A) s += c1[A] * c2[full ^ A];
