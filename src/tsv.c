@@ -84,6 +84,13 @@ int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e)
 	 * ahead while this thread parses (the references of a memorial-size run are
 	 * gigabytes of text) */
 	if (is_bgzf(fn) && ((*r)->bg = bgzf_open(fn, "r")) != NULL) {
+		/* every BGZF writer ends the file with an empty block: without it the file was
+		 * cut short (0 = absent; 2 = cannot tell, e.g. a pipe) */
+		if (bgzf_check_EOF((*r)->bg) == 0) {
+			km_tsv_close(*r);
+			*r = NULL;
+			return km_err_set(e, KM_EIO, "%s: unexpected end of compressed data (no BGZF end-of-file block: the file is truncated)", fn);
+		}
 		if (g_tsv_threads > 1) bgzf_mt((*r)->bg, g_tsv_threads, 64);
 	} else (*r)->gz = gzopen(fn, "rb");
 	if ((*r)->gz == NULL && (*r)->bg == NULL) {
