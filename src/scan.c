@@ -104,7 +104,7 @@ static int cmp_hit(const void *x, const void *y)
 
 /* Screen layout shared by all threads: per locus, the table's columns then one twin
  * column per homozygous column that some remain shows under dropout. */
-#define TWIN_BINS 16   /* dropout weights w in (0, 1/2) are bounded per bin of width 1/32 */
+#define TWIN_BINS 8    /* dropout weights w in (0, 1/2) are bounded per bin of width 1/16 */
 
 typedef struct {
 	size_t *soff;          /* [n_loc] first screen column of locus l */
@@ -335,6 +335,18 @@ typedef struct {
  * <= (n-1)u/(1-(n-1)u) * sum|f| (Higham, Accuracy and Stability, 2nd ed., eq. 4.4), so
  * in all < 1.01 (n+1)u/(1-(n+1)u) A; the reported double sum differs from the real sum
  * by ~1e-13 A, far inside that.  -inf entries are -inf in both sums. */
+/* one screen column: the lanes' values rounded to float, and each lane's largest finite
+ * |value| so far (branch-free, so the 16 lanes go in a few vector instructions) */
+static inline void fill_lanes(float *restrict S, const double *restrict x, double *restrict mx)
+{
+	for (int j = 0; j < KM_TILE; ++j) {
+		double a = fabs(x[j]);
+		a = a < HUGE_VAL ? a : 0.0;             /* -inf (excluded) and +inf are not finite */
+		S[j] = (float)x[j];
+		mx[j] = a > mx[j] ? a : mx[j];
+	}
+}
+
 static void screen_fill(thr_t *T, const km_index_t *ix, const layout_t *L, int nt)
 {
 	double A[KM_TILE];
@@ -344,43 +356,44 @@ static void screen_fill(thr_t *T, const km_index_t *ix, const layout_t *L, int n
 		float *S = T->S + L->soff[l] * KM_TILE;
 		double mx[KM_TILE];
 		for (int j = 0; j < KM_TILE; ++j) mx[j] = 0.0;
+		const double *row[KM_TILE];
+		for (int j = 0; j < KM_TILE; ++j) row[j] = j < nt ? T->ct[j].lr + ix->col_off[l] : NULL;
 		for (int k = 0; k < nc; ++k) {
-			size_t c = ix->col_off[l] + k;
-			for (int j = 0; j < KM_TILE; ++j) {
-				double x = j < nt ? T->ct[j].lr[c] : KM_NEG_INF;
-				S[(size_t)k * KM_TILE + j] = (float)x;
-				if (isfinite(x) && fabs(x) > mx[j]) mx[j] = fabs(x);
-			}
+			double x[KM_TILE];
+			for (int j = 0; j < KM_TILE; ++j) x[j] = row[j] ? row[j][k] : KM_NEG_INF;
+			fill_lanes(S + (size_t)k * KM_TILE, x, mx);
 		}
 		/* twins: the mixture's bound for every (twin, lane), then their log10 in one
 		 * vector pass (a memorial-size tile has tens of thousands of twins) */
 		int ntw = L->n_twin[l];
 		double *tm = T->tw, *tl = T->tw + (size_t)L->max_twin * KM_TILE;
+		/* a homozygous column's bins are consecutive twins: its P, Q, R are gathered
+		 * once into lane-contiguous arrays, then every bin is a plain loop over lanes */
+		double P[KM_TILE], Q[KM_TILE], R[KM_TILE];
+		int last_slot = -1;
 		for (int t = 0; t < ntw; ++t) {
 			size_t tt = L->twin_off[l] + t;
 			int slot = ix->hom_slot[ix->col_off[l] + L->twin_col[tt]];
 			double w = L->twin_w[tt];
-			for (int j = 0; j < KM_TILE; ++j) {
-				double m = 0.0;                     /* unused lanes: log10 0 = -inf */
-				if (j < nt) {
-					const double *H = T->ct[j].hom + (size_t)slot * 3;
-					/* d/dw has the sign of Q - PR: the bin's upper edge if it rises, else its
-					 * lower edge (exact: multiples of 1/32) */
-					double we = H[1] >= H[0] * H[2] ? w : w - 0.5 / TWIN_BINS;
-					m = (H[0] + we * H[1]) / (1.0 + we * H[2]);
-					if (!(m > 0.0)) m = 0.0;
+			if (slot != last_slot) {
+				for (int j = 0; j < KM_TILE; ++j) {
+					const double *H = j < nt ? T->ct[j].hom + (size_t)slot * 3 : NULL;
+					P[j] = H ? H[0] : 0.0, Q[j] = H ? H[1] : 0.0, R[j] = H ? H[2] : 0.0;   /* unused lanes: m = 0 */
 				}
-				tm[(size_t)t * KM_TILE + j] = m;
+				last_slot = slot;
+			}
+			double *mt = tm + (size_t)t * KM_TILE;
+			for (int j = 0; j < KM_TILE; ++j) {
+				/* d/dw has the sign of Q - PR: the bin's upper edge if it rises, else its
+				 * lower edge (exact: multiples of 1/(2 TWIN_BINS)) */
+				double we = Q[j] >= P[j] * R[j] ? w : w - 0.5 / TWIN_BINS;
+				double m = (P[j] + we * Q[j]) / (1.0 + we * R[j]);
+				mt[j] = m > 0.0 ? m : 0.0;          /* log10 0 = -inf */
 			}
 		}
 		km_log10_vec(tm, tl, (size_t)ntw * KM_TILE);
 		for (int t = 0; t < ntw; ++t) {
-			float *St = S + (size_t)(nc + t) * KM_TILE;
-			for (int j = 0; j < KM_TILE; ++j) {
-				double x = tl[(size_t)t * KM_TILE + j];
-				St[j] = (float)x;
-				if (isfinite(x) && fabs(x) > mx[j]) mx[j] = fabs(x);
-			}
+			fill_lanes(S + (size_t)(nc + t) * KM_TILE, tl + (size_t)t * KM_TILE, mx);
 		}
 		for (int j = 0; j < KM_TILE; ++j) A[j] += mx[j];
 	}
