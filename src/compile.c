@@ -21,7 +21,8 @@
 #include "pipe.h"
 #include "lineage.h"
 
-/* per-thread table cache budget (MiB of values) */
+/* table cache budget per thread (MiB of values), and the shards of the shared cache */
+#define KM_CACHE_SHARDS 64
 #define KM_CACHE_MB 512
 /* Only problems that can repeat are cached: the number of genotype combinations of the
  * typed persons must be small (one reference at an STR, a few at a SNP); multi-reference
@@ -287,9 +288,12 @@ static int mmat_build(mmat_t **out, const km_index_t *ix, const km_panel_t *p, c
  * Families of the same shape whose references show the same genotypes at a locus have
  * the same table there: a pairwise family is fixed by its relationship and one reference
  * genotype, of which a locus has a few hundred, however many families there are.  Each
- * thread keeps its own cache (no locks; a value is the same whichever thread computes
- * it), keyed by the locus and a serialisation of the pruned pedigree with its genotypes.
- * A key fully describes the computation, so a hit is exact. */
+ * threads share one cache, split into KM_CACHE_SHARDS shards by the key's hash, each
+ * with its own spin lock (a lookup copies the value out under the lock, so a shard may
+ * grow meanwhile); a value is the same bits whichever thread computes it, so sharing
+ * does not change any output, only how often a problem is solved twice.  Keyed by the
+ * locus and a serialisation of the pruned pedigree with its genotypes: a key fully
+ * describes the computation, so a hit is exact. */
 typedef struct {
 	uint64_t h;
 	int locus, klen;
@@ -335,9 +339,13 @@ static const double *cache_get(const cache_t *c, int locus, const int32_t *k, in
 	return NULL;
 }
 
+/* outside the lock: e and m are read atomically (a stale pair only prefetches the
+ * wrong line; a prefetch never faults) */
 static inline void cache_prefetch(const cache_t *c, uint64_t h)
 {
-	if (c->m) __builtin_prefetch(&c->e[h & (c->m - 1)]);
+	size_t m = __atomic_load_n(&c->m, __ATOMIC_RELAXED);
+	centry_t *e = __atomic_load_n(&c->e, __ATOMIC_RELAXED);
+	if (m) __builtin_prefetch(&e[h & (m - 1)]);
 }
 
 static void cache_put(cache_t *c, int locus, const int32_t *k, int n, uint64_t h, const double *v, size_t nv)
@@ -353,7 +361,9 @@ static void cache_put(cache_t *c, int locus, const int32_t *k, int n, uint64_t h
 			while (e[j].klen) j = (j + 1) & (m - 1);
 			e[j] = c->e[i];
 		}
-		free(c->e); c->e = e; c->m = m;
+		free(c->e);
+		__atomic_store_n(&c->e, e, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->m, m, __ATOMIC_RELAXED);
 	}
 	if (c->n_key + (size_t)n > c->m_key) {
 		size_t m = (c->n_key + (size_t)n) * 2;
@@ -373,6 +383,52 @@ static void cache_put(cache_t *c, int locus, const int32_t *k, int n, uint64_t h
 	memcpy(c->key + c->n_key, k, sizeof(int32_t) * n); c->n_key += (size_t)n;
 	memcpy(c->val + c->n_val, v, sizeof(double) * nv); c->n_val += nv;
 	++c->n;
+}
+
+typedef struct {
+	_Alignas(64) cache_t c;                    /* shards on separate cache lines */
+	char lock;
+} shard_t;
+
+static inline shard_t *shard_of(shard_t *sh, uint64_t h)
+{
+	return &sh[(h >> 40) % KM_CACHE_SHARDS];   /* slots use the low bits */
+}
+
+static inline void shard_lock(shard_t *s)
+{
+	while (__atomic_test_and_set(&s->lock, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&s->lock, __ATOMIC_RELAXED)) {}
+}
+
+static inline void shard_unlock(shard_t *s)
+{
+	__atomic_clear(&s->lock, __ATOMIC_RELEASE);
+}
+
+/* A hit copies the row (nc values) and the homozygote block (nh doubles) out; returns
+ * 1 with *inc the cached inconsistency flag, or 0. */
+static int cache_fetch(shard_t *sh, int locus, const int32_t *k, int n, uint64_t h, double *T, size_t nc,
+                       double *hom, size_t nh, int *inc)
+{
+	shard_t *s = shard_of(sh, h);
+	shard_lock(s);
+	const double *v = cache_get(&s->c, locus, k, n, h);
+	if (v) {
+		*inc = v[0] != 0.0;
+		memcpy(T, v + 1, sizeof(double) * nc);
+		if (nh) memcpy(hom, v + 1 + nc, sizeof(double) * nh);
+	}
+	shard_unlock(s);
+	return v != NULL;
+}
+
+static void cache_store(shard_t *sh, int locus, const int32_t *k, int n, uint64_t h, const double *v, size_t nv)
+{
+	shard_t *s = shard_of(sh, h);
+	shard_lock(s);
+	if (!cache_get(&s->c, locus, k, n, h)) cache_put(&s->c, locus, k, n, h, v, nv);   /* another thread's? */
+	shard_unlock(s);
 }
 
 /* ---- one candidate ---------------------------------------------------------------------- */
@@ -395,7 +451,8 @@ struct km_cwork_s {
 	uint64_t *lkh;
 	size_t kstride;
 	km_lws_t *lws;          /* the likelihood engine's scratch */
-	cache_t cache;
+	shard_t *cache;         /* the shared table cache (km_comp_t's) */
+	long hits, misses;
 };
 typedef km_cwork_t work_t;
 
@@ -439,6 +496,7 @@ struct km_comp_s {
 	mmat_t *mm;
 	int max_np, max_n, max_col;
 	int *hs0, *hn;          /* per locus: first homozygote slot and their number */
+	shard_t *cache;         /* the table cache, shared by the threads */
 };
 
 static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t *w, km_err_t *e)
@@ -505,7 +563,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 		w->lkn[l] = kn;
 		w->lkh[l] = hash_key(l, key, kn);
 		w->lcache[l] = combos <= KM_CACHE_COMBOS;
-		if (l < 6) cache_prefetch(&w->cache, w->lkh[l]);
+		if (l < 6) cache_prefetch(&shard_of(w->cache, w->lkh[l])->c, w->lkh[l]);
 	}
 	for (int l = 0; l < ix->n_loc; ++l) {
 		if (ix->marker[l] < 0) {   /* Y-STR or mtDNA haplotype: lineage.c */
@@ -530,17 +588,16 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 		memcpy(w->gt, w->lgt + (size_t)l * 2 * np, sizeof(int32_t) * 2 * (size_t)np);
 		memcpy(w->key, w->lkey + (size_t)l * w->kstride, sizeof(int32_t) * (size_t)kn);
 		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt };
-		if (l + 6 < ix->n_loc) cache_prefetch(&w->cache, w->lkh[l + 6]);
-		const double *hit = cacheable ? cache_get(&w->cache, l, w->key, kn, kh) : NULL;
-		if (hit) {
-			++w->cache.hits;
-			if (hit[0] != 0.0) ++*n_inc;
-			memcpy(T, hit + 1, sizeof(double) * nc);
-			/* a locus's homozygote slots are consecutive, in column order (index_dropout) */
-			if (C->hn[l]) memcpy(hom + (size_t)C->hs0[l] * 3, hit + 1 + nc, sizeof(double) * 3 * (size_t)C->hn[l]);
+		if (l + 6 < ix->n_loc) cache_prefetch(&shard_of(w->cache, w->lkh[l + 6])->c, w->lkh[l + 6]);
+		/* a locus's homozygote slots are consecutive, in column order (index_dropout) */
+		int hinc = 0;
+		if (cacheable && cache_fetch(w->cache, l, w->key, kn, kh, T, (size_t)nc, hom + (size_t)C->hs0[l] * 3,
+		                             3 * (size_t)C->hn[l], &hinc)) {
+			++w->hits;
+			if (hinc) ++*n_inc;
 			continue;
 		}
-		++w->cache.misses;
+		++w->misses;
 		if (o->theta == 0.0) {
 			km_locus_t L = { al->n_allele, al->p, mm[l].Mf, mm[l].Mm, xl, mm[l].Km, mm[l].Kf };
 			double lg;
@@ -647,7 +704,7 @@ store:
 		if (cacheable) {
 			double *hv = w->vbuf + 1 + nc;
 			if (C->hn[l]) memcpy(hv, hom + (size_t)C->hs0[l] * 3, sizeof(double) * 3 * (size_t)C->hn[l]);
-			cache_put(&w->cache, l, w->key, kn, kh, w->vbuf, (size_t)nc + 1 + 3 * (size_t)C->hn[l]);
+			cache_store(w->cache, l, w->key, kn, kh, w->vbuf, (size_t)nc + 1 + 3 * (size_t)C->hn[l]);
 		}
 	}
 	out->n_inc = *n_inc;
@@ -696,6 +753,11 @@ int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, cons
 		if (ix->n_col[l] > C->max_col) C->max_col = ix->n_col[l];
 	}
 	if ((ret = mmat_build(&C->mm, ix, p, f, o, e)) < 0) { free(C); return ret; }
+	C->cache = aligned_alloc(64, sizeof(shard_t) * KM_CACHE_SHARDS);
+	if (!C->cache) { km_comp_destroy(C); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	memset(C->cache, 0, sizeof(shard_t) * KM_CACHE_SHARDS);
+	for (int i = 0; i < KM_CACHE_SHARDS; ++i)
+		C->cache[i].c.budget = ((size_t)KM_CACHE_MB << 20) * (size_t)(o->threads > 0 ? o->threads : 1) / KM_CACHE_SHARDS;
 	C->hs0 = calloc((size_t)ix->n_loc + 1, sizeof(int));
 	C->hn = calloc((size_t)ix->n_loc + 1, sizeof(int));
 	if (!C->hs0 || !C->hn) { km_comp_destroy(C); return km_err_set(e, KM_ENOMEM, "out of memory"); }
@@ -715,6 +777,8 @@ void km_comp_destroy(km_comp_t *C)
 {
 	if (!C) return;
 	mmat_free(C->mm, C->ix->n_loc);
+	if (C->cache) for (int i = 0; i < KM_CACHE_SHARDS; ++i) cache_free(&C->cache[i].c);
+	free(C->cache);
 	free(C->hs0); free(C->hn);
 	free(C);
 }
@@ -747,7 +811,7 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	w->lkn = malloc(sizeof(int) * nl);
 	w->lkh = malloc(sizeof(uint64_t) * nl);
 	w->lws = km_lws_new();
-	w->cache.budget = (size_t)KM_CACHE_MB << 20;
+	w->cache = C->cache;
 	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws &&
 	      w->lgt && w->lkey && w->ltyped && w->lcache && w->lkn && w->lkh)) {
 		km_cwork_free(w, NULL, NULL);
@@ -759,14 +823,13 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared)
 {
 	if (!w) return;
-	if (n_computed) *n_computed += w->cache.misses;
-	if (n_shared) *n_shared += w->cache.hits;
+	if (n_computed) *n_computed += w->misses;
+	if (n_shared) *n_shared += w->hits;
 	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi);
 	free(w->lp); free(w->lMf); free(w->lMm); free(w->wmap);
 	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf); free(w->lbuf);
 	free(w->lgt); free(w->lkey); free(w->ltyped); free(w->lcache); free(w->lkn); free(w->lkh);
 	km_lws_free(w->lws);
-	cache_free(&w->cache);
 	free(w);
 }
 
