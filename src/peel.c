@@ -775,7 +775,7 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 
 static int msg_person(pl_t *S, int X, int from, gf_t *out)
 {
-	int n = S->n, ret, nd = pl_hemi(S, X) ? 1 : 2;
+	int ret, nd = pl_hemi(S, X) ? 1 : 2;
 	gf_t G, ev, B;
 	int typed = evidence(S, X, &ev);
 	memset(&G, 0, sizeof G);
@@ -796,7 +796,6 @@ static int msg_person(pl_t *S, int X, int from, gf_t *out)
 		if (S->zero) return 0;
 		if ((ret = gf_mul(S, &G, &B, &G)) < 0) return ret;
 	}
-	(void)n;
 	*out = G;
 	return 0;
 }
@@ -855,9 +854,8 @@ int km_peel_query(const km_locus_t *L, const km_lped_t *P, const int *keep, int 
 	for (int f = 0; f < nf; ++f) ++S.sp_start[S.ffa[f] + 1], ++S.sp_start[S.fmo[f] + 1];
 	for (int i = 0; i < np; ++i) S.sp_start[i + 1] += S.sp_start[i];
 	{
-		int *pos = S.kid + S.kid_start[nf];   /* scratch after the children (np free slots) */
-		(void)pos;
-		int fill[np > 0 ? np : 1];
+		int *fill = ws_get(ws, (size_t)np / 2 + 1);
+		if (!fill) return km_err_set(e, KM_ENOMEM, "out of memory");
 		for (int i = 0; i < np; ++i) fill[i] = S.sp_start[i];
 		for (int f = 0; f < nf; ++f) S.sp[fill[S.ffa[f]]++] = f, S.sp[fill[S.fmo[f]]++] = f;
 	}
