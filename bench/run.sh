@@ -62,19 +62,30 @@ if [ $scaling = 1 ]; then
 fi
 if [ $indep = 1 ]; then
 	# the loci as kinmatch scans them: each autosomal/X marker with its distinct remain
-	# genotypes (+ column 0), the Y-STRs as one locus of distinct haplotypes, mtDNA one
-	# locus of about one column per remain (upper end)
+	# genotypes (+ column 0) and its dropout twins (distinct homozygote x bin of
+	# w = d/(1+d) in 8 bins, for remains with d > 0), the Y-STRs as one locus of distinct
+	# haplotypes, mtDNA one locus of the remains' distinct (range, haplotype) rows
 	cc -O3 -march=native -fopenmp -o "$data/kernel" "$top/bench/kernel.c"
-	zcat -f "$data/remains.tsv.gz" | awk -F'\t' -v panel="$data/panel/panel.tsv" '
+	{ zcat -f "$data/remain-info.tsv.gz" | awk -F'\t' 'NR > 1 { print "D\t" $1 "\t" $2 }'
+	  zcat -f "$data/mtdna.tsv.gz" | awk -F'\t' 'NR > 1 && $1 !~ /-R[0-9]+$/ { print "T\t" $1 "\t" $2 "|" $3 }'
+	  zcat -f "$data/remains.tsv.gz" | awk -F'\t' 'NR > 1 { print "G\t" $0 }'
+	} | awk -F'\t' -v panel="$data/panel/panel.tsv" '
 		BEGIN { while ((getline l < panel) > 0) { if (l ~ /^#/) continue; split(l, f, "\t"); type[f[1]] = f[2] } }
-		NR == 1 { next }
-		type[$2] == "Y-STR" { yh[$1] = yh[$1] "|" $3 "/" $4; next }
-		{ g = ($3 < $4) ? $3 "/" $4 : $4 "/" $3; if (!(($2, g) in seen)) { seen[$2, g] = 1; n[$2]++ } rem[$1] = 1 }
+		$1 == "D" { d[$2] = $3; next }
+		$1 == "T" { mt[$3] = 1; next }
+		{ s = $2; m = $3; a = $4; b = $5
+		  if (type[m] == "Y-STR") { yh[s] = yh[s] "|" a "/" b; next }
+		  g = (a < b) ? a "/" b : b "/" a
+		  if (!((m, g) in seen)) { seen[m, g] = 1; n[m]++ }
+		  if (a == b && (s in d) && d[s] > 0) {
+			w = d[s] / (1 + d[s]); bin = int(w * 16 + 0.999999) - 1; if (bin < 0) bin = 0; if (bin > 7) bin = 7
+			if (!((m, a, bin) in tw)) { tw[m, a, bin] = 1; n[m]++ }
+		  } }
 		END {
 			for (m in n) print n[m] + 1
 			for (r in yh) if (!(yh[r] in y)) { y[yh[r]] = 1; ny++ }
 			print ny + 1
-			nr = 0; for (r in rem) nr++; print nr + 1
+			nt = 0; for (h in mt) nt++; print nt + 1
 		}' > "$data/kernel.cols"
 	val() { echo "$1" | sed "s/.* $2=\([0-9.e+-]*\).*/\1/"; }
 	kl=$("$data/kernel" "$(val "$line" remains)" "$(val "$line" candidates)" "$data/kernel.cols" "$threads")
