@@ -594,15 +594,15 @@ int km_lik_query(const km_locus_t *L, const km_lped_t *P, int q, double *phi, do
 int km_lik_query_ws(const km_locus_t *L, const km_lped_t *P, int q, double *phi, double *lg, km_lws_t *ws,
                     km_err_t *e)
 {
-	int *keep = malloc(sizeof(int) * (size_t)(P->n + 1)), ret;
+	int *keep = km_lws_keep(ws, P->n), ret;   /* no allocation per table */
 	ve_t ve;
 	if (!keep) return km_err_set(e, KM_ENOMEM, "out of memory");
 	km_lik_prune(P, q, keep);
 	/* loop-free pedigrees (nearly all) by peeling, the rest by elimination */
 	if (km_lik_engine != 1) {
 		ret = km_peel_query(L, P, keep, q, phi, lg, ws, e);
-		if (ret != 1) { free(keep); return ret; }
-		if (km_lik_engine == 2) { free(keep); return km_err_set(e, KM_EMODEL, "peeling does not apply to this pedigree"); }
+		if (ret != 1) return ret;
+		if (km_lik_engine == 2) return km_err_set(e, KM_EMODEL, "peeling does not apply to this pedigree");
 	}
 	ret = ve_build(&ve, L, P, keep, NULL, e);
 	if (ret == 0) ret = ve_run(&ve, q, e);
@@ -639,7 +639,6 @@ int km_lik_query_ws(const km_locus_t *L, const km_lped_t *P, int q, double *phi,
 		}
 	}
 	ve_free(&ve);
-	free(keep);
 	return ret;
 }
 

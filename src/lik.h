@@ -48,6 +48,7 @@ int km_lik_query(const km_locus_t *L, const km_lped_t *P, int q, double *phi, do
 typedef struct km_lws_s km_lws_t;
 km_lws_t *km_lws_new(void);
 void km_lws_free(km_lws_t *ws);
+int *km_lws_keep(km_lws_t *ws, int n);   /* a buffer of n + 1 ints owned by ws (NULL: memory) */
 int km_lik_query_ws(const km_locus_t *L, const km_lped_t *P, int q, double *phi, double *lg, km_lws_t *ws,
                     km_err_t *e);
 

@@ -62,7 +62,18 @@ typedef struct chunk_s {
 
 struct km_lws_s {
 	chunk_t *head;
+	int *keep, m_keep;         /* km_lik_query_ws's pruning, kept across calls */
 };
+
+int *km_lws_keep(km_lws_t *ws, int n)
+{
+	if (n + 1 > ws->m_keep) {
+		int *k = realloc(ws->keep, sizeof(int) * (size_t)(n + 1));
+		if (!k) return NULL;
+		ws->keep = k, ws->m_keep = n + 1;
+	}
+	return ws->keep;
+}
 
 km_lws_t *km_lws_new(void)
 {
@@ -73,6 +84,7 @@ void km_lws_free(km_lws_t *ws)
 {
 	if (!ws) return;
 	for (chunk_t *c = ws->head, *nx; c; c = nx) nx = c->next, free(c);
+	free(ws->keep);
 	free(ws);
 }
 
