@@ -41,12 +41,6 @@ static inline uint64_t obs_key(int32_t a, int32_t b)
 	return ((uint64_t)(uint32_t)a << 32) | (uint32_t)(b + 2);
 }
 
-static int cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-	return a < b ? -1 : a > b;
-}
-
 static int index_dropout(km_index_t *ix, const double *rd, km_err_t *e);
 
 void km_index_destroy(km_index_t *ix)
@@ -111,7 +105,7 @@ int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, co
 			const int32_t *g = km_prof_gt(rem, r, m);
 			if (g[0] != KM_NOALLELE) keys[nk++] = obs_key(g[0], g[1]);
 		}
-		qsort(keys, (size_t)nk, sizeof(uint64_t), cmp_u64);
+		qsort(keys, (size_t)nk, sizeof(uint64_t), km_cmp_u64);
 		int nu = 0;
 		for (int k = 0; k < nk; ++k) if (nu == 0 || keys[nu - 1] != keys[k]) keys[nu++] = keys[k];
 		if (nu + 1 > 65535) { ret = km_err_set(e, KM_EINPUT, "marker '%s': more than 65534 distinct genotypes among the remains", p->marker[m].name); goto fail; }

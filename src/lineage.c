@@ -362,13 +362,6 @@ static int y_columns(km_lin_t *L, const double *rv, const uint8_t *rhas, uint8_t
 	return 0;
 }
 
-/* An exact code of a locus's sorted values (repeat numbers have at most two decimals). */
-static int cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-	return a < b ? -1 : a > b;
-}
-
 /* index of code in the sorted c[0..n), -1 if absent */
 static int code_rank(const uint64_t *c, int n, uint64_t code)
 {
@@ -381,6 +374,7 @@ static int code_rank(const uint64_t *c, int n, uint64_t code)
 	return lo < n && c[lo] == code ? lo : -1;
 }
 
+/* An exact code of a locus's sorted values (repeat numbers have at most two decimals). */
 static uint64_t y_code(const double *v)
 {
 	uint64_t a = (uint64_t)(uint32_t)(lround(v[0] * 100.0) + 1000);
@@ -434,7 +428,7 @@ static int y_dbindex(km_lin_t *L, const km_ydb_t *db, const uint8_t *rmask, km_e
 			int k = 0;
 			L->yl_cstart[l] = nc;
 			for (int h = 0; h < db->n_hap; ++h) if (L->yh_typed[h] >> l & 1) c[k++] = L->yh_code[(size_t)h * n_yl + l];
-			qsort(c, (size_t)k, sizeof(uint64_t), cmp_u64);
+			qsort(c, (size_t)k, sizeof(uint64_t), km_cmp_u64);
 			int u = 0;
 			for (int i = 0; i < k; ++i) if (u == 0 || c[i] != c[u - 1]) c[u++] = c[i];
 			if (u > 65535) { free(dbcol); return km_err_set(e, KM_EINPUT, "Y database: more than 65535 distinct values at one locus"); }
