@@ -97,6 +97,12 @@ if [ $record = 1 ]; then
 	echo "| $(date -u +%Y-%m-%d) | $commit | $size | $line |" >> "$top/bench/RESULTS.md"
 fi
 if [ $check = 1 ]; then
+	# the line's own arithmetic: total_s is the sum of the job's phases (the kernel's
+	# wall share, kernel_s, is outside it and positive), and every field is there
+	chk() { echo "$line" | sed "s/.* $1=\([0-9.e+-]*\).*/\1/"; }
+	awk -v l="$(chk load_s)" -v c="$(chk compile_s)" -v s="$(chk scan_s)" -v r="$(chk rank_s)" -v w="$(chk write_s)" \
+		-v t="$(chk total_s)" -v k="$(chk kernel_s)" 'BEGIN { d = l + c + s + r + w - t; exit !(d < 0.005 && d > -0.005 && k > 0 && t > 0) }' ||
+		{ echo "bench: total_s is not load + compile + scan + rank + write, or kernel_s is missing: $line" >&2; exit 1; }
 	ratio=$(echo "$line" | sed 's/.*scan_over_kernel=\([0-9.]*\).*/\1/')
 	awk -v r="$ratio" 'BEGIN { exit !(r >= 0.25) }' || { echo "bench: scan at $ratio of the reference kernel (< 0.25)" >&2; exit 1; }
 	"$KM" match "${args[@]}" --all --threads "$threads" --out "$data/all"
