@@ -291,6 +291,9 @@ int km_cmd_match(int argc, char *argv[])
 		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS] };
 		if ((ret = km_ident_files(&iin, o.out, &ist, &e)) < 0) goto fail;
 		t_dvi = km_now() - t_dvi0;
+		if (ist.n_lin_left_out > 0)
+			km_warn("--dvi: %ld family likelihoods with remains placed as typed members leave the Y-STR and mtDNA systems out (joint lineage terms are not implemented; README, Identification)",
+			        ist.n_lin_left_out);
 	}
 	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) { if (dvi.on) km_ident_commit(o.out, 0, NULL); goto fail; }
 	if (dvi.on && (ret = km_ident_commit(o.out, 1, &e)) < 0) goto fail;
