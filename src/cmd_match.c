@@ -243,7 +243,7 @@ int km_cmd_match(int argc, char *argv[])
 		km_warn("%d (candidate, marker) pairs: the references contradict their pedigree under --mutation %s; those markers were left out (LR 1) for those candidates",
 		        tabs.n_inconsistent, km_mut_name(o.mutation));
 	if ((ret = km_mkdir_p(o.out, &e)) < 0) goto fail;
-	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
+	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, lin, &e)) < 0) goto fail;
 	t_write = km_now();
 	if (o.bench) {
 		/* one line for bench/: phases in wall seconds (compile and scan interleave per
