@@ -246,6 +246,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_lin_t *lin = NULL;
 	km_scanstat_t st = { 0 };
 	double *rd = NULL;
+	int *rsex = NULL;   /* remain sex (dvi) */
 	km_xsink_t xs_inc = { 0 }, xs_exp = { 0 }, xs_fam = { 0 };   /* explain (issue 13) */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
@@ -263,6 +264,11 @@ int km_cmd_match(int argc, char *argv[])
 		int n_other;
 		if ((ret = km_rinfo_load(rd, &rem, o.remain_info, &n_other, &e)) < 0) goto fail;
 		if (n_other) km_warn("%s: %d rows name samples that are not among the remains; ignored", o.remain_info, n_other);
+		/* remain sex (dvi): restricts candidates in matches.tsv and the identification */
+		int any = 0;
+		if (!(rsex = malloc(sizeof(int) * ((size_t)rem.n_sample + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+		if ((ret = km_rinfo_sex(rsex, &rem, o.remain_info, &any, &e)) < 0) goto fail;
+		if (!any) { free(rsex); rsex = NULL; }
 	}
 	{
 		km_linopt_t lo = { o.y_db, o.mtdna, o.mt_db, o.mt_rate, o.lineage_freq == 1 };
@@ -282,6 +288,7 @@ int km_cmd_match(int argc, char *argv[])
 			        n_few, rem.n_sample, o.min_loci);
 	}
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
+	tabs.rsex = rsex;   /* remain sex (dvi) */
 	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &o, &e)) < 0) goto fail;
 	t_load = km_now();
 	if ((ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e)) < 0) goto fail;
@@ -292,7 +299,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_istat_t ist = { 0 };
 	double t_dvi0 = km_now(), t_dvi = 0;
 	if (dvi.on) {
-		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, NULL,
+		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, rsex,
 		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS] };
 		if ((ret = km_ident_files(&iin, o.out, &ist, &e)) < 0) goto fail;
 		t_dvi = km_now() - t_dvi0;
@@ -371,8 +378,12 @@ int km_cmd_match(int argc, char *argv[])
 		free(ccount);
 		fprintf(stderr, "kinmatch: %d remains searched against %d missing persons in %d families (%d loci)\n",
 		        rem.n_sample, tabs.n_cand, peds.n_family, ix.n_loc);
-		fprintf(stderr, "kinmatch: %zu candidates with log10 LR >= 4, for %d remains; conflicts: %d remains strong for two or more families, %d missing persons strong for two or more remains\n",
-		        n4, r4, rconf, cconf);
+		if (!dvi.on)
+			fprintf(stderr, "kinmatch: %zu candidates with log10 LR >= 4, for %d remains; conflicts: %d remains strong for two or more families, %d missing persons strong for two or more remains\n",
+			        n4, r4, rconf, cconf);
+		else   /* --dvi: from every pair, so they do not depend on --top; exchangeable apart */
+			fprintf(stderr, "kinmatch: conflicts (LR >= 1e4, every pair): %d remains strong for two or more families, %d missing persons strong for two or more remains; %d exchangeable missing persons (equal LR within one family)\n",
+			        ist.n_conf_rem, ist.n_conf_miss, ist.n_exch);
 		double busy = st.t_compile + st.t_scan, wall = t_scan - t_load;
 		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan %.2f s, write %.2f s (%d threads; %ld tables computed, %ld shared)\n",
 		        t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, busy > 0 ? wall * st.t_scan / busy : 0.0,
@@ -397,6 +408,7 @@ fail:
 	km_xsink_abort(&xs_inc); km_xsink_abort(&xs_exp); km_xsink_abort(&xs_fam);
 	free(xpairs);
 	free(rd);
+	free(rsex);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);
 	km_lin_destroy(lin);

@@ -757,6 +757,7 @@ store:
 void km_tabs_destroy(km_tabs_t *t)
 {
 	free(t->cand);
+	free(t->csex);   /* remain sex (dvi) */
 	memset(t, 0, sizeof(*t));
 }
 
@@ -772,6 +773,9 @@ int km_cands_build(km_tabs_t *t, const km_peds_t *peds, km_err_t *e)
 			if (peds->fam[i].person[j].role == KM_ROLE_MISSING) t->cand[t->n_cand].fam = i, t->cand[t->n_cand++].person = j;
 	g_sort_peds = peds;
 	qsort(t->cand, (size_t)t->n_cand, sizeof(km_cand_t), cmp_cand);
+	/* remain sex (dvi): each candidate's sex, for the scan's sex check */
+	if (!(t->csex = malloc((size_t)t->n_cand + 1))) return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (int c = 0; c < t->n_cand; ++c) t->csex[c] = (uint8_t)peds->fam[t->cand[c].fam].person[t->cand[c].person].sex;
 	return 0;
 }
 

@@ -127,10 +127,18 @@ typedef struct {
 	int *loc_fam;           /* local family of each local candidate */
 	int n_lfam;
 	uint8_t *lfam_multi;    /* local family has >= 2 candidates among the options */
+	int *multi, n_multi;    /* those families */
+	int *order;             /* [n_opt + n_rem]: remain i tries order[opt_start[i] + i ..] (option, or -1 = '*') */
+	double nodes, max_nodes;/* search nodes visited; the budget */
+	int stopped;            /* the budget ran out */
 	int *fam_n;             /* placements per local family */
 	int *fam_pl;            /* [n_lfam * n_rem] placements: option indices */
-	double *bound_u;        /* per remain, b_u */
-	double *suffix_b;       /* [n_rem + 1]: sum of b_u for u >= i */
+	double *W;              /* [n_opt]: additive upper bound of each option's share of its family term */
+	double *y, *z;          /* a feasible dual of the matching relaxation: y per remain, z per local candidate */
+	int *last;              /* per local candidate: the last remain (search order) that lists it */
+	double *suffix_y;       /* [n_rem + 1]: sum of y_u for u >= i */
+	double *zs;             /* [n_rem + 1]: sum of z_c over the candidates with last[c] >= i */
+	double *suffix_lm;      /* [n_rem + 1]: sum of log10(1 + sum_o 10^W_o) for u >= i (relaxed mass) */
 	double *suffix_lc;      /* [n_rem + 1]: sum of log10(options_u + 1) for u >= i */
 	/* the cache of joint family terms */
 	fent_t *fe; size_t n_fe, m_fe;
@@ -281,13 +289,18 @@ static void leaf(srch_t *s, double v)
 	top_offer(s, v);
 }
 
-/* value of the decided families */
+/* value of a leaf: the pairwise lr of remains in families with one candidate in play,
+ * the family term of the others */
 static int partial_value(srch_t *s, double *v)
 {
 	double t = 0.0;
-	for (int f = 0; f < s->n_lfam; ++f) {
+	for (int i = 0; i < s->n_rem; ++i) {
+		int o = s->pick[i];
+		if (o >= 0 && !s->lfam_multi[s->loc_fam[s->loc_cand[o]]]) t += s->C->opt_lr[o];
+	}
+	for (int k = 0; k < s->n_multi; ++k) {
 		double x;
-		int ret = fam_term(s, f, &x);
+		int ret = fam_term(s, s->multi[k], &x);
 		if (ret < 0) return ret;
 		t += x;
 	}
@@ -295,16 +308,38 @@ static int partial_value(srch_t *s, double *v)
 	return 0;
 }
 
+/* An upper bound of every leaf below a node at depth i, and of their LR mass (log10):
+ * decided families with one candidate in play count their pairwise lr exactly; a family
+ * with several counts the W of its decided placements (term(S) <= sum_S W, see
+ * km_ident_joint); the undecided remains count at most the dual of the matching
+ * relaxation of what is left (weak duality: any matching of the undecided remains to the
+ * free candidates with weights W is worth at most sum y + sum z). */
+static void node_bound(const srch_t *s, int i, double *ub, double *lmass)
+{
+	const km_icomp_t *C = s->C;
+	double dec = 0.0, zu = 0.0;
+	for (int j = 0; j < i; ++j) {
+		int o = s->pick[j];
+		if (o < 0) continue;
+		int lc = s->loc_cand[o];
+		dec += s->lfam_multi[s->loc_fam[lc]] ? s->W[o] : C->opt_lr[o];
+		if (s->last[lc] >= i) zu += s->z[lc];   /* a used candidate takes no one else */
+	}
+	*ub = dec + s->suffix_y[i] + s->zs[i] - zu;
+	*lmass = dec + s->suffix_lm[i];
+}
+
 static void dfs(srch_t *s, int i)
 {
 	const km_icomp_t *C = s->C;
-	if (s->ret < 0) return;
+	if (s->ret < 0 || s->stopped) return;
+	if (++s->nodes > s->max_nodes) { s->stopped = 1; return; }
 	if (s->bnb && s->n_top == s->K && i < s->n_rem) {
-		double v;
-		if ((s->ret = partial_value(s, &v)) < 0) return;
-		double ub = v + s->suffix_b[i];
+		double ub, lm;
+		node_bound(s, i, &ub, &lm);
 		if (ub < s->top[s->K - 1].lr) {   /* no leaf below can enter the best K */
-			s->rest = log10_add(s->rest, ub + s->suffix_lc[i]);
+			double lc = ub + s->suffix_lc[i];
+			s->rest = log10_add(s->rest, lc < lm ? lc : lm);
 			return;
 		}
 	}
@@ -314,21 +349,170 @@ static void dfs(srch_t *s, int i)
 		leaf(s, v);
 		return;
 	}
-	/* options: the candidates (best pairwise first helps the bound), then '*' */
-	for (size_t o = C->opt_start[i]; o < C->opt_start[i + 1]; ++o) {
+	/* the options in the order of their reduced value (branch and bound), '*' among them */
+	size_t k0 = C->opt_start[i] + (size_t)i, k1 = C->opt_start[i + 1] + (size_t)i + 1;
+	for (size_t k = k0; k < k1; ++k) {
+		int o = s->order[k];
+		if (o < 0) {
+			s->pick[i] = -1;
+			dfs(s, i + 1);
+			if (s->ret < 0 || s->stopped) return;
+			continue;
+		}
 		int lc = s->loc_cand[o];
 		if (s->cand_used[lc]) continue;
 		int f = s->loc_fam[lc];
 		s->cand_used[lc] = 1;
-		s->fam_pl[(size_t)f * s->n_rem + s->fam_n[f]++] = (int)o;
-		s->pick[i] = (int)o;
+		s->fam_pl[(size_t)f * s->n_rem + s->fam_n[f]++] = o;
+		s->pick[i] = o;
 		dfs(s, i + 1);
 		--s->fam_n[f];
 		s->cand_used[lc] = 0;
-		if (s->ret < 0) return;
+		if (s->ret < 0 || s->stopped) return;
 	}
-	s->pick[i] = -1;
-	dfs(s, i + 1);
+}
+
+/* Forward auction (Bertsekas 1988, "The auction algorithm: a distributed relaxation
+ * method for the assignment problem", Ann Oper Res 14:105) for the matching of remains to
+ * candidates with weights W^+, a remain free to stay unmatched (value 0).  Ends with
+ * prices z >= 0; y_u = max(0, max_c W_uc - z_c) then makes (y, z) dual feasible
+ * (y_u + z_c >= W_uc, y, z >= 0), within n_rem * eps of the optimum. */
+static int auction(srch_t *s, double eps)
+{
+	const km_icomp_t *C = s->C;
+	int nr = s->n_rem, nl = s->n_loc;
+	int *owner = malloc(sizeof(int) * ((size_t)nl + 1)), *queue = malloc(sizeof(int) * ((size_t)nr + 1));
+	if (!owner || !queue) { free(owner); free(queue); return KM_ENOMEM; }
+	for (int c = 0; c < nl; ++c) s->z[c] = 0.0;
+	long steps = 0;
+	/* eps-scaling: each phase starts from the last phase's prices */
+	for (double ep = 1.0; ep >= eps * 0.999; ep *= 0.1) {
+	for (int c = 0; c < nl; ++c) owner[c] = -1;
+	int qh = 0, qn = 0;
+	for (int u = 0; u < nr; ++u) queue[qn++] = u;
+	while (qn > 0 && steps < 100000000L) {
+		int u = queue[qh];
+		qh = (qh + 1) % (nr + 1), --qn, ++steps;
+		double v1 = 0.0, v2 = 0.0;
+		int best = -1;
+		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) {
+			double w = s->W[o] > 0.0 ? s->W[o] : 0.0, v = w - s->z[s->loc_cand[o]];
+			if (v > v1) { v2 = v1; v1 = v; best = s->loc_cand[o]; }
+			else if (v > v2) v2 = v;
+		}
+		if (best < 0) continue;                 /* unmatched is best */
+		s->z[best] += v1 - v2 + ep;
+		if (owner[best] >= 0) { queue[(qh + qn) % (nr + 1)] = owner[best]; ++qn; }
+		owner[best] = u;
+	}
+	}
+	for (int u = 0; u < nr; ++u) {
+		double y = 0.0;
+		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) {
+			double v = s->W[o] - s->z[s->loc_cand[o]];
+			if (v > y) y = v;
+		}
+		s->y[u] = y;
+	}
+	free(owner); free(queue);
+	return 0;
+}
+
+/* the additive bounds W of a multi-candidate family: W_o = lr_o + D/2 with
+ * D = max over its placement sets S of >= 2 remains of (term(S) - sum_S lr)^+, so that
+ * sum_S W >= sum_S lr + D >= term(S); computed exactly when the family has at most
+ * FAM_SETS_MAX such sets, else W_o = max(lr_o, gain_ub of the remain) (each remain after
+ * the first adds at most -log10 P(its data) <= gain_ub). */
+#define FAM_SETS_MAX 256
+typedef struct { int n_fr; int *fr; double D; long n; int over; } fset_t;
+
+static int fset_rec(srch_t *s, fset_t *F, int f, int k, int depth)
+{
+	const km_icomp_t *C = s->C;
+	if (F->over) return 0;
+	if (k == F->n_fr) {
+		if (s->fam_n[f] < 2) return 0;
+		if (++F->n > FAM_SETS_MAX) { F->over = 1; return 0; }
+		double t, sum = 0.0;
+		int ret = fam_term(s, f, &t);
+		if (ret < 0) return ret;
+		const int *pl = s->fam_pl + (size_t)f * s->n_rem;
+		for (int j = 0; j < s->fam_n[f]; ++j) sum += C->opt_lr[pl[j]];
+		if (t - sum > F->D) F->D = t - sum;
+		return 0;
+	}
+	int u = F->fr[k], ret;
+	if ((ret = fset_rec(s, F, f, k + 1, depth)) < 0) return ret;
+	for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) {
+		int lc = s->loc_cand[o];
+		if (s->loc_fam[lc] != f || s->cand_used[lc]) continue;
+		s->cand_used[lc] = 1;
+		s->fam_pl[(size_t)f * s->n_rem + s->fam_n[f]++] = (int)o;
+		ret = fset_rec(s, F, f, k + 1, depth + 1);
+		--s->fam_n[f];
+		s->cand_used[lc] = 0;
+		if (ret < 0) return ret;
+	}
+	return 0;
+}
+
+static int bounds_build(srch_t *s)
+{
+	const km_icomp_t *C = s->C;
+	int nr = s->n_rem, ret = 0;
+	size_t no = C->opt_start[nr];
+	int *fr = malloc(sizeof(int) * ((size_t)nr + 1));
+	if (!fr) return KM_ENOMEM;
+	for (size_t o = 0; o < no; ++o) s->W[o] = C->opt_lr[o];
+	for (int f = 0; f < s->n_lfam && ret == 0; ++f) {
+		if (!s->lfam_multi[f]) continue;
+		fset_t F = { 0, fr, 0.0, 0, 0 };
+		for (int u = 0; u < nr; ++u)
+			for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o)
+				if (s->loc_fam[s->loc_cand[o]] == f) { fr[F.n_fr++] = u; break; }
+		int asked = 1;
+		if (C->fam_delta) {   /* the caller's D (e.g. from conditioned scores), else enumerate */
+			int no_f = 0, fam = -1;
+			for (size_t o = 0; o < no; ++o) if (s->loc_fam[s->loc_cand[o]] == f) ++no_f;
+			int *rr = malloc(sizeof(int) * ((size_t)no_f + 1)), *cc = malloc(sizeof(int) * ((size_t)no_f + 1));
+			double *ll = malloc(sizeof(double) * ((size_t)no_f + 1));
+			if (!rr || !cc || !ll) { free(rr); free(cc); free(ll); ret = KM_ENOMEM; break; }
+			int k = 0;
+			for (int u = 0; u < nr; ++u)
+				for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o)
+					if (s->loc_fam[s->loc_cand[o]] == f) rr[k] = C->rem[u], cc[k] = C->opt_cand[o], ll[k++] = C->opt_lr[o], fam = C->cfam[C->opt_cand[o]];
+			ret = C->fam_delta(C->ctx, fam, k, rr, cc, ll, &F.D, s->e);
+			free(rr); free(cc); free(ll);
+			if (ret < 0) break;
+			asked = ret;
+			ret = 0;
+		}
+		if (asked && (ret = fset_rec(s, &F, f, 0, 0)) < 0) break;
+		for (int u = 0; u < nr; ++u)
+			for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) {
+				if (s->loc_fam[s->loc_cand[o]] != f) continue;
+				if (!F.over) s->W[o] = C->opt_lr[o] + F.D / 2.0;
+				else s->W[o] = C->gain_ub && C->gain_ub[u] > C->opt_lr[o] ? C->gain_ub[u] : C->opt_lr[o];
+			}
+	}
+	free(fr);
+	if (ret < 0) return ret;
+	if (auction(s, 1e-9) < 0) return KM_ENOMEM;
+	for (int c = 0; c < s->n_loc; ++c) s->last[c] = -1;
+	for (int u = 0; u < nr; ++u)
+		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) s->last[s->loc_cand[o]] = u;
+	s->suffix_y[nr] = 0.0, s->suffix_lm[nr] = 0.0;
+	for (int i = nr - 1; i >= 0; --i) {
+		double m = 1.0;
+		for (size_t o = C->opt_start[i]; o < C->opt_start[i + 1]; ++o) m += pow(10.0, s->W[o]);
+		s->suffix_y[i] = s->suffix_y[i + 1] + s->y[i];
+		s->suffix_lm[i] = s->suffix_lm[i + 1] + log10(m);
+	}
+	for (int i = 0; i <= nr; ++i) s->zs[i] = 0.0;
+	for (int c = 0; c < s->n_loc; ++c)   /* zs[i] = sum of z_c with last[c] >= i */
+		if (s->last[c] >= 0) s->zs[s->last[c]] += s->z[c];
+	for (int i = nr - 1; i >= 0; --i) s->zs[i] += s->zs[i + 1];
+	return 0;
 }
 
 /* counts assignments up to cap */
@@ -410,8 +594,13 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 	s.cand_used = calloc((size_t)s.n_loc + 1, sizeof(int));
 	s.fam_n = calloc((size_t)s.n_lfam + 1, sizeof(int));
 	s.fam_pl = malloc(sizeof(int) * ((size_t)s.n_lfam * nr + 1));
-	s.bound_u = malloc(sizeof(double) * ((size_t)nr + 1));
-	s.suffix_b = malloc(sizeof(double) * ((size_t)nr + 1));
+	s.W = malloc(sizeof(double) * (no + 1));
+	s.y = malloc(sizeof(double) * ((size_t)nr + 1));
+	s.z = malloc(sizeof(double) * ((size_t)s.n_loc + 1));
+	s.last = malloc(sizeof(int) * ((size_t)s.n_loc + 1));
+	s.suffix_y = malloc(sizeof(double) * ((size_t)nr + 1));
+	s.zs = malloc(sizeof(double) * ((size_t)nr + 2));
+	s.suffix_lm = malloc(sizeof(double) * ((size_t)nr + 1));
 	s.suffix_lc = malloc(sizeof(double) * ((size_t)nr + 1));
 	s.kbuf = malloc(sizeof(int) * ((size_t)nr + 2));
 	s.rbuf = malloc(sizeof(int) * ((size_t)nr + 1));
@@ -420,29 +609,39 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 	s.cb2 = malloc(sizeof(int) * ((size_t)nr + 1));
 	s.marg = calloc(nm + 1, sizeof(double));
 	s.top = calloc((size_t)s.K, sizeof(km_iasg_t));
-	if (!s.pick || !s.cand_used || !s.fam_n || !s.fam_pl || !s.bound_u || !s.suffix_b || !s.suffix_lc || !s.kbuf ||
+	if (!s.pick || !s.cand_used || !s.fam_n || !s.fam_pl || !s.W || !s.y || !s.z || !s.last || !s.suffix_y || !s.zs || !s.suffix_lm || !s.suffix_lc || !s.kbuf ||
 	    !s.rbuf || !s.cbuf || !s.ca || !s.cb2 || !s.marg || !s.top) goto oom;
 	for (int k = 0; k < s.K; ++k) if (!(s.top[k].pick = malloc(sizeof(int) * ((size_t)nr + 1)))) goto oom;
-	for (int i = 0; i < nr; ++i) {
-		double b = 0.0;
-		for (size_t o = C->opt_start[i]; o < C->opt_start[i + 1]; ++o) {
-			double x = C->opt_lr[o];
-			if (s.lfam_multi[s.loc_fam[s.loc_cand[o]]] && C->gain_ub && C->gain_ub[i] > x) x = C->gain_ub[i];
-			if (x > b) b = x;
-		}
-		s.bound_u[i] = b;
-	}
-	s.suffix_b[nr] = 0.0, s.suffix_lc[nr] = 0.0;
-	for (int i = nr - 1; i >= 0; --i) {
-		s.suffix_b[i] = s.suffix_b[i + 1] + s.bound_u[i];
+	s.suffix_lc[nr] = 0.0;
+	for (int i = nr - 1; i >= 0; --i)
 		s.suffix_lc[i] = s.suffix_lc[i + 1] + log10((double)(C->opt_start[i + 1] - C->opt_start[i]) + 1.0);
-	}
 	double na = km_ident_count(C, max_assign + 1.0);
 	s.bnb = na > max_assign;
+	s.max_nodes = 5e7;
+	s.multi = malloc(sizeof(int) * ((size_t)s.n_lfam + 1));
+	s.order = malloc(sizeof(int) * (nm + 1));
+	if (!s.multi || !s.order) goto oom;
+	for (int f = 0; f < s.n_lfam; ++f) if (s.lfam_multi[f]) s.multi[s.n_multi++] = f;
+	if (s.bnb && (ret = bounds_build(&s)) < 0) { if (ret == KM_ENOMEM) goto oom; goto done; }
+	for (int i = 0; i < nr; ++i) {   /* options then '*'; by reduced value W - z under branch and bound */
+		int *od = s.order + C->opt_start[i] + i, n = 0;
+		for (size_t o = C->opt_start[i]; o < C->opt_start[i + 1]; ++o) od[n++] = (int)o;
+		od[n++] = -1;
+		if (!s.bnb) continue;
+		for (int a = 1; a < n; ++a)
+			for (int b = a; b > 0; --b) {
+				double vb = od[b] < 0 ? 0.0 : s.W[od[b]] - s.z[s.loc_cand[od[b]]];
+				double va = od[b - 1] < 0 ? 0.0 : s.W[od[b - 1]] - s.z[s.loc_cand[od[b - 1]]];
+				if (!(vb > va)) break;
+				int t = od[b]; od[b] = od[b - 1]; od[b - 1] = t;
+			}
+	}
 	dfs(&s, 0);
 	if ((ret = s.ret) < 0) goto done;
 	J->n_rem = nr;
 	J->exact = !s.bnb || s.rest == KM_NEG_INF;
+	J->stopped = s.stopped;
+	J->n_nodes = s.nodes;
 	J->n_assign = s.n_assign;
 	J->log10_sum = s.mx == KM_NEG_INF ? KM_NEG_INF : s.mx + log10(s.S);
 	J->log10_rest = s.rest;
@@ -462,7 +661,7 @@ done:
 	if (s.top) for (int k = 0; k < s.K; ++k) free(s.top[k].pick);
 	free(s.top); free(s.marg);
 	free(s.loc_cand); free(s.loc_fam); free(s.lfam_multi); free(s.pick); free(s.cand_used); free(s.fam_n); free(s.fam_pl);
-	free(s.bound_u); free(s.suffix_b); free(s.suffix_lc); free(s.kbuf); free(s.rbuf); free(s.cbuf); free(s.ca); free(s.cb2);
+	free(s.multi); free(s.order); free(s.W); free(s.y); free(s.z); free(s.last); free(s.suffix_y); free(s.zs); free(s.suffix_lm); free(s.suffix_lc); free(s.kbuf); free(s.rbuf); free(s.cbuf); free(s.ca); free(s.cb2);
 	free(s.fe); free(s.fkey); free(s.sa); free(s.sb);
 	if (ret < 0) km_ijoint_destroy(J);
 	return ret;

@@ -74,6 +74,10 @@ typedef struct km_icomp_s {
 	                           when it is not the family's only remain (>= 0; famlik.c) */
 	km_ifam_fn fam_lr;
 	void *ctx;
+	/* optional, for branch and bound: D >= max over the family's placement sets S of two or
+	 * more of the given options (rem[i] on cand[i], pairwise lr[i]) of term(S) - sum_S lr;
+	 * returns 1 when it cannot say (then the sets are enumerated, or gain_ub used) */
+	int (*fam_delta)(void *ctx, int fam, int n, const int *rem, const int *cand, const double *lr, double *D, km_err_t *e);
 } km_icomp_t;
 
 /* One assignment: opt index per remain (-1 = '*'). */
@@ -90,6 +94,8 @@ typedef struct km_ijoint_s {
 	double log10_rest;      /* log10 of an upper bound of the LR mass not enumerated (-inf: exact) */
 	double n_assign;        /* assignments enumerated (exact: all of them) */
 	int exact;              /* 1: every assignment enumerated; 0: branch and bound */
+	int stopped;            /* 1: the search budget ran out: the rows are the best found, not proven */
+	double n_nodes;         /* search nodes visited */
 	double *marg;           /* [n_opt + n_rem]: P(remain i = option k) at opt_start[i] + i + k + 1,
 	                           P(remain i = *) at opt_start[i] + i (over the mass enumerated) */
 } km_ijoint_t;
@@ -122,8 +128,10 @@ typedef struct km_istat_s {
 	int n_undisputed, n_joint, n_inconclusive, n_nomatch;
 	int n_comp, max_comp_rem, max_comp_fam, n_comp_multi;   /* components; largest; with >= 2 remains */
 	int n_bounded;          /* components solved by branch and bound */
+	int n_stopped;          /* components whose search budget ran out */
 	int n_steps;            /* undisputed steps that found something */
-	int n_exch;             /* remains whose best candidates are exchangeable (equal LR, one family) */
+	int n_exch;             /* missing persons whose strong remains are exchangeable (equal LR, one family) */
+	int n_conf_rem, n_conf_miss;   /* remains strong (LR >= 1e4) for >= 2 families; missing persons for >= 2 remains, not exchangeable */
 	long n_lin_left_out;    /* joint terms that left a lineage system out */
 } km_istat_t;
 

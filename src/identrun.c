@@ -69,6 +69,19 @@ static int col_push(col_t *c, int r, double lr)
 	return 0;
 }
 
+/* 1 if column c holds remain r with the printed value want (b: scratch) */
+static int cell_fmt(const col_t *c, int r, char *b, const char *want)
+{
+	int lo = 0, hi = c->n - 1;   /* cells are in remain order */
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		if (c->v[mid].r < r) lo = mid + 1;
+		else if (c->v[mid].r > r) hi = mid - 1;
+		else { km_fmt_lr(b, 32, c->v[mid].lr); return strcmp(b, want) == 0; }
+	}
+	return 0;
+}
+
 /* exact log10 LR of remain r from a compiled candidate (the order of scan.c's exact sums:
  * per system the table entries in locus order, then the dropout mixtures) */
 static double exact_lr(const km_index_t *ix, const km_ctab_t *ct, int r)
@@ -131,6 +144,46 @@ static int fill_matrix(run_t *R)
 	if (bad >= 0) { *R->e = errs[bad]; ret = rets[bad]; }
 	free(errs); free(rets);
 	return ret;
+}
+
+/* The summary's conflicts from every pair (not only the rows --top keeps): remains with
+ * LR >= 10^4 for two or more families; missing persons with LR >= 10^4 for two or more
+ * remains, except exchangeable ones: every such remain has the same LR (to the printed
+ * precision) for another missing person of the same family (two missing brothers with no
+ * reference that tells them apart), counted apart. */
+static int strong_stats(run_t *R, km_istat_t *st)
+{
+	int nr = R->nr, nc = R->nc;
+	int *nfam = calloc((size_t)nr + 1, sizeof(int)), *lastf = malloc(sizeof(int) * ((size_t)nr + 1));
+	if (!nfam || !lastf) { free(nfam); free(lastf); return km_err_set(R->e, KM_ENOMEM, "out of memory"); }
+	for (int r = 0; r < nr; ++r) lastf[r] = -1;
+	/* candidates are sorted by family: a remain's families counted in one pass */
+	for (int c = 0; c < nc; ++c)
+		for (int i = 0; i < R->col[c].n; ++i) {
+			const cell_t *x = &R->col[c].v[i];
+			if (x->lr < 4.0 || lastf[x->r] == R->cfam[c]) continue;
+			lastf[x->r] = R->cfam[c], ++nfam[x->r];
+		}
+	for (int r = 0; r < nr; ++r) st->n_conf_rem += nfam[r] > 1;
+	for (int c = 0; c < nc; ++c) {
+		int n = 0, all_ex = 1;
+		for (int i = 0; i < R->col[c].n; ++i) {
+			const cell_t *x = &R->col[c].v[i];
+			if (x->lr < 4.0) continue;
+			++n;
+			/* an equal printed LR of this remain for another missing person of the family */
+			char a[32], b[32];
+			int ex = 0;
+			km_fmt_lr(a, sizeof a, x->lr);
+			for (int c2 = c - 1; c2 >= 0 && R->cfam[c2] == R->cfam[c] && !ex; --c2) ex = cell_fmt(&R->col[c2], x->r, b, a);
+			for (int c2 = c + 1; c2 < nc && R->cfam[c2] == R->cfam[c] && !ex; ++c2) ex = cell_fmt(&R->col[c2], x->r, b, a);
+			if (!ex) all_ex = 0;
+		}
+		if (n > 1 && !all_ex) ++st->n_conf_miss;
+		if (n > 0 && all_ex) ++st->n_exch;
+	}
+	free(nfam); free(lastf);
+	return 0;
 }
 
 static int cmp_str_idx(const void *x, const void *y, void *ctx)
@@ -226,6 +279,49 @@ static int joint_fam(void *ctx, int fam, int n, const int *rem, const int *cand,
 	return km_famlik_term(R->fl, fam, R->base[fam], R->n_base[fam], J->pl, n, lr, e);
 }
 
+/* D for a family with two candidates in play: the largest gain of a second placement over
+ * its pairwise lr, term({u1 on c1, u2 on c2}) - lr1 - lr2 = score(u2 on c2 | u1 placed) - lr2
+ * (the chain rule), one conditioned scoring pass per first placement */
+static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *cand, const double *lr, double *D, km_err_t *e)
+{
+	jctx_t *J = ctx;
+	run_t *R = J->R;
+	int c1 = -1, c2 = -1, ret = 0;
+	for (int i = 0; i < n; ++i) {
+		if (c1 < 0 || cand[i] == c1) c1 = cand[i];
+		else if (c2 < 0 || cand[i] == c2) c2 = cand[i];
+		else return 1;   /* three or more: the caller enumerates */
+	}
+	if (c2 < 0) { *D = 0.0; return 0; }
+	int nb = R->n_base[fam];
+	km_place_t *b = malloc(sizeof(km_place_t) * ((size_t)nb + 2));
+	int *rs = malloc(sizeof(int) * ((size_t)n + 1));
+	double *v = malloc(sizeof(double) * ((size_t)n + 1)), d = KM_NEG_INF;
+	if (!b || !rs || !v) { free(b); free(rs); free(v); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	if (nb) memcpy(b, R->base[fam], sizeof(km_place_t) * (size_t)nb);
+	for (int i = 0; i < n && ret == 0; ++i) {
+		int other = cand[i] == c1 ? c2 : c1, k = 0;
+		for (int j = 0; j < n; ++j) if (cand[j] == other && rem[j] != rem[i]) rs[k++] = rem[j];
+		if (!k) continue;
+		b[nb].person = R->in->tabs->cand[cand[i]].person, b[nb].r = rem[i];
+		/* the first placement's own engine term (the pairwise lr may hold lineage systems the
+		 * joint term leaves out) */
+		double t1;
+		if ((ret = km_famlik_term(R->fl, fam, R->base[fam], nb, b + nb, 1, &t1, e)) < 0) break;
+		if ((ret = km_famlik_scores(R->fl, fam, b, nb + 1, R->in->tabs->cand[other].person, rs, k, v, e)) < 0) break;
+		for (int j = 0, kk = 0; j < n; ++j) {
+			if (cand[j] != other || rem[j] == rem[i]) continue;
+			double x = t1 - lr[i] + v[kk++] - lr[j];
+			if (x > d) d = x;
+		}
+		if (R->in->has_lineage) ++R->lin_left;
+	}
+	free(b); free(rs); free(v);
+	if (ret < 0) return ret;
+	*D = d > 0.0 ? d : 0.0;
+	return 0;
+}
+
 static void asg_string(void *ctx, int n_rem, const int *rem, const int *pick_cand, char **buf, size_t *m)
 {
 	run_t *R = ctx;
@@ -255,7 +351,8 @@ static void asg_string(void *ctx, int n_rem, const int *rem, const int *pick_can
 
 static void fmt_post(FILE *fp, double x)
 {
-	fprintf(fp, "%.8g", x);
+	if (isnan(x)) fputs("NA", fp);
+	else fprintf(fp, "%.8g", x);
 }
 
 int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_istat_t *st, km_err_t *e)
@@ -288,6 +385,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	for (int i = 0; i < R.nr; ++i) R.rpos[R.ord[i]] = i;
 	if ((ret = km_famlik_new(&R.fl, in->panel, in->freqs, in->refs, peds, in->rem, in->rd, in->o, e)) < 0) goto done;
 	if ((ret = fill_matrix(&R)) < 0) goto done;
+	if ((ret = strong_stats(&R, st)) < 0) goto done;
 
 	/* ---- undisputed, with conditioning ---- */
 	fputs("step\tremain\tfamily\tmissing\tlog10_lr\tlog10_lr_rival\n", f_und);
@@ -407,15 +505,22 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 				free(fs);
 			}
 		}
-		km_icomp_t C = { nm, crem, os, oc, ol, R.cfam, gub, joint_fam, &jc };
+		km_icomp_t C = { nm, crem, os, oc, ol, R.cfam, gub, joint_fam, &jc, joint_delta };
 		km_ijoint_t J;
+		double tj = km_now();
 		ret = km_ident_joint(&C, dv->keep, dv->max_assign, asg_string, &R, &J, e);
+		if (getenv("KM_DVI_TRACE")) fprintf(stderr, "trace: component %d: %d remains, %zu options, %d families, %.3f s\n", k + 1, nm, no, nfam, km_now() - tj);
 		if (ret == 0) {
 			++st->n_comp;
 			if (nm > st->max_comp_rem) st->max_comp_rem = nm;
 			if (nfam > st->max_comp_fam) st->max_comp_fam = nfam;
 			if (nm > 1) ++st->n_comp_multi;
 			if (!J.exact) ++st->n_bounded;
+			if (J.stopped) {
+				++st->n_stopped;
+				km_warn("--dvi: component %d (%d remains, %d families): the branch and bound stopped after %.0f nodes; its joint.tsv rows are the best found, not proven, with posteriors NA, and its remains are inconclusive",
+				        k + 1, nm, nfam, J.n_nodes);
+			}
 			double tot = J.log10_rest == KM_NEG_INF ? J.log10_sum
 			             : J.log10_sum > J.log10_rest ? J.log10_sum + log10(1.0 + pow(10.0, J.log10_rest - J.log10_sum))
 			                                           : J.log10_rest + log10(1.0 + pow(10.0, J.log10_sum - J.log10_rest));
@@ -427,9 +532,11 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 				fprintf(f_joint, "%d\t%d\t", k + 1, rk + 1);
 				put_lr(f_joint, a->lr);
 				fputc('\t', f_joint);
-				fmt_post(f_joint, a->lr == KM_NEG_INF || tot == KM_NEG_INF ? 0.0 : pow(10.0, a->lr - tot));
+				if (J.stopped) fputs("NA", f_joint);   /* the search budget ran out: no bound */
+				else fmt_post(f_joint, a->lr == KM_NEG_INF || tot == KM_NEG_INF ? 0.0 : pow(10.0, a->lr - tot));
 				fprintf(f_joint, "\t%s\t", sbuf ? sbuf : "");
-				fmt_post(f_joint, a->lr == KM_NEG_INF || J.log10_sum == KM_NEG_INF ? 0.0 : pow(10.0, a->lr - J.log10_sum));
+				if (J.stopped) fputs("NA", f_joint);
+				else fmt_post(f_joint, a->lr == KM_NEG_INF || J.log10_sum == KM_NEG_INF ? 0.0 : pow(10.0, a->lr - J.log10_sum));
 				fputc('\n', f_joint);
 			}
 			free(pc);
@@ -446,6 +553,11 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 				top_c[r] = pk < 0 ? -1 : oc[pk];
 				p_top[r] = pk < 0 ? mg[0] : mg[1 + ((size_t)pk - os[i])];
 				top_lr[r] = pk < 0 ? (double)NAN : ol[pk];
+				if (J.stopped) {   /* nothing can be concluded: the best pairwise candidate, no posterior */
+					p_top[r] = p_star[r] = best_p[r] = NAN;
+					top_c[r] = -2;
+					best_c[r] = ncand[r] > 0 ? oc[os[i]] : -1, best_lr[r] = ncand[r] > 0 ? ol[os[i]] : (double)NAN;
+				}
 			}
 			km_ijoint_destroy(&J);
 		}
@@ -470,6 +582,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 			const char *concl;
 			double lr = NAN, post;
 			if (ncand[r] == 0) concl = "no match", post = p_star[r];
+			else if (top_c[r] == -2) concl = "inconclusive", c = best_c[r], lr = best_lr[r], post = NAN, ++st->n_inconclusive;
 			else if (top_c[r] >= 0 && p_top[r] >= dv->min_post) concl = "joint", c = top_c[r], lr = top_lr[r], post = p_top[r], ++st->n_joint;
 			else if (top_c[r] < 0 && p_star[r] >= dv->min_post) concl = "no match", post = p_star[r];
 			else concl = "inconclusive", c = best_c[r], lr = best_lr[r], post = best_p[r], ++st->n_inconclusive;

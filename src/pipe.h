@@ -66,6 +66,10 @@ typedef struct km_tabs_s {
 	int n_cand;
 	km_cand_t *cand;        /* sorted by family id, then missing person id (byte order) */
 	int n_inconsistent;     /* (candidate, locus) pairs whose references contradict the pedigree */
+	/* remain sex (dvi, --remain-info `sex`): a remain of known sex is not compared with a
+	 * missing person of the other sex */
+	uint8_t *csex;          /* per candidate: the missing person's sex (km_cands_build) */
+	const int *rsex;        /* per remain: 0 unknown, KM_MALE, KM_FEMALE; NULL = all unknown (not owned) */
 	long n_computed, n_shared;  /* tables computed / taken from the cache */
 } km_tabs_t;
 
@@ -108,6 +112,10 @@ int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, co
 /* --remain-info: fills rd[n_sample] (pre-set by the caller to --dropout) from the
  * `sample dropout` table; rows for samples that are not remains are counted in *n_other. */
 int km_rinfo_load(double *rd, const km_prof_t *rem, const char *fn, int *n_other, km_err_t *e);
+/* --remain-info `sex` column (optional): rsex[n_sample] = 0 unknown (empty, 0, unknown),
+ * KM_MALE (1, male) or KM_FEMALE (2, female); *any = 1 if some remain has a known sex.
+ * An unknown value is an input error naming file:line:col. */
+int km_rinfo_sex(int *rsex, const km_prof_t *rem, const char *fn, int *any, km_err_t *e);
 void km_index_destroy(km_index_t *ix);
 
 int km_cands_build(km_tabs_t *t, const km_peds_t *peds, km_err_t *e);
@@ -146,6 +154,10 @@ typedef struct km_scanstat_s {
 int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t *C,
             const km_prof_t *rem, const km_opt_t *o, km_scanstat_t *st, km_err_t *e);
 void km_hits_destroy(km_hits_t *h);
+
+/* tie (dvi): per row of hits, the number of the remain's rows with the same printed log10 LR;
+ * *any = 1 if some row ties.  NULL = out of memory. */
+int *km_out_ties(const km_hits_t *hits, int *any);
 
 /* "%.6f", "-inf" or "NA" (never "-0.000000") */
 void km_fmt_lr(char *buf, size_t n, double x);

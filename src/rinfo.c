@@ -1,7 +1,9 @@
-/* rinfo.c — --remain-info: per-remain facts, so far the allelic dropout probability.
- * Columns `sample dropout` (more may follow).  A value here overrides --dropout. */
+/* rinfo.c — --remain-info: per-remain facts: the allelic dropout probability (overrides
+ * --dropout) and the sex (CONTRACT.md: `1`/`male`, `2`/`female`; empty, `0` or `unknown`
+ * = unknown).  Columns `sample` plus any of `dropout`, `sex` (more may follow). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "kmpriv.h"
 #include "pipe.h"
 
@@ -15,9 +17,13 @@ int km_rinfo_load(double *rd, const km_prof_t *rem, const char *fn, int *n_other
 	if ((ret = km_tsv_open(&r, fn, e)) < 0) goto done;
 	if ((ret = km_tsv_header(r, e)) < 0) goto done;
 	if ((ret = km_tsv_need(r, "sample", &cs, e)) < 0) goto done;
-	if ((ret = km_tsv_need(r, "dropout", &cd, e)) < 0) goto done;
+	if ((cd = km_tsv_col(r, "dropout")) < 0 && km_tsv_col(r, "sex") < 0) {   /* one of them (remain sex, dvi) */
+		ret = km_tsv_need(r, "dropout", &cd, e);
+		goto done;
+	}
 	while ((ret = km_tsv_next(r, e)) > 0) {
 		double d;
+		if (cd < 0) continue;   /* no dropout column (remain sex, dvi) */
 		const char *tok = km_tsv_field(r, cd);
 		int s = km_prof_find(rem, km_tsv_field(r, cs));
 		if (km_parse_double(tok, &d) < 0 || !(d >= 0.0 && d < 1.0)) {
@@ -32,5 +38,33 @@ int km_rinfo_load(double *rd, const km_prof_t *rem, const char *fn, int *n_other
 done:
 	if (r) km_tsv_close(r);
 	free(seen);
+	return ret < 0 ? ret : 0;
+}
+
+/* remain sex (dvi) */
+int km_rinfo_sex(int *rsex, const km_prof_t *rem, const char *fn, int *any, km_err_t *e)
+{
+	km_tsv_t *r = NULL;
+	int ret, cs, cx;
+	*any = 0;
+	for (int i = 0; i < rem->n_sample; ++i) rsex[i] = 0;
+	if ((ret = km_tsv_open(&r, fn, e)) < 0) return ret;
+	if ((ret = km_tsv_header(r, e)) < 0) goto done;
+	if ((ret = km_tsv_need(r, "sample", &cs, e)) < 0) goto done;
+	if ((cx = km_tsv_col(r, "sex")) < 0) goto done;
+	while ((ret = km_tsv_next(r, e)) > 0) {
+		const char *tok = km_tsv_field(r, cx);
+		int sx;
+		if (!*tok || strcmp(tok, "0") == 0 || strcasecmp(tok, "unknown") == 0) sx = 0;
+		else if (strcmp(tok, "1") == 0 || strcasecmp(tok, "male") == 0) sx = KM_MALE;
+		else if (strcmp(tok, "2") == 0 || strcasecmp(tok, "female") == 0) sx = KM_FEMALE;
+		else { ret = km_tsv_fail(r, cx, e, "sex '%s' is not 1/male, 2/female, or 0/unknown/empty for unknown", tok); goto done; }
+		int s = km_prof_find(rem, km_tsv_field(r, cs));
+		if (s < 0) continue;   /* duplicates are reported by km_rinfo_load */
+		rsex[s] = sx;
+		if (sx) *any = 1;
+	}
+done:
+	km_tsv_close(r);
 	return ret < 0 ? ret : 0;
 }

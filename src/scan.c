@@ -510,6 +510,10 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 				const uint64_t *rm = L.rmask + (size_t)r * L.n_word;
 				for (int j = 0; j < nt; ++j) {
 					int c = c0 + j, n = 0;
+					if (t->rsex && t->rsex[r] && t->rsex[r] != t->csex[c]) {   /* remain sex (dvi): not a candidate */
+						if (o->all) all[(size_t)r * nc + c].cand = -1, all[(size_t)r * nc + c].lr = KM_NEG_INF;
+						continue;
+					}
 					if (!o->all) {   /* the cheap tests first: most pairs stop here */
 						/* an upper bound of the exact value (screen_fill; twins bound dropout
 						 * homozygotes up to SCREEN_MARGIN) */
@@ -588,7 +592,10 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 			if (o->all) {
 				km_hit_t *row = all + (size_t)r * nc;
 				qsort(row, (size_t)nc, sizeof(km_hit_t), cmp_hit);
-				for (int k = 0; k < nc; ++k) { hits->h[hits->n] = row[k]; hits->rank[hits->n++] = k + 1; }
+				for (int k = 0, rk = 0; k < nc; ++k) {
+					if (row[k].cand < 0) continue;   /* remain sex (dvi) */
+					hits->h[hits->n] = row[k]; hits->rank[hits->n++] = ++rk;
+				}
 				continue;
 			}
 			const km_hit_t *tr = top + (size_t)r * K;

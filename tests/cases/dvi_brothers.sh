@@ -29,3 +29,9 @@ got=$(awk -F'\t' '$1 == 2 && $2 == "R2" { print $5 }' "$OUT/dvi/undisputed.tsv")
 # chain rule: joint term of both = step-1 LR + step-2 LR
 awk -F'\t' -v a="$(awk -F'\t' '$1 == 1 { print $5 }' "$OUT/dvi/undisputed.tsv")" -v b="$got" \
 	'$2 == 1 && $1 == 1 { d = $3 - a - b; if (d < -2e-6 || d > 2e-6) { print "joint " $3 " != " a " + " b; exit 1 } }' "$OUT/nou/joint.tsv"
+# remain sex: R1 said female has no candidate among the missing brothers, in matches.tsv
+# and in the identification
+run $d/references.tsv $d/pedigrees.tsv --remain-info $d/remain-info-sex.tsv --all --dvi --out "$OUT/sex"
+! grep -q '^R1	' "$OUT/sex/matches.tsv"
+grep -q '^R2	B	B-M2	1	' "$OUT/sex/matches.tsv"
+grep -q '^R1	\*	\*	no match	NA	1$' "$OUT/sex/identifications.tsv"

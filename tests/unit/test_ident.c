@@ -177,7 +177,7 @@ static void test_joint(void)
 		qsort(all, (size_t)n_all, sizeof(ba_t), cmp_ba);
 		double mx = all[0].lr, sum = 0.0;
 		for (int i = 0; i < n_all; ++i) if (all[i].lr > KM_NEG_INF) sum += pow(10.0, all[i].lr - mx);
-		km_icomp_t C = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &S };
+		km_icomp_t C = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &S, NULL };
 		int keep = 1 + irand(6);
 		for (int mode = 0; mode < 2; ++mode) {
 			km_ijoint_t J;
