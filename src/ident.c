@@ -12,18 +12,21 @@
  * assignments giving R to M.
  *
  * Search: depth first over the remains in output order.  With at most max_assign
- * assignments every leaf is visited (exact).  Beyond, branch and bound: the bound of a node
- * is the value of the decided remains' family terms plus, per undecided remain u,
- *     b_u = max(0, max over u's options o of (lr_o, or gain_ub_u if o's family has another
- *                                              missing person among the component's options))
- * which is admissible: adding u to a family that already holds decided remains changes its
- * term by log10 P(u | refs, others) / P(u) <= -log10 P(u) <= gain_ub_u (a probability is
- * at most 1), and a family with one missing person in play takes at most one remain, whose
- * term is its pairwise lr.  A node whose bound is below the current keep-th best cannot
- * hold a row of the best keep, so its subtree is skipped; its mass is at most
- * (its number of leaves) x 10^bound, and the leaves are at most prod_u (options_u + 1).
- * The posteriors are then bounded: the enumerated mass S and the bound R of the rest give
- * LR(a)/(S + R) <= posterior(a) <= LR(a)/S.
+ * assignments every leaf is visited (exact).  Beyond, branch and bound for the exact best
+ * K: every option o gets an additive weight W_o with term_F(S) <= sum_{o in S} W_o for every
+ * placement set S of its family (W = lr in a family with one candidate in play; with
+ * several, W = lr + D/2, D the largest gain of a set of two or more over the sum of its
+ * pairwise lrs, computed exactly, else a gain bound from -log10 P(remain data)).  The
+ * bound of a node = the decided part (its pairwise lrs, or W where a family may still
+ * grow) + a feasible dual (y, z) of the matching relaxation of the undecided remains with
+ * the weights W (weak duality: any assignment of them is worth at most sum y + sum z over
+ * the undecided remains and free candidates); the dual comes from the Hungarian method at
+ * the root and stays feasible in every subproblem.  Options are tried matching first, then
+ * by reduced value.  A node whose bound is below the current K-th best cannot hold a row of
+ * the best K; its LR mass is at most min((its leaves) x 10^bound, 10^decided x
+ * prod_u (1 + sum_o 10^W_o)), added to a bound R of the mass not enumerated, so that
+ * LR(a)/(S + R) <= posterior(a) <= LR(a)/S.  The search stops after KM_IDENT_MAX_NODES
+ * nodes (stopped: the rows are the best found, not proven; the caller says so).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -128,6 +131,7 @@ typedef struct {
 	int n_lfam;
 	uint8_t *lfam_multi;    /* local family has >= 2 candidates among the options */
 	int *multi, n_multi;    /* those families */
+	int *match;             /* per remain: its option in the relaxation's optimal matching, -1 = '*' */
 	int *order;             /* [n_opt + n_rem]: remain i tries order[opt_start[i] + i ..] (option, or -1 = '*') */
 	double nodes, max_nodes;/* search nodes visited; the budget */
 	int stopped;            /* the budget ran out */
@@ -372,49 +376,75 @@ static void dfs(srch_t *s, int i)
 	}
 }
 
-/* Forward auction (Bertsekas 1988, "The auction algorithm: a distributed relaxation
- * method for the assignment problem", Ann Oper Res 14:105) for the matching of remains to
- * candidates with weights W^+, a remain free to stay unmatched (value 0).  Ends with
- * prices z >= 0; y_u = max(0, max_c W_uc - z_c) then makes (y, z) dual feasible
- * (y_u + z_c >= W_uc, y, z >= 0), within n_rem * eps of the optimum. */
-static int auction(srch_t *s, double eps)
+/* A dual of the matching relaxation (remains to candidates, weights W^+, a remain may stay
+ * unmatched): the Hungarian method (Kuhn 1955; the O(n^2 m) shortest-augmenting-path form
+ * with potentials) on rows = remains, columns = candidates + one zero-cost dummy column
+ * per remain, cost -W (no edge: a large cost).  From its potentials u, v:
+ * z_c = max(0, c - v_c) with c the largest dummy potential, then
+ * y_u = max(0, max_c W_uc - z_c), which makes (y, z) dual feasible whatever the numbers
+ * (y_u + z_c >= W_uc, y, z >= 0), so the bound is valid, and it is the optimum when the
+ * potentials are.  Dense: n_rem x (n_cand + n_rem) cells. */
+static int matching_dual(srch_t *s)
 {
 	const km_icomp_t *C = s->C;
-	int nr = s->n_rem, nl = s->n_loc;
-	int *owner = malloc(sizeof(int) * ((size_t)nl + 1)), *queue = malloc(sizeof(int) * ((size_t)nr + 1));
-	if (!owner || !queue) { free(owner); free(queue); return KM_ENOMEM; }
-	for (int c = 0; c < nl; ++c) s->z[c] = 0.0;
-	long steps = 0;
-	/* eps-scaling: each phase starts from the last phase's prices */
-	for (double ep = 1.0; ep >= eps * 0.999; ep *= 0.1) {
-	for (int c = 0; c < nl; ++c) owner[c] = -1;
-	int qh = 0, qn = 0;
-	for (int u = 0; u < nr; ++u) queue[qn++] = u;
-	while (qn > 0 && steps < 100000000L) {
-		int u = queue[qh];
-		qh = (qh + 1) % (nr + 1), --qn, ++steps;
-		double v1 = 0.0, v2 = 0.0;
-		int best = -1;
-		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) {
-			double w = s->W[o] > 0.0 ? s->W[o] : 0.0, v = w - s->z[s->loc_cand[o]];
-			if (v > v1) { v2 = v1; v1 = v; best = s->loc_cand[o]; }
-			else if (v > v2) v2 = v;
+	int n = s->n_rem, nl = s->n_loc, m = nl + n;
+	const double BIG = 1e12;
+	double *a = malloc(sizeof(double) * (size_t)n * m + 1);
+	double *u = calloc((size_t)n + 1, sizeof(double)), *v = calloc((size_t)m + 1, sizeof(double)), *minv = malloc(sizeof(double) * ((size_t)m + 1));
+	int *p = calloc((size_t)m + 1, sizeof(int)), *way = calloc((size_t)m + 1, sizeof(int));
+	char *used = malloc((size_t)m + 1);
+	if (!a || !u || !v || !minv || !p || !way || !used) { free(a); free(u); free(v); free(minv); free(p); free(way); free(used); return KM_ENOMEM; }
+	for (size_t k = 0; k < (size_t)n * m; ++k) a[k] = BIG;
+	for (int i = 0; i < n; ++i) {
+		for (int j = nl; j < m; ++j) a[(size_t)i * m + j] = 0.0;
+		for (size_t o = C->opt_start[i]; o < C->opt_start[i + 1]; ++o) {
+			double w = s->W[o] > 0.0 ? s->W[o] : 0.0, *x = &a[(size_t)i * m + s->loc_cand[o]];
+			if (-w < *x) *x = -w;
 		}
-		if (best < 0) continue;                 /* unmatched is best */
-		s->z[best] += v1 - v2 + ep;
-		if (owner[best] >= 0) { queue[(qh + qn) % (nr + 1)] = owner[best]; ++qn; }
-		owner[best] = u;
 	}
+	/* e-maxx.ru "Hungarian algorithm", 1-based rows and columns, p[j] = row of column j */
+	for (int i = 1; i <= n; ++i) {
+		p[0] = i;
+		int j0 = 0;
+		for (int j = 0; j <= m; ++j) minv[j] = HUGE_VAL, used[j] = 0;
+		do {
+			used[j0] = 1;
+			int i0 = p[j0], j1 = 0;
+			double delta = HUGE_VAL;
+			for (int j = 1; j <= m; ++j) {
+				if (used[j]) continue;
+				double cur = a[(size_t)(i0 - 1) * m + (j - 1)] - u[i0] - v[j];
+				if (cur < minv[j]) minv[j] = cur, way[j] = j0;
+				if (minv[j] < delta) delta = minv[j], j1 = j;
+			}
+			for (int j = 0; j <= m; ++j) {
+				if (used[j]) u[p[j]] += delta, v[j] -= delta;
+				else minv[j] -= delta;
+			}
+			j0 = j1;
+		} while (p[j0] != 0);
+		do { int j1 = way[j0]; p[j0] = p[j1]; j0 = j1; } while (j0);
 	}
-	for (int u = 0; u < nr; ++u) {
+	/* the optimal matching: each remain's option on its column, tried first by the search */
+	for (int i = 0; i < n; ++i) s->match[i] = -1;
+	for (int j = 1; j <= nl; ++j) {
+		if (!p[j]) continue;
+		int i = p[j] - 1;
+		for (size_t o = C->opt_start[i]; o < C->opt_start[i + 1]; ++o)
+			if (s->loc_cand[o] == j - 1 && s->W[o] > 0.0) { s->match[i] = (int)o; break; }
+	}
+	double cmax = -HUGE_VAL;
+	for (int j = nl + 1; j <= m; ++j) if (v[j] > cmax) cmax = v[j];
+	for (int c = 0; c < nl; ++c) { double z = cmax - v[c + 1]; s->z[c] = z > 0.0 ? z : 0.0; }
+	for (int i = 0; i < n; ++i) {
 		double y = 0.0;
-		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) {
-			double v = s->W[o] - s->z[s->loc_cand[o]];
-			if (v > y) y = v;
+		for (size_t o = C->opt_start[i]; o < C->opt_start[i + 1]; ++o) {
+			double x = s->W[o] - s->z[s->loc_cand[o]];
+			if (x > y) y = x;
 		}
-		s->y[u] = y;
+		s->y[i] = y;
 	}
-	free(owner); free(queue);
+	free(a); free(u); free(v); free(minv); free(p); free(way); free(used);
 	return 0;
 }
 
@@ -497,7 +527,7 @@ static int bounds_build(srch_t *s)
 	}
 	free(fr);
 	if (ret < 0) return ret;
-	if (auction(s, 1e-9) < 0) return KM_ENOMEM;
+	if (matching_dual(s) < 0) return KM_ENOMEM;
 	for (int c = 0; c < s->n_loc; ++c) s->last[c] = -1;
 	for (int u = 0; u < nr; ++u)
 		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) s->last[s->loc_cand[o]] = u;
@@ -617,10 +647,11 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 		s.suffix_lc[i] = s.suffix_lc[i + 1] + log10((double)(C->opt_start[i + 1] - C->opt_start[i]) + 1.0);
 	double na = km_ident_count(C, max_assign + 1.0);
 	s.bnb = na > max_assign;
-	s.max_nodes = 5e7;
+	s.max_nodes = KM_IDENT_MAX_NODES;
 	s.multi = malloc(sizeof(int) * ((size_t)s.n_lfam + 1));
 	s.order = malloc(sizeof(int) * (nm + 1));
-	if (!s.multi || !s.order) goto oom;
+	s.match = malloc(sizeof(int) * ((size_t)nr + 1));
+	if (!s.multi || !s.order || !s.match) goto oom;
 	for (int f = 0; f < s.n_lfam; ++f) if (s.lfam_multi[f]) s.multi[s.n_multi++] = f;
 	if (s.bnb && (ret = bounds_build(&s)) < 0) { if (ret == KM_ENOMEM) goto oom; goto done; }
 	for (int i = 0; i < nr; ++i) {   /* options then '*'; by reduced value W - z under branch and bound */
@@ -635,6 +666,8 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 				if (!(vb > va)) break;
 				int t = od[b]; od[b] = od[b - 1]; od[b - 1] = t;
 			}
+		for (int a = 0; a < n; ++a)   /* the matching's choice first: the first leaf is its assignment */
+			if (od[a] == s.match[i]) { int t = od[a]; memmove(od + 1, od, sizeof(int) * (size_t)a); od[0] = t; break; }
 	}
 	dfs(&s, 0);
 	if ((ret = s.ret) < 0) goto done;
@@ -661,7 +694,7 @@ done:
 	if (s.top) for (int k = 0; k < s.K; ++k) free(s.top[k].pick);
 	free(s.top); free(s.marg);
 	free(s.loc_cand); free(s.loc_fam); free(s.lfam_multi); free(s.pick); free(s.cand_used); free(s.fam_n); free(s.fam_pl);
-	free(s.multi); free(s.order); free(s.W); free(s.y); free(s.z); free(s.last); free(s.suffix_y); free(s.zs); free(s.suffix_lm); free(s.suffix_lc); free(s.kbuf); free(s.rbuf); free(s.cbuf); free(s.ca); free(s.cb2);
+	free(s.multi); free(s.order); free(s.match); free(s.W); free(s.y); free(s.z); free(s.last); free(s.suffix_y); free(s.zs); free(s.suffix_lm); free(s.suffix_lc); free(s.kbuf); free(s.rbuf); free(s.cbuf); free(s.ca); free(s.cb2);
 	free(s.fe); free(s.fkey); free(s.sa); free(s.sb);
 	if (ret < 0) km_ijoint_destroy(J);
 	return ret;

@@ -104,6 +104,9 @@ typedef struct km_ijoint_s {
  * built by the caller's name function into buf; used to break ties. */
 typedef void (*km_iname_fn)(void *ctx, int n_rem, const int *rem, const int *pick_cand, char **buf, size_t *m);
 
+/* Search nodes a branch and bound may visit before it stops (km_ijoint_t.stopped). */
+#define KM_IDENT_MAX_NODES 2e6
+
 /* Solves one component: every assignment (each remain one of its options or '*', no
  * candidate twice) when there are at most max_assign of them, else an exact best-keep by
  * branch and bound whose posteriors are bounded (km_ijoint_t).  name makes the

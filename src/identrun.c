@@ -507,9 +507,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 		}
 		km_icomp_t C = { nm, crem, os, oc, ol, R.cfam, gub, joint_fam, &jc, joint_delta };
 		km_ijoint_t J;
-		double tj = km_now();
 		ret = km_ident_joint(&C, dv->keep, dv->max_assign, asg_string, &R, &J, e);
-		if (getenv("KM_DVI_TRACE")) fprintf(stderr, "trace: component %d: %d remains, %zu options, %d families, %.3f s\n", k + 1, nm, no, nfam, km_now() - tj);
 		if (ret == 0) {
 			++st->n_comp;
 			if (nm > st->max_comp_rem) st->max_comp_rem = nm;

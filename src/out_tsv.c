@@ -22,30 +22,6 @@ void km_fmt_lr(char *buf, size_t n, double x)
 	}
 }
 
-/* tie (dvi): rows of one remain are consecutive; equal printed log10 LRs are equal strings */
-int *km_out_ties(const km_hits_t *hits, int *any)
-{
-	int *tie = malloc(sizeof(int) * (hits->n + 1));
-	if (!tie) return NULL;
-	*any = 0;
-	/* rows of a remain are sorted by lr, and rounding is monotone: equal printed values are
-	 * runs of consecutive rows */
-	for (size_t i = 0; i < hits->n;) {
-		char x[32], y[32];
-		size_t j = i + 1;
-		km_fmt_lr(x, sizeof x, hits->h[i].lr);
-		while (j < hits->n && hits->h[j].remain == hits->h[i].remain) {
-			km_fmt_lr(y, sizeof y, hits->h[j].lr);
-			if (strcmp(x, y) != 0) break;
-			++j;
-		}
-		for (size_t a = i; a < j; ++a) tie[a] = (int)(j - i);
-		if (j - i > 1) *any = 1;
-		i = j;
-	}
-	return tie;
-}
-
 int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,
                const km_prof_t *rem, const struct km_lin_s *ylin, km_err_t *e)
 {
@@ -60,11 +36,6 @@ int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const
 	/* extra columns after the contract's, in COORD.md's order; each only where it says something */
 	int y_left = km_lin_y_nleft(ylin) > 0;   /* models, issue 12 part 3: Y loci the database lacks */
 	if (y_left) bad |= fputs("\ty_left_out", fp) < 0;
-	/* tie (dvi, issue 11 part 5): per row, how many of the remain's rows show the same
-	 * log10 LR to the printed precision (1 = none); the column is there when some row ties */
-	int *tie = NULL, any_tie = 0;
-	if (hits->n && !(tie = km_out_ties(hits, &any_tie))) { fclose(fp); unlink(tmp); free(fn); free(tmp); return km_err_set(e, KM_ENOMEM, "out of memory"); }
-	if (any_tie) bad |= fputs("\ttie", fp) < 0;
 	bad |= fputs("\n", fp) < 0;
 	for (size_t i = 0; i < hits->n && !bad; ++i) {
 		const km_hit_t *h = &hits->h[i];
@@ -87,10 +58,8 @@ int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const
 			int n = km_lin_y_left_out(ylin, h->remain, t->cand[h->cand].fam, t->cand[h->cand].person);
 			bad = (n < 0 ? fputs("\tNA", fp) : fprintf(fp, "\t%d", n)) < 0;
 		}
-		if (any_tie && !bad) bad = fprintf(fp, "\t%d", tie[i]) < 0;   /* tie (dvi) */
 		if (!bad) bad = fputs("\n", fp) < 0;
 	}
-	free(tie);
 	if (fflush(fp) != 0) bad = 1;
 	if (fclose(fp) != 0) bad = 1;
 	if (bad || rename(tmp, fn) != 0) {

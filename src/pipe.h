@@ -155,10 +155,6 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
             const km_prof_t *rem, const km_opt_t *o, km_scanstat_t *st, km_err_t *e);
 void km_hits_destroy(km_hits_t *h);
 
-/* tie (dvi): per row of hits, the number of the remain's rows with the same printed log10 LR;
- * *any = 1 if some row ties.  NULL = out of memory. */
-int *km_out_ties(const km_hits_t *hits, int *any);
-
 /* "%.6f", "-inf" or "NA" (never "-0.000000") */
 void km_fmt_lr(char *buf, size_t n, double x);
 
