@@ -54,7 +54,7 @@ static const char css[] =
 	".person.cand rect,.person.cand circle{fill:#fde3e1}.pl{stroke:#333;stroke-width:1.3}.pid{font-size:11px;fill:#1d2428}.rem{font-size:11px;font-weight:700;fill:#b3261e}\n"
 	".q{font-size:17px;font-weight:700;fill:#b3261e}.legend{font-size:12px;color:#47535a}.note{color:#47535a}.warn{background:#fff4e5;border-left:4px solid #d08a1e;padding:6px 10px}\n"
 	".say{background:#f2f7f9;border-left:4px solid #22343c;padding:8px 12px;max-width:900px}#filter{font-size:14px;padding:4px 8px;width:320px}\n"
-	".loci td{font-size:12px;padding:1px 8px}.loci td:nth-child(5){max-width:250px;overflow-wrap:anywhere}.loci td:nth-child(6){min-width:340px;max-width:520px}.kv th{position:static;width:1%;white-space:nowrap}.kv td,.kv th{border-bottom:1px solid #eef1f3}nav a{margin-right:14px}\n"
+	".loci td{font-size:12px;padding:1px 8px}.loci td:nth-child(5){min-width:64px;max-width:250px;overflow-wrap:break-word}.rf{max-width:470px}.rf span{white-space:nowrap}.loci td:nth-child(7){white-space:nowrap}.kv th{position:static;width:1%;white-space:nowrap}.kv td,.kv th{border-bottom:1px solid #eef1f3}nav a{margin-right:14px}\n"
 	"th[aria-sort=ascending]::after{content:' \\25B2'}th[aria-sort=descending]::after{content:' \\25BC'}.sortable th{cursor:pointer}\n";
 
 /* sorting (tables of class sortable: click a header; numbers from data-v) and the filter
@@ -347,11 +347,13 @@ static void explain_table(kstring_t *s, const rp_run_t *R, long x0, size_t n)
 		rp_esc(s, rp_cell(X, r, c[7]));
 		kputs("</td><td>", s);
 		const char *refs = rp_cell(X, r, c[8]);
-		for (const char *q = refs; *q; ++q) {   /* "id=call, id=call" */
-			if (*q == ',' && sy < 3) { kputs(", ", s); continue; }
+		kputs("<div class=\"rf\"><span>", s);
+		for (const char *q = refs; *q; ++q) {   /* "id=call, id=call", each unbroken */
+			if (*q == ',' && sy < 3) { kputs(",</span> <span>", s); continue; }
 			char b[2] = { *q, 0 };
 			rp_esc(s, b);
 		}
+		kputs("</span></div>", s);
 		kputs("</td><td>", s);
 		if (strcmp(via, "dropout") == 0) { kputs("dropout, d=", s); rp_esc(s, rp_cell(X, r, c[10])); }
 		else if (strcmp(via, "left out") == 0) kputs("<b>left out</b> (LR 1): the references contradict their pedigree", s);
