@@ -152,6 +152,6 @@ void km_fmt_lr(char *buf, size_t n, double x);
 
 /* Writes DIR/matches.tsv through a temp file and rename(). */
 int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,
-               const km_prof_t *rem, km_err_t *e);
+               const km_prof_t *rem, const struct km_lin_s *lin, km_err_t *e);
 
 #endif
