@@ -491,16 +491,28 @@ static void remain_page(kstring_t *s, const rp_run_t *R, const rp_remain_t *r)
 	}
 	if (!any) kputs("<li>None: no other strong family for this remain, no other strong remain for its candidate, no tie.</li>\n", s);
 	kputs("</ul>\n", s);
-	/* per explained candidate */
-	int shown = 0;
-	for (size_t i = r->m0; i < r->m0 + r->nm; ++i) {
+	/* per explained candidate: the rows of matches.tsv, then the identification's
+	 * candidate when matches.tsv does not hold it (explain.tsv has it, rank NA) */
+	int shown = 0, id_seen = 0;
+	for (size_t i = r->m0; i <= r->m0 + r->nm; ++i) {
 		size_t xn;
-		const char *f = rp_cell(M, i, mc[1]), *m = rp_cell(M, i, mc[2]);
+		const char *f, *m, *rk;
+		if (i < r->m0 + r->nm) {
+			f = rp_cell(M, i, mc[1]), m = rp_cell(M, i, mc[2]), rk = rp_cell(M, i, mc[3]);
+			if (fam && mis && strcmp(f, fam) == 0 && strcmp(m, mis) == 0) id_seen = 1;
+		} else {
+			if (id_seen || r->ident < 0 || !fam || strcmp(fam, "*") == 0) break;
+			f = fam, m = mis, rk = "id";
+		}
 		long x0 = rp_explain_rows(R, r->id, f, m, &xn);
 		if (x0 < 0) continue;
 		++shown;
-		kputs("<h2 id=\"c", s); rp_esc(s, rp_cell(M, i, mc[3])); kputs("\">Rank ", s); rp_esc(s, rp_cell(M, i, mc[3]));
-		kputs(": ", s); rp_esc(s, m); kputs(" of family ", s); rp_esc(s, f); kputs(" &mdash; log10 LR ", s); rp_esc(s, rp_cell(M, i, mc[4])); kputs("</h2>\n", s);
+		kputs("<h2 id=\"c", s); rp_esc(s, rk); kputs("\">", s);
+		if (strcmp(rk, "id") == 0) kputs("The identification's candidate (not among the rows of matches.tsv)", s);
+		else { kputs("Rank ", s); rp_esc(s, rk); }
+		kputs(": ", s); rp_esc(s, m); kputs(" of family ", s); rp_esc(s, f);
+		if (i < r->m0 + r->nm) { kputs(" &mdash; log10 LR ", s); rp_esc(s, rp_cell(M, i, mc[4])); }
+		kputs("</h2>\n", s);
 		int fi = rp_family(R, f);
 		if (fi >= 0) {
 			kputs("<h3>Pedigree</h3>\n", s);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kinmatch report (issue 13), in a real browser: Debian's chromium, headless.
-# On a small simulated night (dropout, X, Y, mtDNA; --explain-top 3):
+# On a small simulated night (dropout, X, Y, mtDNA; --explain-top 3 --dvi):
 #  - the files: index.html, a page per remain with a candidate, report.css, report.js;
 #    no http(s):// anywhere, every src=/href= relative and inside DIR/report;
 #  - chromium renders index.html (a screenshot), its DOM lists every remain of
@@ -12,6 +12,7 @@
 #  - no request left the directory: host lookups fail (--host-resolver-rules), and the
 #    net log shows no URL but the browser's own background services (the same set an
 #    empty page shows).
+#  - the counts by conclusion are those of identifications.tsv.
 # Screenshots stay in $OUT (look at them: tests/README or the issue).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,13 +25,14 @@ run="$OUT/run"
 "$KM" match --panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --remains "$OUT/sim/remains.tsv" \
 	--references "$OUT/sim/references.tsv" --pedigrees "$OUT/sim/pedigrees.tsv" --remain-info "$OUT/sim/remain-info.tsv" \
 	--y-db "$ref/optional/ydb_ppy23_east_asia.tsv" --mtdna "$OUT/sim/mtdna.tsv" --mt-db "$ref/mtdna_1kg_eas.tsv" \
-	--explain-top 3 --min-loci 0 --quiet --out "$run"
+	--explain-top 3 --min-loci 0 --dvi --quiet --out "$run"
 "$KM" report --run "$run" 2> "$OUT/report.err"
 grep -q "open $run/report/index.html" "$OUT/report.err" || { echo "report does not say where to open it:"; cat "$OUT/report.err"; exit 1; }
 R="$run/report"
 for f in index.html report.css report.js; do [ -s "$R/$f" ] || { echo "no $f"; exit 1; }; done
-nrem=$(tail -n +2 "$run/matches.tsv" | cut -f1 | sort -u | wc -l)
-[ "$(ls "$R/r" | wc -l)" = "$nrem" ] || { echo "$(ls "$R/r" | wc -l) detail pages for $nrem remains with candidates"; exit 1; }
+# a page per remain that is not `no match`
+nrem=$(awk -F'\t' 'NR > 1 && $4 != "no match"' "$run/identifications.tsv" | wc -l)
+[ "$nrem" -gt 0 ] && [ "$(ls "$R/r" | wc -l)" = "$nrem" ] || { echo "$(ls "$R/r" | wc -l) detail pages for $nrem identified remains"; exit 1; }
 
 # ---- self-contained: nothing from outside DIR/report ------------------------------------
 if grep -rIl -i -E 'https?://|//[a-z0-9.-]+\.[a-z]{2,}/|url\(|@import' "$R" > "$OUT/ext.txt"; then echo "external references in:"; cat "$OUT/ext.txt"; exit 1; fi
@@ -72,10 +74,10 @@ for n in index nojs detail; do
 done
 # every remain of matches.tsv listed, with JS on and off; the script ran
 for n in index nojs; do
-	tail -n +2 "$run/matches.tsv" | cut -f1 | sort -u > "$OUT/want.txt"
+	{ tail -n +2 "$run/matches.tsv"; tail -n +2 "$run/identifications.tsv"; } | cut -f1 | sort -u > "$OUT/want.txt"
 	awk '/<table id="rt"/ { on = 1 } on { print } on && /<\/table>/ { exit }' "$OUT/$n.html" \
 		| grep -oE '<tr><td>(<a href="r/[^"]*">)?[^<]*' | sed -E 's/.*>//' | sort -u > "$OUT/got.txt"
-	cmp -s "$OUT/want.txt" "$OUT/got.txt" || { echo "$n: the remains table differs from matches.tsv"; diff "$OUT/want.txt" "$OUT/got.txt" | head; exit 1; }
+	cmp -s "$OUT/want.txt" "$OUT/got.txt" || { echo "$n: the remains table differs from matches.tsv and identifications.tsv"; diff "$OUT/want.txt" "$OUT/got.txt" | head; exit 1; }
 done
 grep -q 'id="filter"' "$OUT/index.html" || { echo "the script did not run (no filter box)"; exit 1; }
 if grep -q 'id="filter"' "$OUT/nojs.html"; then echo "JS off but the filter box is there"; exit 1; fi
@@ -104,4 +106,9 @@ urls "$OUT/blank.net" > "$OUT/urls_blank.txt"
 for n in index detail; do
 	urls "$OUT/$n.net" | grep -v '^file://' | grep -vxF -f "$OUT/urls_blank.txt" | grep -vE '^https?://[a-z0-9.-]*(google\.com|googleapis\.com|gvt1\.com)$' > "$OUT/urls_$n.txt" || true
 	[ ! -s "$OUT/urls_$n.txt" ] || { echo "$n requested:"; cat "$OUT/urls_$n.txt"; exit 1; }
+done
+# the counts by conclusion
+for c in undisputed joint inconclusive "no match"; do
+	n=$(awk -F'\t' -v c="$c" 'NR > 1 && $4 == c' "$run/identifications.tsv" | wc -l)
+	grep -q ">$c</span></td><td class=\"n\">$n</td>" "$OUT/index.html" || { echo "count of '$c' is not $n on the index"; exit 1; }
 done
