@@ -672,7 +672,7 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 	dfs(&s, 0);
 	if ((ret = s.ret) < 0) goto done;
 	J->n_rem = nr;
-	J->exact = !s.bnb || s.rest == KM_NEG_INF;
+	J->exact = !s.bnb || (s.rest == KM_NEG_INF && !s.stopped);
 	J->stopped = s.stopped;
 	J->n_nodes = s.nodes;
 	J->n_assign = s.n_assign;

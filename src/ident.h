@@ -136,6 +136,8 @@ typedef struct km_istat_s {
 	int n_exch;             /* missing persons whose strong remains are exchangeable (equal LR, one family) */
 	int n_conf_rem, n_conf_miss;   /* remains strong (LR >= 1e4) for >= 2 families; missing persons for >= 2 remains, not exchangeable */
 	long n_lin_left_out;    /* joint terms that left a lineage system out */
+	int *concl_cand;        /* explain (issue 13): if the caller sets it, [n_remain]: the candidate of
+	                           each remain's conclusion, -1 for `no match` */
 } km_istat_t;
 
 /* The inputs the stage needs (owned by cmd_match.c). */
