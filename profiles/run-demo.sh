@@ -11,7 +11,7 @@ out=${DEMO_OUT:-$top/demo-out}
 	--remains "$d/remains.tsv.gz" --references "$d/references.tsv.gz" --pedigrees "$d/pedigrees.tsv.gz" \
 	--remain-info "$d/remain-info.tsv.gz" \
 	--y-db "$ref/optional/ydb_ppy23_east_asia.tsv" --mtdna "$d/mtdna.tsv.gz" --mt-db "$ref/mtdna_1kg_eas.tsv" \
-	--top 10 --explain-top 3 --out "$out"
+	--top 10 --explain-top 3 --dvi --out "$out"
 # against the truth (known only because the demo is simulated)
 gzip -dc "$d/truth.tsv.gz" | awk -F'\t' -v OFS='\t' '
 	NR == FNR { if (FNR > 1) { fam[$1] = $2; rel[$1] = $4 } next }
@@ -22,6 +22,13 @@ gzip -dc "$d/truth.tsv.gz" | awk -F'\t' -v OFS='\t' '
 	END {
 		printf "demo: true family ranked first for %d of %d related remains (%.1f%%); %d of %d unrelated remains have a candidate with log10 LR >= 4\n", ok, n, 100 * ok / n, fu, nu
 	}' - "$out/matches.tsv" >&2
+# the identification (--dvi, issue 11) against the truth: identified remains whose missing
+# person is the true one (the truth names the family and missing person)
+gzip -dc "$d/truth.tsv.gz" | awk -F'\t' '
+	NR == FNR { if (FNR > 1) { fam[$1] = $2; mis[$1] = $3 } next }
+	FNR > 1 && ($4 == "undisputed" || $4 == "joint") { n++; if ($2 == fam[$1] && $3 == mis[$1]) ok++ }
+	END { printf "demo: identification: %d of %d undisputed or joint identifications name the true missing person\n", ok, n }
+	' - "$out/identifications.tsv" >&2
 # the report (issue 13): a self-contained HTML report of the night, with per-locus tables
 # and pedigrees for each remain's 3 best candidates; it says where to open it
 "$top/kinmatch" report --run "$out"

@@ -36,6 +36,7 @@ int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const
 	/* extra columns after the contract's, in COORD.md's order; each only where it says something */
 	int y_left = km_lin_y_nleft(ylin) > 0;   /* models, issue 12 part 3: Y loci the database lacks */
 	if (y_left) bad |= fputs("\ty_left_out", fp) < 0;
+	bad |= fputs("\ttie", fp) < 0;   /* dvi (issue 11 part 5): ties said out loud */
 	bad |= fputs("\n", fp) < 0;
 	for (size_t i = 0; i < hits->n && !bad; ++i) {
 		const km_hit_t *h = &hits->h[i];
@@ -58,6 +59,7 @@ int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const
 			int n = km_lin_y_left_out(ylin, h->remain, t->cand[h->cand].fam, t->cand[h->cand].person);
 			bad = (n < 0 ? fputs("\tNA", fp) : fprintf(fp, "\t%d", n)) < 0;
 		}
+		if (!bad) bad = fprintf(fp, "\t%d", hits->tie ? hits->tie[i] : 0) < 0;   /* tie (dvi) */
 		if (!bad) bad = fputs("\n", fp) < 0;
 	}
 	if (fflush(fp) != 0) bad = 1;

@@ -101,6 +101,7 @@ typedef struct km_hits_s {
 	size_t n, m;
 	km_hit_t *h;            /* sorted by remain id, then rank */
 	int *rank;              /* per row */
+	uint8_t *tie;           /* per row (dvi): 1 = the same printed log10 LR as the remain's next or previous candidate */
 } km_hits_t;
 
 void km_opt_init(km_opt_t *o);

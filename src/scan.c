@@ -86,8 +86,18 @@ static double drop_log10(const double *hom, const uint32_t *slot, const struct k
 
 void km_hits_destroy(km_hits_t *h)
 {
-	free(h->h); free(h->rank);
+	free(h->h); free(h->rank); free(h->tie);
 	memset(h, 0, sizeof(*h));
+}
+
+/* tie (dvi): equal to the printed precision of matches.tsv */
+static int same_printed(double a, double b)
+{
+	char x[32], y[32];
+	if (a == b) return 1;
+	km_fmt_lr(x, sizeof x, a);
+	km_fmt_lr(y, sizeof y, b);
+	return strcmp(x, y) == 0;
 }
 
 static const km_prof_t *g_sort_rem;
@@ -422,6 +432,10 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 {
 	int nr = ix->n_remain, nc = t->n_cand, nl = ix->n_loc, ret = 0;
 	int K = o->all ? nc : (o->top < nc ? o->top : nc);
+	/* tie (dvi): one row more than --top is ranked, so the last row shown knows whether
+	 * the next candidate ties with it: the tie column does not depend on --top */
+	int Kout = K;
+	if (!o->all && K < nc) ++K;
 	int nthr = o->threads > 0 ? o->threads : 1;
 	int n_tile = (nc + KM_TILE - 1) / KM_TILE;
 	int min_loci = o->all ? 0 : o->min_loci;
@@ -583,7 +597,8 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		size_t cap = (size_t)nr * K + 1;
 		hits->h = malloc(sizeof(km_hit_t) * cap);
 		hits->rank = malloc(sizeof(int) * cap);
-		if (!ord || !hits->h || !hits->rank) { free(ord); ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
+		hits->tie = malloc(cap);   /* tie (dvi) */
+		if (!ord || !hits->h || !hits->rank || !hits->tie) { free(ord); ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 		for (int r = 0; r < nr; ++r) ord[r] = r;
 		g_sort_rem = rem;
 		qsort(ord, (size_t)nr, sizeof(int), cmp_remain);
@@ -592,16 +607,24 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 			if (o->all) {
 				km_hit_t *row = all + (size_t)r * nc;
 				qsort(row, (size_t)nc, sizeof(km_hit_t), cmp_hit);
+				size_t h0 = hits->n;
 				for (int k = 0, rk = 0; k < nc; ++k) {
 					if (row[k].cand < 0) continue;   /* remain sex (dvi) */
 					hits->h[hits->n] = row[k]; hits->rank[hits->n++] = ++rk;
 				}
+				for (size_t k = h0; k < hits->n; ++k)   /* tie (dvi) */
+					hits->tie[k] = (k > h0 && same_printed(hits->h[k].lr, hits->h[k - 1].lr)) ||
+					               (k + 1 < hits->n && same_printed(hits->h[k].lr, hits->h[k + 1].lr));
 				continue;
 			}
 			const km_hit_t *tr = top + (size_t)r * K;
-			for (int k = 0; k < n_top[r]; ++k) {
+			for (int k = 0; k < n_top[r] && k < Kout; ++k) {
 				if (tr[k].lr < min_lr) break;          /* sorted: the rest are lower */
 				hits->h[hits->n] = tr[k];
+				/* tie (dvi): the same printed log10 LR as the candidate ranked just above or
+				 * just below (shown or not) */
+				hits->tie[hits->n] = (k > 0 && same_printed(tr[k].lr, tr[k - 1].lr)) ||
+				                     (k + 1 < n_top[r] && same_printed(tr[k].lr, tr[k + 1].lr));
 				hits->rank[hits->n++] = k + 1;
 			}
 		}
