@@ -17,6 +17,7 @@
 #include "lik.h"
 #include "pipe.h"
 #include "lineage.h"
+#include "out.h"
 
 void km_opt_init(km_opt_t *o)
 {
@@ -191,6 +192,13 @@ int km_cmd_match(int argc, char *argv[])
 	km_tsv_set_threads(o.threads);
 	if (o.min_freq < 0) o.min_freq = o.freq_n > 0 ? 5.0 / (2.0 * (double)o.freq_n) : 0.001;   /* ISFG: 5/2N */
 
+	/* ---- output layer (ops): --out is created, locked and probed before any loading, so
+	 * an unwritable or busy --out fails at once; every file of the run is a sink of `out`
+	 * and they are committed together at the end (out.h) */
+	km_out_t *out = NULL;
+	if ((ret = km_out_open(&out, o.out, &e)) < 0) { km_err_print(&e); return km_exit_code(ret); }
+	/* ---- end output layer */
+
 	km_panel_t panel = { 0 };
 	km_freqs_t freqs = { 0 };
 	km_prof_t rem = { 0 }, refs = { 0 };
@@ -242,8 +250,16 @@ int km_cmd_match(int argc, char *argv[])
 	if (tabs.n_inconsistent > 0)
 		km_warn("%d (candidate, marker) pairs: the references contradict their pedigree under --mutation %s; those markers were left out (LR 1) for those candidates",
 		        tabs.n_inconsistent, km_mut_name(o.mutation));
-	if ((ret = km_mkdir_p(o.out, &e)) < 0) goto fail;
-	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
+	/* ---- output layer (ops): matches.tsv and every other sink, committed together */
+	{
+		FILE *fp = km_out_add(out, "matches.tsv", &e);
+		if (!fp) { ret = KM_ECREATE; goto fail; }
+		if ((ret = km_out_matches(fp, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
+	}
+	ret = km_out_commit(out, &e);
+	out = NULL;
+	if (ret < 0) goto fail;
+	/* ---- end output layer */
 	t_write = km_now();
 	if (o.bench) {
 		/* one line for bench/: phases in wall seconds (compile and scan interleave per
@@ -304,6 +320,7 @@ int km_cmd_match(int argc, char *argv[])
 	}
 fail:
 	if (ret < 0) km_err_print(&e);
+	km_out_abort(out);   /* NULL once committed */
 	free(rd);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);
@@ -315,5 +332,5 @@ fail:
 	km_prof_destroy(&rem);
 	km_freqs_destroy(&freqs);
 	km_panel_destroy(&panel);
-	return ret < 0 ? (ret == KM_EUSAGE ? 2 : 1) : 0;
+	return km_exit_code(ret);
 }
