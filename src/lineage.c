@@ -1163,3 +1163,101 @@ int km_lin_cand(const km_lin_t *L, int sys, const km_peds_t *peds, int fam, int 
 	if (k_meioses) *k_meioses = s->k[pi];
 	return sys == KM_SYS_Y ? y_cand(L, s->slot_of[pi], s->k[pi], tab, e) : mt_cand(L, s->slot_of[pi], s->k[pi], tab, e);
 }
+
+/* ---- explain (issue 13) -----------------------------------------------------------------
+ * The numbers behind one pair's lineage LR, recomputed the plain way (not the scan's
+ * vector path): compared loci / positions, differences, and the database counts x of N of
+ * the denominator (as y_fone and mt_freqs count them). */
+
+void km_linx_free(km_linx_t *x)
+{
+	free(x->rcall); free(x->fcall); free(x->diff);
+	x->rcall = x->fcall = x->diff = NULL;
+}
+
+static void y_fmt(kstring_t *s, const double *v)
+{
+	ksprintf(s, "%g", v[0]);
+	if (!isnan(v[1])) ksprintf(s, ",%g", v[1]);
+}
+
+static void mt_fmt(kstring_t *s, const km_mthap_t *h, const mt_reg_t *r)
+{
+	int i;
+	for (i = 0; i < r->n; ++i) ksprintf(s, "%s%d-%d", i ? " " : "", r->iv[i][0], r->iv[i][1]);
+	kputc(':', s);
+	for (i = 0; i < h->n_var; ++i) {
+		const km_mtvar_t *v = &h->var[i];
+		if (!reg_has(r, v->pos)) continue;
+		if (v->ins > 0) ksprintf(s, " %d.%d%c", v->pos, v->ins, v->base);
+		else if (v->base == '-') ksprintf(s, " %ddel", v->pos);
+		else ksprintf(s, " %d%c", v->pos, v->base);
+	}
+}
+
+int km_lin_explain(const km_lin_t *L, int sys, const km_panel_t *p, const km_peds_t *peds, int fam, int q, int r,
+                   km_linx_t *x, km_err_t *e)
+{
+	const lin_sys_t *s = lin_sys(L, sys);
+	kstring_t rc = { 0, 0, NULL }, fc = { 0, 0, NULL }, df = { 0, 0, NULL };
+	memset(x, 0, sizeof *x);
+	x->ref = -1;
+	if (s == NULL || r < 0 || r >= L->n_remain || fam < 0 || fam >= L->n_fam) return 0;
+	int pi = L->pbase[fam] + q, c = s->rcol[r];
+	(void)peds;
+	if (q < 0 || q >= L->pbase[fam + 1] - L->pbase[fam] || s->slot_of[pi] < 0 || c <= 0) return 0;
+	int slot = s->slot_of[pi];
+	x->ref = s->ref[pi], x->k = s->k[pi];
+	kputs("", &rc); kputs("", &fc); kputs("", &df);
+	if (sys == KM_SYS_Y) {
+		const double *rv = L->yslot + (size_t)slot * L->n_yl * 2, *cv = L->ycol + (size_t)c * L->n_yl * 2;
+		uint64_t b = 0;
+		for (int l = 0; l < L->n_yl; ++l) {
+			if (isnan(cv[2 * l]) || isnan(rv[2 * l])) continue;
+			b |= 1ULL << l;
+			++x->n_cmp;
+			const char *nm = p->marker[L->ymk[l]].name;
+			ksprintf(&rc, "%s%s=", rc.l ? " " : "", nm); y_fmt(&rc, cv + 2 * l);
+			ksprintf(&fc, "%s%s=", fc.l ? " " : "", nm); y_fmt(&fc, rv + 2 * l);
+			if (cmp_dbl(cv[2 * l], rv[2 * l]) != 0 || cmp_dbl(cv[2 * l + 1], rv[2 * l + 1]) != 0) {
+				++x->n_diff;
+				ksprintf(&df, "%s%s ", df.l ? " " : "", nm); y_fmt(&df, cv + 2 * l);
+				kputc('/', &df); y_fmt(&df, rv + 2 * l);
+			}
+		}
+		/* N: database haplotypes typed at every compared locus; x: equal to the reference there */
+		if ((b & L->yl_indb) == b)
+			for (int h = 0; h < L->n_yh; ++h) {
+				if ((L->yh_typed[h] & b) != b) continue;
+				x->n += L->yh_count[h];
+				int eq = 1;
+				for (int l = 0; l < L->n_yl && eq; ++l)
+					if (b >> l & 1) eq = L->yh_code[(size_t)h * L->n_yl + l] == y_code(rv + 2 * l);
+				if (eq) x->x += L->yh_count[h];
+			}
+		x->log10_f = lin_logf(x->x, x->n, L->y_upper95);
+	} else {
+		const km_mthap_t *R = &L->mt.hap[s->slot_sample[slot]], *H = &L->mt.hap[L->mcol_hap[c]];
+		mt_reg_t reg;
+		if ((reg.iv = malloc((size_t)(R->n_range + H->n_range + 1) * sizeof *reg.iv)) == NULL) goto oom;
+		reg_isect(H, R, &reg);
+		for (int i = 0; i < reg.n; ++i) x->n_cmp += reg.iv[i][1] - reg.iv[i][0] + 1;
+		x->n_diff = mt_diff(H, R, &reg, 1 << 30);
+		mt_fmt(&rc, H, &reg);
+		mt_fmt(&fc, R, &reg);
+		for (int d = 0; d < L->mtdb.n; ++d) {
+			if (!reg_covered(&reg, &L->mtdb.hap[d])) continue;
+			++x->n;
+			x->x += mt_diff(&L->mtdb.hap[d], R, &reg, 1) == 0;
+		}
+		free(reg.iv);
+		x->log10_f = s->logf[(size_t)slot * s->n_rm + s->col_rm[c]];
+	}
+	if (!rc.s || !fc.s || !df.s) goto oom;
+	x->rcall = rc.s, x->fcall = fc.s, x->diff = df.s;
+	return 0;
+oom:
+	free(rc.s); free(fc.s); free(df.s);
+	x->ref = -1;
+	return km_err_set(e, KM_ENOMEM, "out of memory");
+}
