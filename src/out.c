@@ -228,16 +228,27 @@ int km_out_open(km_out_t **op, const char *dir, km_err_t *e)
 	mode_t um = umask(0);
 	umask(um);
 	o->mode = 0666 & ~um;
-	if ((ret = mkdir_p(o, dir, e)) < 0) goto fail;
-	if ((o->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		ret = km_err_set(e, KM_ECREATE, "--out %s: %s", dir, errno == ENOTDIR ? "not a directory" : strerror(errno));
-		goto fail;
-	}
-	if (flock(o->dfd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK)
-			ret = km_err_set(e, KM_EBUSY, "--out %s: another kinmatch job is writing to this directory; wait for it to finish or choose another --out", dir);
-		else ret = km_err_set(e, KM_ECREATE, "--out %s: cannot lock the directory: %s", dir, strerror(errno));
-		goto fail;
+	for (int tries = 0; ; ++tries) {
+		struct stat a, b;
+		if ((ret = mkdir_p(o, dir, e)) < 0) goto fail;
+		if ((o->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+			ret = km_err_set(e, KM_ECREATE, "--out %s: %s", dir, errno == ENOTDIR ? "not a directory" : strerror(errno));
+			goto fail;
+		}
+		if (flock(o->dfd, LOCK_EX | LOCK_NB) != 0) {
+			if (errno == EWOULDBLOCK)
+				ret = km_err_set(e, KM_EBUSY, "--out %s: another kinmatch job is writing to this directory; wait for it to finish or choose another --out", dir);
+			else ret = km_err_set(e, KM_ECREATE, "--out %s: cannot lock the directory: %s", dir, strerror(errno));
+			/* the directory is the other job's now: never remove it */
+			for (int i = 0; i < o->n_made; ++i) free(o->made[i]);
+			o->n_made = 0;
+			goto fail;
+		}
+		/* locked; but a job that gave up on DIR may have removed the (empty) directory it
+		 * made between our open and our lock: then make it again */
+		if (fstat(o->dfd, &a) == 0 && stat(dir, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) break;
+		close(o->dfd), o->dfd = -1;
+		if (tries == 10) { ret = km_err_set(e, KM_ECREATE, "--out %s: the directory keeps disappearing", dir); goto fail; }
 	}
 	if ((ret = roll_forward(o, e)) < 0) goto fail;
 	clean_stale(o);
@@ -253,8 +264,8 @@ int km_out_open(km_out_t **op, const char *dir, km_err_t *e)
 	*op = o;
 	return 0;
 fail:
-	if (o->dfd >= 0) close(o->dfd), o->dfd = -1;
 	rm_made(o);
+	if (o->dfd >= 0) close(o->dfd), o->dfd = -1;
 	out_free(o);
 	return ret;
 }
@@ -316,8 +327,8 @@ void km_out_abort(km_out_t *o)
 		sink_close(&o->sink[i]);
 		if (o->sink[i].tmp) unlinkat(o->dfd, o->sink[i].tmp, 0);
 	}
+	rm_made(o);   /* while still locked: a job that locks DIR after us sees it gone and remakes it */
 	close(o->dfd), o->dfd = -1;
-	rm_made(o);
 	out_free(o);
 }
 
