@@ -276,7 +276,7 @@ int km_cmd_match(int argc, char *argv[])
 	{
 		FILE *fp = km_out_add(out, "matches.tsv", &e);
 		if (!fp) { ret = KM_ECREATE; goto fail; }
-		if ((ret = km_out_matches(fp, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
+		if ((ret = km_out_matches(fp, &hits, &tabs, &peds, &rem, lin, &e)) < 0) goto fail;
 	}
 	ret = km_out_commit(out, &e);
 	out = NULL;

@@ -91,6 +91,14 @@ int km_lin_col(const km_lin_t *L, int sys, int remain);
 int km_lin_cand(const km_lin_t *L, int sys, const km_peds_t *peds, int fam, int q, double *tab,
                 int *ref, int *k_meioses, km_err_t *e);
 
+/* Partial Y databases (issue 12 part 3): Y-STR loci typed in the remains that the --y-db
+ * lacks are left out of the comparison.  km_lin_y_nleft: how many such loci (0 = none,
+ * and no y_left_out column).  km_lin_y_left_out: for (remain, family fam, missing q),
+ * the loci typed in the remain and in the chosen Y reference that were left out; -1 when
+ * the candidate has no Y reference (NA). */
+int km_lin_y_nleft(const km_lin_t *L);
+int km_lin_y_left_out(const km_lin_t *L, int remain, int fam, int q);
+
 /* ---- explain (issue 13): the comparison behind one lineage LR -------------------------- */
 typedef struct km_linx_s {
 	int ref, k;            /* lineage reference (person index in the family, -1 = none) and meioses */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "kmpriv.h"
 #include "pipe.h"
+#include "lineage.h"
 
 /* log10 LR with 6 decimals; -inf for an exclusion; no "-0.000000" */
 void km_fmt_lr(char *buf, size_t n, double x)
@@ -23,9 +24,13 @@ void km_fmt_lr(char *buf, size_t n, double x)
 /* Writes matches.tsv's header and rows to fp (a sink of the output layer, out.h).  0, or
  * KM_EIO when a write fails (the layer's commit catches what buffering hides). */
 int km_out_matches(FILE *fp, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,
-                   const km_prof_t *rem, km_err_t *e)
+                   const km_prof_t *rem, const struct km_lin_s *ylin, km_err_t *e)
 {
-	int bad = fputs("remain\tfamily\tmissing\trank\tlog10_lr\tlog10_lr_str\tlog10_lr_snp\tlog10_lr_x\tlog10_lr_y\tlog10_lr_mt\tloci\ty_ref\ty_meioses\tmt_ref\tmt_meioses\n", fp) < 0;
+	int bad = fputs("remain\tfamily\tmissing\trank\tlog10_lr\tlog10_lr_str\tlog10_lr_snp\tlog10_lr_x\tlog10_lr_y\tlog10_lr_mt\tloci\ty_ref\ty_meioses\tmt_ref\tmt_meioses", fp) < 0;
+	/* extra columns after the contract's, in COORD.md's order; each only where it says something */
+	int y_left = km_lin_y_nleft(ylin) > 0;   /* models, issue 12 part 3: Y loci the database lacks */
+	if (y_left) bad |= fputs("\ty_left_out", fp) < 0;
+	bad |= fputs("\n", fp) < 0;
 	for (size_t i = 0; i < hits->n && !bad; ++i) {
 		const km_hit_t *h = &hits->h[i];
 		const km_family_t *F = &peds->fam[t->cand[h->cand].fam];
@@ -41,10 +46,15 @@ int km_out_matches(FILE *fp, const km_hits_t *hits, const km_tabs_t *t, const km
 			lref[k] = F->person[h->lin_ref[k]].id;
 			snprintf(lk[k], sizeof lk[k], "%d", h->lin_k[k]);
 		}
-		bad = fprintf(fp, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", rem->sample[h->remain], F->id,
+		bad = fprintf(fp, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s", rem->sample[h->remain], F->id,
 		              F->person[t->cand[h->cand].person].id, hits->rank[i], b[KM_N_SYS],
 		              b[KM_SYS_STR], b[KM_SYS_SNP], b[KM_SYS_X], b[KM_SYS_Y], b[KM_SYS_MT], h->loci,
 		              lref[0], lk[0], lref[1], lk[1]) < 0;
+		if (y_left && !bad) {
+			int n = km_lin_y_left_out(ylin, h->remain, t->cand[h->cand].fam, t->cand[h->cand].person);
+			bad = (n < 0 ? fputs("\tNA", fp) : fprintf(fp, "\t%d", n)) < 0;
+		}
+		if (!bad) bad = fputs("\n", fp) < 0;
 	}
 	if (bad) return km_err_set(e, KM_EIO, "matches.tsv: cannot write: %s", strerror(errno));
 	return 0;
