@@ -258,6 +258,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_lin_t *lin = NULL;
 	km_scanstat_t st = { 0 };
 	double *rd = NULL;
+	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
@@ -276,6 +277,11 @@ int km_cmd_match(int argc, char *argv[])
 		if ((ret = km_rinfo_load(rd, &rem, o.remain_info, &n_other, &e)) < 0) goto fail;
 		if (n_other) km_warn("%s: %d rows name samples that are not among the remains; ignored", o.remain_info, n_other);
 	}
+	/* models (issue 12 part 4): sex from amelogenin; a reference contradicting its
+	 * pedigree is an input error, a remain's call feeds its sex */
+	if ((ret = km_amel_check_refs(&peds, &refs, &panel, &freqs, &e)) < 0) goto fail;
+	if (!(rsex = calloc((size_t)rem.n_sample + 1, sizeof *rsex))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+	km_amel_remains(rsex, &panel, &freqs, &rem, rd, NULL, o.remain_info);
 	{
 		km_linopt_t lo = { o.y_db, o.mtdna, o.mt_db, o.mt_rate, o.lineage_freq == 1 };
 		if ((ret = km_lin_build(&lin, &lo, &panel, &freqs, &rem, &refs, &peds, &e)) < 0) goto fail;
@@ -304,7 +310,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_istat_t ist = { 0 };
 	double t_dvi0 = km_now(), t_dvi = 0;
 	if (dvi.on) {
-		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, NULL,
+		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, rsex,
 		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS] };
 		FILE *f_und = km_out_add(out, "undisputed.tsv", &e), *f_joint = f_und ? km_out_add(out, "joint.tsv", &e) : NULL;
 		FILE *f_id = f_joint ? km_out_add(out, "identifications.tsv", &e) : NULL;
@@ -416,6 +422,7 @@ fail:
 	km_out_abort(out);   /* NULL once committed */
 	free(xpairs);
 	free(rd);
+	free(rsex);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);
 	km_lin_destroy(lin);
