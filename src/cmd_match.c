@@ -259,6 +259,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_scanstat_t st = { 0 };
 	double *rd = NULL;
 	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
+	km_istat_t ist = { 0 };   /* --dvi (declared before the first goto fail: explain frees its concl_cand) */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
@@ -307,9 +308,13 @@ int km_cmd_match(int argc, char *argv[])
 	/* ---- output layer (ops): every file of the run is a sink of `out`, committed together */
 	/* --dvi: the identification's three files are sinks too, so they commit with
 	 * matches.tsv or not at all */
-	km_istat_t ist = { 0 };
 	double t_dvi0 = km_now(), t_dvi = 0;
 	if (dvi.on) {
+		if (o.explain_top > 0 && !(ist.concl_cand = malloc(sizeof(int) * ((size_t)rem.n_sample + 1)))) {   /* explain (issue 13) */
+			ret = km_err_set(&e, KM_ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (int r = 0; ist.concl_cand && r < rem.n_sample; ++r) ist.concl_cand[r] = -1;
 		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, rsex,
 		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS] };
 		FILE *f_und = km_out_add(out, "undisputed.tsv", &e), *f_joint = f_und ? km_out_add(out, "joint.tsv", &e) : NULL;
@@ -332,7 +337,7 @@ int km_cmd_match(int argc, char *argv[])
 		free(where);
 		if (ret < 0) goto fail;
 		if (o.explain_top > 0) {
-			if ((ret = km_explain_select(&xpairs, &n_xpair, &hits, o.explain_top, &e)) < 0) goto fail;
+			if ((ret = km_explain_select(&xpairs, &n_xpair, &hits, o.explain_top, ist.concl_cand, &rem, &e)) < 0) goto fail;
 			if (!(fp = km_out_add(out, "explain.tsv", &e))) { ret = KM_ECREATE; goto fail; }
 			if ((ret = km_explain_write(fp, &X, xpairs, n_xpair, &e)) < 0) goto fail;
 			if (!(fp = km_out_add(out, "families.tsv", &e))) { ret = KM_ECREATE; goto fail; }
@@ -421,6 +426,7 @@ fail:
 	if (ret < 0) km_err_print(&e);
 	km_out_abort(out);   /* NULL once committed */
 	free(xpairs);
+	free(ist.concl_cand);   /* explain (issue 13) */
 	free(rd);
 	free(rsex);
 	km_hits_destroy(&hits);
