@@ -159,10 +159,6 @@ typedef struct km_iin_s {
 /* Runs the identify stage and writes undisputed.tsv, joint.tsv and identifications.tsv to
  * the three streams.  Returns 0 or < 0 with e set. */
 int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_istat_t *st, km_err_t *e);
-/* The same into DIR/.NAME.tmp; km_ident_commit renames them into place (ok = 1) or
- * removes them (ok = 0), so they commit with matches.tsv. */
-int km_ident_files(const km_iin_t *in, const char *dir, km_istat_t *st, km_err_t *e);
-int km_ident_commit(const char *dir, int ok, km_err_t *e);
 
 /* ---- famlik.c: families with remains placed as typed members ------------------------- */
 typedef struct km_famlik_s km_famlik_t;
