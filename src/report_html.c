@@ -201,7 +201,7 @@ static int put_file(const char *dir, const char *name, const char *data, size_t 
 	ksprintf(&fn, "%s/%s", dir, name);
 	FILE *fp = fn.s ? fopen(fn.s, "w") : NULL;
 	int ret = 0;
-	if (!fp) ret = km_err_set(e, KM_EIO, "%s: cannot create: %s", fn.s ? fn.s : name, strerror(errno));
+	if (!fp) ret = km_err_set(e, KM_ECREATE, "%s: cannot create: %s", fn.s ? fn.s : name, strerror(errno));
 	else {
 		int bad = fwrite(data, 1, len, fp) != len;
 		if (fclose(fp) != 0) bad = 1;
@@ -549,7 +549,7 @@ int rp_write(const rp_run_t *R, const char *outdir, km_err_t *e)
 	ksprintf(&sub, "%s/r", tmp.s);
 	if (!tmp.s || !old.s || !sub.s) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto end; }
 	nftw(tmp.s, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	if (mkdir(tmp.s, 0777) != 0 || mkdir(sub.s, 0777) != 0) { ret = km_err_set(e, KM_EIO, "%s: cannot create: %s", tmp.s, strerror(errno)); goto end; }
+	if (mkdir(tmp.s, 0777) != 0 || mkdir(sub.s, 0777) != 0) { ret = km_err_set(e, KM_ECREATE, "%s: cannot create: %s", tmp.s, strerror(errno)); goto end; }
 	if ((ret = put_file(tmp.s, "report.css", css, sizeof css - 1, e)) < 0) goto end;
 	if ((ret = put_file(tmp.s, "report.js", js, sizeof js - 1, e)) < 0) goto end;
 	index_page(&s, R);

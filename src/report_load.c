@@ -35,7 +35,7 @@ static int read_all(const char *fn, char **buf, size_t *len, km_err_t *e)
 {
 	FILE *fp = fopen(fn, "rb");
 	*buf = NULL, *len = 0;
-	if (!fp) return errno == ENOENT ? 1 : km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno));
+	if (!fp) return errno == ENOENT ? 1 : km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno));
 	size_t m = 1 << 16, n = 0;
 	char *b = malloc(m + 1);
 	while (b) {
@@ -67,7 +67,7 @@ int rp_table_load(rp_table_t *t, const char *fn, int required, km_err_t *e)
 	memset(t, 0, sizeof *t);
 	int ret = read_all(fn, &t->buf, &len, e);
 	if (ret < 0) return ret;
-	if (ret == 1) return required ? km_err_set(e, KM_EINPUT, "%s: no such file (is this a kinmatch match --out directory?)", fn) : 0;
+	if (ret == 1) return required ? km_err_set(e, KM_EOPEN, "%s: no such file (is this a kinmatch match --out directory?)", fn) : 0;
 	if (!(t->fn = strdup(fn))) goto oom;
 	/* lines: split at \n (a \r before it dropped), '#' lines skipped, first is the header */
 	size_t m_row = 1024, n_cell = 0, m_cell = 0;
