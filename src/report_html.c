@@ -231,6 +231,18 @@ static void index_page(kstring_t *s, const rp_run_t *R)
 		}
 		kputs(R->inc.nrow > 50 ? "; ... (all in inconsistent.tsv)</p>\n" : "</p>\n", s);
 	}
+	if (R->warn.buf && R->warn.nrow > 0) {   /* warnings.tsv: what the run had to say */
+		ksprintf(s, "<h3>Warnings of the run (%zu)</h3>\n<table class=\"kv\"><thead><tr>", R->warn.nrow);
+		for (int c = 0; c < R->warn.ncol; ++c) { kputs("<th>", s); rp_esc(s, R->warn.hdr[c]); kputs("</th>", s); }
+		kputs("</tr></thead><tbody>\n", s);
+		for (size_t i = 0; i < R->warn.nrow && i < 500; ++i) {
+			kputs("<tr>", s);
+			for (int c = 0; c < R->warn.ncol; ++c) { kputs("<td>", s); rp_esc(s, rp_cell(&R->warn, i, c)); kputs("</td>", s); }
+			kputs("</tr>\n", s);
+		}
+		kputs("</tbody></table>\n", s);
+		if (R->warn.nrow > 500) kputs("<p class=\"note\">... the rest in warnings.tsv.</p>\n", s);
+	}
 	kputs("<h2 id=\"counts\">Conclusions</h2>\n", s);
 	if (have_id) kputs("<p>From <code>identifications.tsv</code> (the identification stage, <code>--dvi</code>: dvir's undisputed matches, then the joint assignments of each component).</p>\n", s);
 	else kputs("<p>The identification stage (<code>kinmatch match --dvi</code>) was not run, so these are the pairwise results of <code>matches.tsv</code> only: "

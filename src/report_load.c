@@ -221,6 +221,7 @@ int rp_run_load(rp_run_t *R, const char *dir, km_err_t *e)
 	if ((ret = rp_table_load(&R->id, PATH("identifications.tsv"), 0, e)) < 0) goto end;
 	if (R->id.buf && (ret = need_cols(&R->id, i_cols, 6, 6, R->ic, e)) < 0) goto end;
 	if ((ret = rp_table_load(&R->inc, PATH("inconsistent.tsv"), 0, e)) < 0) goto end;
+	if ((ret = rp_table_load(&R->warn, PATH("warnings.tsv"), 0, e)) < 0) goto end;   /* the output layer's, any columns */
 	{
 		size_t len;
 		if ((ret = read_all(PATH("manifest.json"), &R->manifest, &len, e)) < 0) goto end;
@@ -344,7 +345,7 @@ void rp_run_destroy(rp_run_t *R)
 	if (R->famidx) khash_str2int_destroy(R->famidx);
 	for (int i = 0; R->r && i < R->n_remain; ++i) free(R->r[i].page);
 	free(R->r); free(R->xn); free(R->mnext); free(R->manifest);
-	rp_table_destroy(&R->m); rp_table_destroy(&R->x); rp_table_destroy(&R->id); rp_table_destroy(&R->inc); rp_table_destroy(&R->fam);
+	rp_table_destroy(&R->m); rp_table_destroy(&R->x); rp_table_destroy(&R->id); rp_table_destroy(&R->inc); rp_table_destroy(&R->fam); rp_table_destroy(&R->warn);
 	km_peds_destroy(&R->peds);
 	memset(R, 0, sizeof *R);
 }
