@@ -17,6 +17,7 @@
 #include "lik.h"
 #include "pipe.h"
 #include "lineage.h"
+#include "incr.h"      /* results store (store) */
 
 void km_opt_init(km_opt_t *o)
 {
@@ -43,7 +44,8 @@ void km_opt_init(km_opt_t *o)
 enum {
 	O_PANEL = 256, O_FREQS, O_REMAINS, O_REFS, O_PEDS, O_OUT, O_MTDNA, O_MTDB, O_MTRATE, O_YDB,
 	O_LINFREQ, O_THETA, O_MUT, O_RANGE, O_RATE2, O_DROPOUT, O_RINFO, O_MINLOCI, O_THREADS,
-	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH
+	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH,
+	O_STORE, O_INCR   /* results store (store) */
 };
 
 static const struct option match_opts[] = {
@@ -73,6 +75,10 @@ static const struct option match_opts[] = {
 	{ "all", no_argument, 0, O_ALL },
 	{ "quiet", no_argument, 0, O_QUIET },
 	{ "bench", no_argument, 0, O_BENCH },
+	/* ---- results store (store) */
+	{ "store", required_argument, 0, O_STORE },
+	{ "incremental", no_argument, 0, O_INCR },
+	/* ---- end results store */
 	{ "help", no_argument, 0, O_HELP },
 	{ 0, 0, 0, 0 }
 };
@@ -110,7 +116,11 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --all                   keep every row (overrides --top, --min-log10-lr, --min-loci)\n"
 	        "  --threads N             worker threads [%d]; the output is the same for any N\n"
 	        "  --quiet                 no summary on stderr\n"
-	        "  --bench                 print one line of timings, rates and a reference kernel's rate (bench/)\n",
+	        "  --bench                 print one line of timings, rates and a reference kernel's rate (bench/)\n"
+	        "\nResults store (README.md, \"Running it every night\"):\n"
+	        "  --store FILE            record the run in an SQLite store (created if needed; one transaction per run)\n"
+	        "  --incremental           with --store: compute only pairs of new or changed remains and families,\n"
+	        "                          the rest from the store's last run (the same output as a full run)\n",
 	        km_mut_name(d->mutation), d->range, d->rate2, d->theta, d->dropout, d->min_loci, d->top, d->threads);
 }
 
@@ -126,6 +136,7 @@ static int km_opt_check(const km_opt_t *o, km_err_t *e)
 		if (!*(const char *const *)((const char *)o + req[i].off))
 			return km_err_set(e, KM_EUSAGE, "--%s is required (see kinmatch match --help)", req[i].name);
 	/* --all keeps every row whatever --top, --min-log10-lr and --min-loci say (CONTRACT.md) */
+	if (o->incremental && !o->store) return km_err_set(e, KM_EUSAGE, "--incremental needs --store FILE (the store keeps the last run)");   /* results store (store) */
 	if (!o->mtdna != !o->mt_db) return km_err_set(e, KM_EUSAGE, "--mtdna and --mt-db go together: the mtDNA LR needs the database for its denominator");
 	return 0;
 }
@@ -180,6 +191,8 @@ int km_cmd_match(int argc, char *argv[])
 		case O_ALL: o.all = 1; break;
 		case O_QUIET: o.quiet = 1; break;
 		case O_BENCH: o.bench = 1; break;
+		case O_STORE: o.store = optarg; break;   /* results store (store) */
+		case O_INCR: o.incremental = 1; break;
 		case O_HELP: match_usage(stdout, &d); return 0;
 		default: match_usage(stderr, &d); return 2;
 		}
@@ -190,6 +203,12 @@ int km_cmd_match(int argc, char *argv[])
 	if (o.quiet) km_verbose = 0;
 	km_tsv_set_threads(o.threads);
 	if (o.min_freq < 0) o.min_freq = o.freq_n > 0 ? 5.0 / (2.0 * (double)o.freq_n) : 0.001;   /* ISFG: 5/2N */
+
+	/* ---- results store (store): opened (created, migrated) before any work, so a bad or
+	 * newer store fails at once */
+	km_incr_t *inc = NULL;
+	if ((ret = km_incr_open(&inc, &o, match_opts, argc, argv, &e)) < 0) { km_err_print(&e); return 1; }
+	/* ---- end results store */
 
 	km_panel_t panel = { 0 };
 	km_freqs_t freqs = { 0 };
@@ -237,13 +256,20 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
 	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &o, &e)) < 0) goto fail;
 	t_load = km_now();
-	if ((ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e)) < 0) goto fail;
+	/* ---- results store (store): km_incr_scan is km_scan without --store; with it, it keeps
+	 * the ranked rows for the next night, and with --incremental it reuses the last run's */
+	km_incr_ctx_t ictx = { &panel, &freqs, &rem, &refs, &peds, rd, lin, &o };
+	if ((ret = km_incr_plan(inc, &ictx, &e)) < 0) goto fail;
+	if ((ret = km_incr_scan(inc, &ictx, &hits, &tabs, &ix, comp, &st, &e)) < 0) goto fail;
+	/* ---- end results store */
 	t_scan = km_now();
 	if (tabs.n_inconsistent > 0)
 		km_warn("%d (candidate, marker) pairs: the references contradict their pedigree under --mutation %s; those markers were left out (LR 1) for those candidates",
 		        tabs.n_inconsistent, km_mut_name(o.mutation));
 	if ((ret = km_mkdir_p(o.out, &e)) < 0) goto fail;
+	if ((ret = km_incr_begin(inc, &tabs, &e)) < 0) goto fail;   /* results store: its transaction first (store.h) */
 	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
+	if ((ret = km_incr_commit(inc, o.out, NULL, &e)) < 0) goto fail;   /* results store: read back, commit */
 	t_write = km_now();
 	if (o.bench) {
 		/* one line for bench/: phases in wall seconds (compile and scan interleave per
@@ -304,6 +330,7 @@ int km_cmd_match(int argc, char *argv[])
 	}
 fail:
 	if (ret < 0) km_err_print(&e);
+	km_incr_close(inc);   /* results store: rolls back an open transaction */
 	free(rd);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);

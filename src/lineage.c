@@ -1163,3 +1163,35 @@ int km_lin_cand(const km_lin_t *L, int sys, const km_peds_t *peds, int fam, int 
 	if (k_meioses) *k_meioses = s->k[pi];
 	return sys == KM_SYS_Y ? y_cand(L, s->slot_of[pi], s->k[pi], tab, e) : mt_cand(L, s->slot_of[pi], s->k[pi], tab, e);
 }
+
+/* ---- results store (store): the lineage evidence of a subset of the remains --------- */
+int km_lin_subset(km_lin_t **S, const km_lin_t *L, const int *rsel, int n)
+{
+	*S = NULL;
+	if (!L) return 0;
+	km_lin_t *V = malloc(sizeof(*V));
+	if (!V) return KM_ENOMEM;
+	*V = *L;   /* shares everything but the per-remain columns */
+	V->n_remain = n;
+	V->y.rcol = V->m.rcol = NULL;
+	if ((L->y.rcol && !(V->y.rcol = malloc(sizeof(int) * ((size_t)n + 1)))) ||
+	    (L->m.rcol && !(V->m.rcol = malloc(sizeof(int) * ((size_t)n + 1))))) {
+		km_lin_subset_free(V);
+		return KM_ENOMEM;
+	}
+	for (int i = 0; i < n; ++i) {
+		if (V->y.rcol) V->y.rcol[i] = L->y.rcol[rsel[i]];
+		if (V->m.rcol) V->m.rcol[i] = L->m.rcol[rsel[i]];
+	}
+	*S = V;
+	return 0;
+}
+
+void km_lin_subset_free(km_lin_t *S)
+{
+	if (!S) return;
+	free(S->y.rcol);
+	free(S->m.rcol);
+	free(S);
+}
+/* ---- end results store */

@@ -7,6 +7,10 @@
 int km_cmd_match(int argc, char *argv[]);
 int km_cmd_simulate(int argc, char *argv[]);
 int km_cmd_check(int argc, char *argv[]);
+/* ---- results store (store) */
+int km_cmd_review(int argc, char *argv[]);
+int km_cmd_history(int argc, char *argv[]);
+/* ---- end results store */
 
 static int cmd_version(int argc, char *argv[])
 {
@@ -25,6 +29,10 @@ static const struct {
 	{ "match", km_cmd_match, "rank every family's missing persons for every remain by likelihood ratio" },
 	{ "simulate", km_cmd_simulate, "write a simulated dataset with known truth: families, references, degraded remains" },
 	{ "check-reference", km_cmd_check, "validate a panel with its frequencies, --y-db and --mt-db; summary per marker system" },
+	/* ---- results store (store) */
+	{ "review", km_cmd_review, "record an analyst's review of a candidate pair in the results store (--store)" },
+	{ "history", km_cmd_history, "what changed between the runs of a results store, and the reviews" },
+	/* ---- end results store */
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this help" },
 };

@@ -28,6 +28,10 @@ typedef struct km_opt_s {
 	int all;                /* keep every row */
 	int quiet;
 	int bench;              /* also time a plain table-sum kernel over the same tables; print one line */
+	/* ---- results store (store) */
+	const char *store;      /* --store FILE: SQLite results store, NULL = none */
+	int incremental;        /* --incremental: reuse the store's last run where nothing changed */
+	/* ---- end results store */
 } km_opt_t;
 
 /* Remains indexed for the scan.  Scan loci are the panel markers typed in at least one
