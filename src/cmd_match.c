@@ -18,6 +18,7 @@
 #include "pipe.h"
 #include "lineage.h"
 #include "incr.h"      /* results store (store) */
+#include "store.h"
 #include "explain.h"
 #include "ident.h"
 
@@ -317,8 +318,15 @@ int km_cmd_match(int argc, char *argv[])
 	double t_dvi0 = km_now(), t_dvi = 0;
 	if (dvi.on) {
 		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, NULL,
-		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS] };
-		if ((ret = km_ident_files(&iin, o.out, &ist, &e)) < 0) goto fail;
+		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS], NULL, 0 };
+		/* results store (store): the analysts' reviews carry into the identification */
+		km_review_t *rv = NULL;
+		int n_rv = 0;
+		if (o.store && (ret = km_store_reviews(o.store, &rv, &n_rv, &e)) < 0) goto fail;
+		iin.rv = rv, iin.n_rv = n_rv;
+		ret = km_ident_files(&iin, o.out, &ist, &e);
+		km_store_reviews_free(rv, n_rv);
+		if (ret < 0) goto fail;
 		t_dvi = km_now() - t_dvi0;
 		if (ist.n_lin_left_out > 0)
 			km_warn("--dvi: %ld family likelihoods with remains placed as typed members leave the Y-STR and mtDNA systems out (joint lineage terms are not implemented; README, Identification)",
@@ -408,7 +416,9 @@ int km_cmd_match(int argc, char *argv[])
 		        t_write - t_scan, o.threads, tabs.n_computed, tabs.n_shared);
 		/* --dvi: the night's result as identifications */
 		if (dvi.on) {
-			fprintf(stderr, "kinmatch: identification: %d undisputed, %d joint, %d inconclusive, %d no match (%d undisputed steps, %.2f s)\n",
+			char conf_buf[64];   /* results store */
+			fprintf(stderr, "kinmatch: identification: %s%d undisputed, %d joint, %d inconclusive, %d no match (%d undisputed steps, %.2f s)\n",
+			        ist.n_confirmed ? (snprintf(conf_buf, sizeof conf_buf, "%d confirmed by review, ", ist.n_confirmed), conf_buf) : "",   /* results store */
 			        ist.n_undisputed, ist.n_joint, ist.n_inconclusive, ist.n_nomatch, ist.n_steps, t_dvi);
 			fprintf(stderr, "kinmatch: identification: %d components, %d with two or more remains; largest %d remains, %d families; %d solved by branch and bound\n",
 			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded);

@@ -186,12 +186,16 @@ void km_store_close(km_store_t *s)
 void km_store_now(char buf[32])
 {
 	const char *env = getenv("KINMATCH_NOW");
-	time_t t = time(NULL);
+	struct timespec ts;
 	long x;
-	if (env && km_parse_int(env, &x) == 0) t = (time_t)x;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (env && km_parse_int(env, &x) == 0) ts.tv_sec = (time_t)x, ts.tv_nsec = 0;
 	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char b[24];
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* milliseconds: runs and reviews of one second still come in order in `history` */
+	snprintf(buf, 32, "%s.%03dZ", b, (int)(ts.tv_nsec / 1000000));
 }
 
 /* ---- a run --------------------------------------------------------------------------- */

@@ -80,7 +80,7 @@ int km_store_review_add(km_store_t *s, const km_review_t *r, km_err_t *e);
 const char *km_review_status_name(int status);
 int km_review_status_parse(const char *s);   /* KM_REV_* or -1 */
 
-/* "YYYY-MM-DDTHH:MM:SSZ" of now (KINMATCH_NOW=epoch seconds overrides it, for tests) */
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC) of now (KINMATCH_NOW=epoch seconds overrides it, for tests) */
 void km_store_now(char buf[32]);
 
 #endif

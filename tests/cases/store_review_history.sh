@@ -12,7 +12,7 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 db="$OUT/s.db"
 m() { "$KM" match --panel "$o/panel.tsv" --freqs "$o/freqs.tsv" --remains "$o/remains.tsv" \
 	--references "$o/references.tsv" --pedigrees "$o/pedigrees.tsv" --store "$db" "$@"; }
-export KINMATCH_NOW=1767225600   # 2026-01-01T00:00:00Z
+export KINMATCH_NOW=1767225600   # 2026-01-01T00:00:00.000Z
 m --mutation none --top 1 --out "$OUT/a" --quiet
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM runs')" = 1 ]
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM matches WHERE run = 1')" = "$(($(wc -l < "$OUT/a/matches.tsv") - 1))" ]
@@ -32,9 +32,9 @@ export KINMATCH_NOW=1767312000   # the next day
 m --mutation none --top 3 --out "$OUT/a" --quiet
 "$KM" history --store "$db" > "$OUT/h"
 head -1 "$OUT/h" | grep -q "^time	event	run	remain	family	missing	detail$"
-grep -q "^2026-01-01T00:00:00Z	run	1	" "$OUT/h"
-grep -q "^2026-01-01T01:00:00Z	review		R1	FAMA	FAMA-MP	confirmed by ana: teeth match$" "$OUT/h"
-grep -q "^2026-01-02T00:00:00Z	new	2	R1	FAMC	FAMC-MP	rank 2, log10 LR -3.926816$" "$OUT/h"
+grep -q "^2026-01-01T00:00:00.000Z	run	1	" "$OUT/h"
+grep -q "^2026-01-01T01:00:00.000Z	review		R1	FAMA	FAMA-MP	confirmed by ana: teeth match$" "$OUT/h"
+grep -q "^2026-01-02T00:00:00.000Z	new	2	R1	FAMC	FAMC-MP	rank 2, log10 LR -3.926816$" "$OUT/h"
 # the review comes between the two runs
 [ "$(awk -F'\t' '{ print $2 }' "$OUT/h" | grep -n . | grep -E 'run|review' | tr '\n' ' ')" = "2:run 3:review 4:run " ]
 "$KM" history --store "$db" --remain R2 > "$OUT/h2"
