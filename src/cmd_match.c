@@ -50,6 +50,7 @@ enum {
 	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH,
 	O_STORE, O_INCR,   /* results store (store) */
 	O_EXPLAIN,  /* explain (issue 13) */
+	O_SNPPOS,   /* models (issue 12): --snp-positions */
 	/* --dvi (identification, ident.h) */
 	O_DVI, O_DVI_T, O_DVI_MINLR, O_DVI_KEEP, O_DVI_MAXA, O_DVI_MINPOST, O_DVI_NOUND
 };
@@ -86,6 +87,7 @@ static const struct option match_opts[] = {
 	{ "incremental", no_argument, 0, O_INCR },
 	/* ---- end results store */
 	{ "explain-top", required_argument, 0, O_EXPLAIN },   /* explain (issue 13) */
+	{ "snp-positions", required_argument, 0, O_SNPPOS },  /* models (issue 12) */
 	{ "help", no_argument, 0, O_HELP },
 	/* --dvi (identification) */
 	{ "dvi", no_argument, 0, O_DVI },
@@ -107,6 +109,7 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --freqs FILE            allele frequencies, long (marker allele frequency) or ladder form\n"
 	        "  --remains FILE          profiles of the remains\n"
 	        "  --references FILE       profiles of the family references\n"
+	        "  --snp-positions FILE    rsid chrom pos ref alt: VCF SNP records with ID '.' matched by position\n"
 	        "  --pedigrees FILE        family person father mother sex role\n"
 	        "\nModel:\n"
 	        "  --mutation MODEL        none|equal|proportional|stepwise [%s]\n"
@@ -221,6 +224,7 @@ int km_cmd_match(int argc, char *argv[])
 		case O_BENCH: o.bench = 1; break;
 		case O_STORE: o.store = optarg; break;   /* results store (store) */
 		case O_INCR: o.incremental = 1; break;
+		case O_SNPPOS: o.snp_positions = optarg; break;   /* models (issue 12) */
 		case O_EXPLAIN: ret = km_opt_int("explain-top", optarg, 0, 1000000, &o.explain_top, &e); break;
 		/* --dvi (identification) */
 		case O_DVI: dvi.on = 1; break;
@@ -271,6 +275,7 @@ int km_cmd_match(int argc, char *argv[])
 	size_t n_xpair = 0;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
 	if ((ret = km_panel_load(&panel, o.panel, &e)) < 0) goto fail;
+	if (o.snp_positions && (ret = km_snppos_load(&panel, o.snp_positions, &e)) < 0) goto fail;   /* models (issue 12) */
 	if ((ret = km_freqs_load(&freqs, &panel, o.freqs, o.min_freq, &e)) < 0) goto fail;
 	if ((ret = km_freqs_check_panel(&freqs, &panel, &e)) < 0) goto fail;
 	if ((ret = km_prof_load(&rem, &panel, &freqs, o.remains, &e)) < 0) goto fail;

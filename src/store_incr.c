@@ -10,7 +10,8 @@
  *     that passes --min-loci / --min-log10-lr is in it).
  * The model key: every option of the command line but those that are hashed per remain /
  * family or do not change a pair's numbers (--out, --threads, --top, --quiet, --bench,
- * --store, --incremental), the panel, frequency and database files by content, the
+ * --store, --incremental; --explain-top and --dvi*, whose files are computed from scratch
+ * from every pair each night), the panel, frequency and database files by content, the
  * program's own bytes (another build = another model) and the kinmatch version.  An
  * incremental night whose key differs from the last run's is a full run (said on stderr).
  *
@@ -127,9 +128,12 @@ static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *
 
 /* options that are hashed per remain / family, or do not change a pair's numbers */
 static const char *const key_skip[] = { "out", "threads", "top", "quiet", "bench", "store", "incremental", "help",
-                                        "remains", "references", "pedigrees", "mtdna", "remain-info", NULL };
+                                        "remains", "references", "pedigrees", "mtdna", "remain-info",
+                                        /* computed from scratch every night, from every pair (explain.c, identrun.c) */
+                                        "explain-top", "dvi", "dvi-threshold", "dvi-min-log10-lr", "dvi-keep", "dvi-max-assign",
+                                        "dvi-min-posterior", "dvi-no-undisputed", NULL };
 /* options naming a file that the whole run depends on: taken by content */
-static const char *const key_file[] = { "panel", "freqs", "y-db", "mt-db", NULL };
+static const char *const key_file[] = { "panel", "freqs", "y-db", "mt-db", "snp-positions", NULL };
 
 static int in_list(const char *const *l, const char *s)
 {
