@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
 		*) echo "bench/incremental.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
-KM="$top/kinmatch"
+KM=${KM:-$top/kinmatch}
 data="$top/bench/data/$size"
 [ -f "$data/.done" ] || bash "$top/bench/run.sh" "$size" --threads "$threads" > /dev/null
 w="$data/incr"; rm -rf "$w"; mkdir -p "$w/n1"
@@ -29,22 +29,23 @@ zcat -f "$data/pedigrees.tsv.gz" | awk -F'\t' 'NR == 1 { print; next } $1 != las
 zcat -f "$data/mtdna.tsv.gz" > "$w/mtdna2.tsv"
 awk -F'\t' 'NR == FNR { k[$1] = 1; next } FNR == 1 || ($1 in k) || !(($1) ~ /^R/)' "$w/n1/keep" "$w/mtdna2.tsv" > "$w/n1/mtdna.tsv"
 args=(--panel "$data/panel/panel.tsv" --freqs "$data/panel/freqs.tsv" --references "$data/references.tsv.gz"
-	--y-db "$data/panel/ydb.tsv" --mt-db "$data/panel/mtdb.tsv" --top 10 --threads "$threads" --quiet)
+	--y-db "$data/panel/ydb.tsv" --mt-db "$data/panel/mtdb.tsv" --top 10 --threads "$threads")
 db="$w/store.db"
 "$KM" match "${args[@]}" --remains "$w/n1/remains.tsv" --pedigrees "$w/n1/pedigrees.tsv" --remain-info "$w/n1/remain-info.tsv" \
-	--mtdna "$w/n1/mtdna.tsv" --store "$db" --out "$w/night1"
+	--mtdna "$w/n1/mtdna.tsv" --store "$db" --out "$w/night1" --quiet
 n2=(--remains "$data/remains.tsv.gz" --pedigrees "$data/pedigrees.tsv.gz" --remain-info "$data/remain-info.tsv.gz" --mtdna "$w/mtdna2.tsv")
-t0=$(date +%s.%N)
-"$KM" match "${args[@]}" "${n2[@]}" --out "$w/full"
-t1=$(date +%s.%N)
-"$KM" match "${args[@]}" "${n2[@]}" --store "$db" --incremental --out "$w/night2" 2> "$w/night2.err" || { cat "$w/night2.err" >&2; exit 1; }
-t2=$(date +%s.%N)
+# wall and CPU seconds of each (the machine may be shared: CPU seconds are the steadier measure)
+/usr/bin/time -f "%e %U %S" -o "$w/full.time" "$KM" match "${args[@]}" "${n2[@]}" --out "$w/full" --quiet
+/usr/bin/time -f "%e %U %S" -o "$w/night2.time" "$KM" match "${args[@]}" "${n2[@]}" --store "$db" --incremental --out "$w/night2" 2> "$w/night2.err" \
+	|| { cat "$w/night2.err" >&2; exit 1; }
+grep -- "--incremental" "$w/night2.err" >&2
 cmp "$w/full/matches.tsv" "$w/night2/matches.tsv" || { echo "bench: the incremental night differs from the full run" >&2; exit 1; }
 nr=$(($(cut -f1 "$w/full/matches.tsv" | sort -u | wc -l) - 1))
 commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
-line=$(awk -v a="$t0" -v b="$t1" -v c="$t2" -v th="$threads" -v nr="$nr" \
-	'BEGIN { printf "threads=%d remains_with_rows=%d full_s=%.3f incremental_s=%.3f ratio=%.3f identical=yes", th, nr, b - a, c - b, (c - b) / (b - a) }')
-echo "size=$size commit=$commit $line $(sed -n 's/^kinmatch: --incremental from run [0-9]*: //p' "$w/night2.err" | tr ' ' '_' | cut -c1-120)"
+line=$(awk -v th="$threads" -v nr="$nr" 'NR == FNR { fw = $1; fc = $2 + $3; next } { iw = $1; ic = $2 + $3 }
+	END { printf "threads=%d remains_with_rows=%d full_wall_s=%.2f incremental_wall_s=%.2f wall_ratio=%.3f full_cpu_s=%.2f incremental_cpu_s=%.2f cpu_ratio=%.3f identical=yes",
+	      th, nr, fw, iw, iw / fw, fc, ic, ic / fc }' "$w/full.time" "$w/night2.time")
+echo "size=$size commit=$commit $line"
 if [ $record = 1 ]; then
 	echo "| $(date -u +%F) | $commit | $size | incremental: $line |" >> "$top/bench/RESULTS.md"
 fi
