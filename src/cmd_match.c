@@ -270,6 +270,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_lin_t *lin = NULL;
 	km_scanstat_t st = { 0 };
 	double *rd = NULL;
+	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
 	km_xsink_t xs_inc = { 0 }, xs_exp = { 0 }, xs_fam = { 0 };   /* explain (issue 13) */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
@@ -289,6 +290,11 @@ int km_cmd_match(int argc, char *argv[])
 		if ((ret = km_rinfo_load(rd, &rem, o.remain_info, &n_other, &e)) < 0) goto fail;
 		if (n_other) km_warn("%s: %d rows name samples that are not among the remains; ignored", o.remain_info, n_other);
 	}
+	/* models (issue 12 part 4): sex from amelogenin; a reference contradicting its
+	 * pedigree is an input error, a remain's call feeds its sex */
+	if ((ret = km_amel_check_refs(&peds, &refs, &panel, &freqs, &e)) < 0) goto fail;
+	if (!(rsex = calloc((size_t)rem.n_sample + 1, sizeof *rsex))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+	km_amel_remains(rsex, &panel, &freqs, &rem, rd, NULL, o.remain_info);
 	{
 		km_linopt_t lo = { o.y_db, o.mtdna, o.mt_db, o.mt_rate, o.lineage_freq == 1 };
 		if ((ret = km_lin_build(&lin, &lo, &panel, &freqs, &rem, &refs, &peds, &e)) < 0) goto fail;
@@ -322,7 +328,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_istat_t ist = { 0 };
 	double t_dvi0 = km_now(), t_dvi = 0;
 	if (dvi.on) {
-		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, NULL,
+		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, rsex,
 		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS], NULL, 0 };
 		/* results store (store): the analysts' reviews carry into the identification */
 		km_review_t *rv = NULL;
@@ -442,6 +448,7 @@ fail:
 	km_xsink_abort(&xs_inc); km_xsink_abort(&xs_exp); km_xsink_abort(&xs_fam);
 	free(xpairs);
 	free(rd);
+	free(rsex);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);
 	km_lin_destroy(lin);
