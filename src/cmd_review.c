@@ -54,6 +54,8 @@ static int review_exit(int ret)
 	case KM_EINPUT: return 65;
 	case KM_ENOMEM: return 71;
 	case KM_EIO: return 74;
+	case KM_EOPEN: return 66;
+	case KM_ECREATE: return 73;
 	default: return 70;
 	}
 }

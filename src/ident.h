@@ -126,6 +126,8 @@ typedef struct km_istat_s {
 	int n_exch;             /* remains whose best candidates are exchangeable (equal LR, one family) */
 	long n_lin_left_out;    /* joint terms that left a lineage system out */
 	int n_confirmed;        /* results store (store): remains placed by a confirmed review */
+	int *concl_cand;        /* explain (issue 13): if the caller sets it, [n_remain]: the candidate of
+	                           each remain's conclusion, -1 for `no match` */
 } km_istat_t;
 
 /* The inputs the stage needs (owned by cmd_match.c). */

@@ -18,11 +18,10 @@
 
 #include "kinmatch.h"
 
-/* exit-code classes (sysexits.h via main): until the exit-code work (ops) is on this
- * branch these fall back to the codes that exist */
-#define KM_ST_EOPEN KM_EIO        /* the store cannot be opened (66) */
-#define KM_ST_ECREATE KM_EIO      /* the store cannot be created (73) */
-#define KM_ST_EINTERNAL KM_EMODEL /* a bug (70) */
+/* exit-code classes of the store's errors (sysexits.h, km_exit_code) */
+#define KM_ST_EOPEN KM_EOPEN          /* the store cannot be opened (66) */
+#define KM_ST_ECREATE KM_ECREATE      /* the store cannot be created (73) */
+#define KM_ST_EINTERNAL KM_EINTERNAL  /* a bug (70) */
 
 #define KM_STORE_SCHEMA 2      /* the schema this build writes (README.md: history of versions) */
 
