@@ -87,6 +87,16 @@ struct km_incr_s {
 
 /* ---- hashing ---------------------------------------------------------------------- */
 typedef struct { uint64_t a, b; } hst_t;
+/* tie (dvi): equal to the printed precision of matches.tsv */
+static int same_printed(double a, double b)
+{
+	char x[32], y[32];
+	if (a == b) return 1;
+	km_fmt_lr(x, sizeof x, a);
+	km_fmt_lr(y, sizeof y, b);
+	return strcmp(x, y) == 0;
+}
+
 static void hs_init(hst_t *h) { h->a = 1469598103934665603ULL, h->b = 0x9e3779b97f4a7c15ULL; }
 static void hs_add(hst_t *h, const void *p, size_t n)
 {
@@ -721,11 +731,16 @@ int km_incr_scan(km_incr_t *I, const km_incr_ctx_t *c, km_hits_t *hits, km_tabs_
 	qsort(ord, (size_t)nr, sizeof(int), cmp_rem_id);
 	hits->h = malloc(sizeof(km_hit_t) * ((size_t)nr * (K > 0 ? K : 1) + 1));
 	hits->rank = malloc(sizeof(int) * ((size_t)nr * (K > 0 ? K : 1) + 1));
-	if (!hits->h || !hits->rank) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
+	hits->tie = malloc((size_t)nr * (K > 0 ? K : 1) + 1);   /* tie (dvi) */
+	if (!hits->h || !hits->rank || !hits->tie) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 	for (int i = 0; i < nr; ++i) {
 		int r = ord[i];
+		const km_hit_t *lh = I->lh + (size_t)r * I->D;
 		for (int k = 0; k < I->ln[r] && k < K; ++k) {
-			hits->h[hits->n] = I->lh[(size_t)r * I->D + k];
+			hits->h[hits->n] = lh[k];
+			/* tie (dvi): as the scan marks it, from the rows above and below (kept or not) */
+			hits->tie[hits->n] = (k > 0 && same_printed(lh[k].lr, lh[k - 1].lr)) ||
+			                     (k + 1 < I->ln[r] && same_printed(lh[k].lr, lh[k + 1].lr));
 			hits->rank[hits->n++] = k + 1;
 		}
 	}
