@@ -511,6 +511,9 @@ int km_theta_query(km_theta_t *t, const km_locus_t *L, const km_lped_t *P, int q
 	memset(phi, 0, sizeof(double) * nout);
 	int n_acc = 0;
 	acc_t acc[64];
+	uint8_t pc[1 << TH_MAXSLOT];   /* popcounts of the subset masks */
+	pc[0] = 0;
+	for (size_t m = 1; m < nsub; ++m) pc[m] = (uint8_t)(pc[m >> 1] + (m & 1));
 	double c[TH_MAXSLOT + 4];
 	c[0] = 0.0;
 	for (int k = 1; k < TH_MAXSLOT + 4; ++k) c[k] = k == 1 ? 1.0 - theta : c[k - 1] * theta * (k - 1);
@@ -641,7 +644,7 @@ int km_theta_query(km_theta_t *t, const km_locus_t *L, const km_lped_t *P, int q
 				size_t low = m & (~m + 1), rest = m ^ low, sub = rest;
 				double f = 0.0;
 				for (;;) {
-					f += c[__builtin_popcountll((unsigned long long)sub) + 1] * g[sub | low] * F[rest ^ sub];
+					f += c[pc[sub] + 1] * g[sub | low] * F[rest ^ sub];
 					if (!sub) break;
 					sub = (sub - 1) & rest;
 				}
@@ -656,7 +659,7 @@ int km_theta_query(km_theta_t *t, const km_locus_t *L, const km_lped_t *P, int q
 				for (int x = 0; x < n; ++x) vq[x] = 0.0;
 				size_t sub = all;
 				for (;;) {
-					double cf = c[__builtin_popcountll((unsigned long long)sub) + 1] * F[all ^ sub];
+					double cf = c[pc[sub] + 1] * F[all ^ sub];
 					const double *pr = prod + sub * n;
 					for (int x = 0; x < n; ++x) vq[x] += cf * pr[x];
 					if (!sub) break;
@@ -707,7 +710,7 @@ int km_theta_query(km_theta_t *t, const km_locus_t *L, const km_lped_t *P, int q
 					for (int x = 0; x < n; ++x) v2[x] = 0.0;
 					size_t sub = S;
 					for (;;) {
-						double cf = c[__builtin_popcountll((unsigned long long)sub) + 1] * F[S ^ sub];
+						double cf = c[pc[sub] + 1] * F[S ^ sub];
 						const double *pr = prod + sub * n;
 						for (int x = 0; x < n; ++x) v2[x] += cf * pr[x];
 						if (!sub) break;
@@ -718,7 +721,7 @@ int km_theta_query(km_theta_t *t, const km_locus_t *L, const km_lped_t *P, int q
 				/* K += Σ_{B1 ⊆ D} c(|B1|+1) (p e1 prod(B1)) ⊗ V2(D\B1) */
 				size_t sub = all;
 				for (;;) {
-					double cf = wpat * c[__builtin_popcountll((unsigned long long)sub) + 1];
+					double cf = wpat * c[pc[sub] + 1];
 					const double *pr = prod + sub * n, *v2 = V2 + (all ^ sub) * n;
 					for (int x = 0; x < n; ++x) {
 						double ax = cf * L->p[x] * e1[x] * pr[x];
@@ -733,7 +736,7 @@ int km_theta_query(km_theta_t *t, const km_locus_t *L, const km_lped_t *P, int q
 				for (int x = 0; x < n; ++x) vq[x] = 0.0;
 				sub = all;
 				for (;;) {
-					double cf = c[__builtin_popcountll((unsigned long long)sub) + 2] * F[all ^ sub];
+					double cf = c[pc[sub] + 2] * F[all ^ sub];
 					const double *pr = prod + sub * n;
 					for (int x = 0; x < n; ++x) vq[x] += cf * pr[x];
 					if (!sub) break;
