@@ -56,7 +56,7 @@ typedef struct rp_run_s {
 	const char *dir;
 	rp_table_t m, x, id, inc, fam;   /* matches, explain, identifications, inconsistent, families */
 	int mc[16];             /* matches columns: see report_load.c */
-	int xc[18];             /* explain columns */
+	int xc[19];             /* explain columns */
 	int ic[6];              /* identifications columns */
 	int n_remain;
 	rp_remain_t *r;         /* in byte order of ids */

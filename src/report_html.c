@@ -365,6 +365,9 @@ static void explain_table(kstring_t *s, const rp_run_t *R, long x0, size_t n)
 			if (strcmp(rp_cell(X, r, c[15]), ".") != 0 && *rp_cell(X, r, c[15])) { kputs(" (", s); rp_esc(s, rp_cell(X, r, c[15])); kputs(")", s); }
 			kputs("; database: ", s); rp_esc(s, rp_cell(X, r, c[16])); kputs(" of ", s); rp_esc(s, rp_cell(X, r, c[17]));
 			kputs(" haplotypes equal to the reference", s);
+			if (c[18] >= 0 && strcmp(rp_cell(X, r, c[18]), "NA") != 0 && strcmp(rp_cell(X, r, c[18]), "0") != 0) {
+				kputs("; ", s); rp_esc(s, rp_cell(X, r, c[18])); kputs(" typed loci left out (not in the database)", s);
+			}
 		} else rp_esc(s, via);
 		kputs("</td></tr>\n", s);
 	}

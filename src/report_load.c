@@ -143,7 +143,7 @@ static int need_cols(const rp_table_t *t, const char *const *names, int n, int n
 static const char *const m_cols[] = { "remain", "family", "missing", "rank", "log10_lr", "log10_lr_str", "log10_lr_snp",
 	"log10_lr_x", "log10_lr_y", "log10_lr_mt", "loci", "y_ref", "y_meioses", "mt_ref", "mt_meioses", "tie" };
 static const char *const x_cols[] = { "remain", "family", "missing", "system", "marker", "log10_lr", "rank", "remain_call",
-	"references", "via", "dropout", "lineage_ref", "meioses", "compared", "differences", "differing", "db_count", "db_total" };
+	"references", "via", "dropout", "lineage_ref", "meioses", "compared", "differences", "differing", "db_count", "db_total", "left_out" };
 static const char *const i_cols[] = { "remain", "family", "missing", "conclusion", "log10_lr", "posterior" };
 
 static double num(const char *s)
@@ -217,7 +217,7 @@ int rp_run_load(rp_run_t *R, const char *dir, km_err_t *e)
 	if ((ret = rp_table_load(&R->m, PATH("matches.tsv"), 1, e)) < 0) goto end;
 	if ((ret = need_cols(&R->m, m_cols, 16, 11, R->mc, e)) < 0) goto end;
 	if ((ret = rp_table_load(&R->x, PATH("explain.tsv"), 0, e)) < 0) goto end;
-	if (R->x.buf && (ret = need_cols(&R->x, x_cols, 18, 18, R->xc, e)) < 0) goto end;
+	if (R->x.buf && (ret = need_cols(&R->x, x_cols, 19, 18, R->xc, e)) < 0) goto end;
 	if ((ret = rp_table_load(&R->id, PATH("identifications.tsv"), 0, e)) < 0) goto end;
 	if (R->id.buf && (ret = need_cols(&R->id, i_cols, 6, 6, R->ic, e)) < 0) goto end;
 	if ((ret = rp_table_load(&R->inc, PATH("inconsistent.tsv"), 0, e)) < 0) goto end;
