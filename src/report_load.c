@@ -35,7 +35,7 @@ static int read_all(const char *fn, char **buf, size_t *len, km_err_t *e)
 {
 	FILE *fp = fopen(fn, "rb");
 	*buf = NULL, *len = 0;
-	if (!fp) return errno == ENOENT ? 1 : km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno));
+	if (!fp) return errno == ENOENT ? 1 : km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno));
 	size_t m = 1 << 16, n = 0;
 	char *b = malloc(m + 1);
 	while (b) {
@@ -67,7 +67,7 @@ int rp_table_load(rp_table_t *t, const char *fn, int required, km_err_t *e)
 	memset(t, 0, sizeof *t);
 	int ret = read_all(fn, &t->buf, &len, e);
 	if (ret < 0) return ret;
-	if (ret == 1) return required ? km_err_set(e, KM_EINPUT, "%s: no such file (is this a kinmatch match --out directory?)", fn) : 0;
+	if (ret == 1) return required ? km_err_set(e, KM_EOPEN, "%s: no such file (is this a kinmatch match --out directory?)", fn) : 0;
 	if (!(t->fn = strdup(fn))) goto oom;
 	/* lines: split at \n (a \r before it dropped), '#' lines skipped, first is the header */
 	size_t m_row = 1024, n_cell = 0, m_cell = 0;
@@ -221,6 +221,7 @@ int rp_run_load(rp_run_t *R, const char *dir, km_err_t *e)
 	if ((ret = rp_table_load(&R->id, PATH("identifications.tsv"), 0, e)) < 0) goto end;
 	if (R->id.buf && (ret = need_cols(&R->id, i_cols, 6, 6, R->ic, e)) < 0) goto end;
 	if ((ret = rp_table_load(&R->inc, PATH("inconsistent.tsv"), 0, e)) < 0) goto end;
+	if ((ret = rp_table_load(&R->warn, PATH("warnings.tsv"), 0, e)) < 0) goto end;   /* the output layer's, any columns */
 	{
 		size_t len;
 		if ((ret = read_all(PATH("manifest.json"), &R->manifest, &len, e)) < 0) goto end;
@@ -344,7 +345,7 @@ void rp_run_destroy(rp_run_t *R)
 	if (R->famidx) khash_str2int_destroy(R->famidx);
 	for (int i = 0; R->r && i < R->n_remain; ++i) free(R->r[i].page);
 	free(R->r); free(R->xn); free(R->mnext); free(R->manifest);
-	rp_table_destroy(&R->m); rp_table_destroy(&R->x); rp_table_destroy(&R->id); rp_table_destroy(&R->inc); rp_table_destroy(&R->fam);
+	rp_table_destroy(&R->m); rp_table_destroy(&R->x); rp_table_destroy(&R->id); rp_table_destroy(&R->inc); rp_table_destroy(&R->fam); rp_table_destroy(&R->warn);
 	km_peds_destroy(&R->peds);
 	memset(R, 0, sizeof *R);
 }
