@@ -200,7 +200,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_hits_t hits = { 0 };
 	km_comp_t *comp = NULL;
 	km_lin_t *lin = NULL;
-	km_scanstat_t st = { 0 };
+	km_stats_t st = { 0 };
 	double *rd = NULL;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
 	if ((ret = km_panel_load(&panel, o.panel, &e)) < 0) goto fail;
@@ -239,9 +239,9 @@ int km_cmd_match(int argc, char *argv[])
 	t_load = km_now();
 	if ((ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e)) < 0) goto fail;
 	t_scan = km_now();
-	if (tabs.n_inconsistent > 0)
-		km_warn("%d (candidate, marker) pairs: the references contradict their pedigree under --mutation %s; those markers were left out (LR 1) for those candidates",
-		        tabs.n_inconsistent, km_mut_name(o.mutation));
+	if (st.n_inconsistent > 0)
+		km_warn("%ld (candidate, marker) pairs: the references contradict their pedigree under --mutation %s; those markers were left out (LR 1) for those candidates",
+		        st.n_inconsistent, km_mut_name(o.mutation));
 	if ((ret = km_mkdir_p(o.out, &e)) < 0) goto fail;
 	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
 	t_write = km_now();
@@ -265,7 +265,7 @@ int km_cmd_match(int argc, char *argv[])
 		       o.threads, rem.n_sample, tabs.n_cand, ix.n_loc, t_load - t0, comp_w, scan_w,
 		       st.t_rank, t_write - t_scan, (t_load - t0) + comp_w + scan_w + st.t_rank + (t_write - t_scan), kern_w,
 		       rate, rate * ix.n_loc, krate, krate > 0 ? rate / krate : 0.0,
-		       st.pairs > 0 ? st.exact / st.pairs : 0.0, tabs.n_computed, tabs.n_shared, (double)ru.ru_maxrss / 1024.0);
+		       st.pairs > 0 ? st.exact / st.pairs : 0.0, st.n_computed, st.n_shared, (double)ru.ru_maxrss / 1024.0);
 	}
 	if (!o.quiet) {
 		/* the night's summary: strong candidates, and the conflicts an analyst must look
@@ -298,7 +298,7 @@ int km_cmd_match(int argc, char *argv[])
 		double busy = st.t_compile + st.t_scan, wall = t_scan - t_load;
 		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan %.2f s, write %.2f s (%d threads; %ld tables computed, %ld shared)\n",
 		        t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, busy > 0 ? wall * st.t_scan / busy : 0.0,
-		        t_write - t_scan, o.threads, tabs.n_computed, tabs.n_shared);
+		        t_write - t_scan, o.threads, st.n_computed, st.n_shared);
 		fprintf(stderr, "kinmatch: results in %s/matches.tsv (%zu rows; best first per remain)\n", o.out, hits.n);
 		fprintf(stderr, "kinmatch: open with: column -t -s \"$(printf '\\t')\" %s/matches.tsv | less -S   (or any spreadsheet: tab-separated)\n", o.out);
 	}

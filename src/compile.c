@@ -209,12 +209,12 @@ static int index_dropout(km_index_t *ix, const double *rd, km_err_t *e)
 
 /* ---- candidates ----------------------------------------------------------------------- */
 
-static const km_peds_t *g_sort_peds;   /* qsort has no context argument; set under no threads */
-
-static int cmp_cand(const void *x, const void *y)
+/* qsort_r order of candidates: family id, then missing person id (byte order) */
+static int cmp_cand(const void *x, const void *y, void *arg)
 {
+	const km_peds_t *peds = arg;
 	const km_cand_t *a = x, *b = y;
-	const km_family_t *fa = &g_sort_peds->fam[a->fam], *fb = &g_sort_peds->fam[b->fam];
+	const km_family_t *fa = &peds->fam[a->fam], *fb = &peds->fam[b->fam];
 	int c = strcmp(fa->id, fb->id);
 	if (c) return c;
 	return strcmp(fa->person[a->person].id, fb->person[b->person].id);
@@ -381,7 +381,7 @@ static void cache_put(cache_t *c, int locus, const int32_t *k, int n, uint64_t h
 
 typedef struct {
 	_Alignas(64) cache_t c;                    /* shards on separate cache lines */
-	char lock;
+	unsigned char lock;                        /* km_spin_lock */
 } shard_t;
 
 static inline shard_t *shard_of(shard_t *sh, uint64_t h)
@@ -391,13 +391,12 @@ static inline shard_t *shard_of(shard_t *sh, uint64_t h)
 
 static inline void shard_lock(shard_t *s)
 {
-	while (__atomic_test_and_set(&s->lock, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&s->lock, __ATOMIC_RELAXED)) {}
+	km_spin_lock(&s->lock);
 }
 
 static inline void shard_unlock(shard_t *s)
 {
-	__atomic_clear(&s->lock, __ATOMIC_RELEASE);
+	km_spin_unlock(&s->lock);
 }
 
 /* A hit copies the row (nc values) and the homozygote block (nh doubles) out; returns
@@ -492,6 +491,16 @@ struct km_comp_s {
 	int *hs0, *hn;          /* per locus: first homozygote slot and their number */
 	shard_t *cache;         /* the table cache, shared by the threads */
 };
+
+/* Prefixes e's message with the family and marker; returns ret.  The message is copied
+ * out first: formatting e->msg into itself is undefined behaviour (and garbled it). */
+static int cand_err(km_err_t *e, int ret, const km_family_t *F, const char *marker)
+{
+	char why[sizeof e->msg];
+	memcpy(why, e->msg, sizeof why);
+	why[sizeof why - 1] = '\0';
+	return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, marker, why);
+}
 
 static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t *w, km_err_t *e)
 {
@@ -597,7 +606,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			double lg;
 			int n = al->n_allele;
 			if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0)
-				return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
+				return cand_err(e, ret, F, p->marker[m].name);
 			double pref = 0.0;
 			size_t nphi = male_q ? (size_t)n : (size_t)n * n;
 			for (size_t i = 0; i < nphi; ++i) pref += w->phi[i];
@@ -663,7 +672,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 					ret = km_lik_theta(&L, &P, o->theta, NULL, 0, &l1, e);
 				}
 				for (int i = 0; i < 2 * np; ++i) w->gt[i] = gsave[i];
-				if (ret < 0) return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
+				if (ret < 0) return cand_err(e, ret, F, p->marker[m].name);
 				if (l2 == KM_NEG_INF) { inc = 1; T[k] = 0.0; continue; }
 				T[k] = l1 - l2;
 				int slot = ix->hom_slot[ix->col_off[l] + k];
@@ -687,7 +696,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 					q1 += pow(10.0, m1 - l2);
 					r2 += pow(10.0, m2 + log10(2.0) - l2);
 				}
-				if (ret < 0) return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
+				if (ret < 0) return cand_err(e, ret, F, p->marker[m].name);
 				H[1] = q1, H[2] = r2;
 			}
 		}
@@ -721,8 +730,7 @@ int km_cands_build(km_tabs_t *t, const km_peds_t *peds, km_err_t *e)
 	for (int i = 0; i < peds->n_family; ++i)
 		for (int j = 0; j < peds->fam[i].n_person; ++j)
 			if (peds->fam[i].person[j].role == KM_ROLE_MISSING) t->cand[t->n_cand].fam = i, t->cand[t->n_cand++].person = j;
-	g_sort_peds = peds;
-	qsort(t->cand, (size_t)t->n_cand, sizeof(km_cand_t), cmp_cand);
+	qsort_r(t->cand, (size_t)t->n_cand, sizeof(km_cand_t), cmp_cand, (void *)peds);
 	return 0;
 }
 
@@ -808,17 +816,16 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	w->cache = C->cache;
 	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws &&
 	      w->lgt && w->lkey && w->ltyped && w->lcache && w->lkn && w->lkh)) {
-		km_cwork_free(w, NULL, NULL);
+		km_cwork_free(w, NULL);
 		return NULL;
 	}
 	return w;
 }
 
-void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared)
+void km_cwork_free(km_cwork_t *w, km_stats_t *st)
 {
 	if (!w) return;
-	if (n_computed) *n_computed += w->misses;
-	if (n_shared) *n_shared += w->hits;
+	if (st) st->n_computed += w->misses, st->n_shared += w->hits;
 	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi);
 	free(w->lp); free(w->lMf); free(w->lMm); free(w->wmap);
 	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf); free(w->lbuf);
