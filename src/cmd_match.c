@@ -17,6 +17,8 @@
 #include "lik.h"
 #include "pipe.h"
 #include "lineage.h"
+#include "explain.h"
+#include "ident.h"
 
 void km_opt_init(km_opt_t *o)
 {
@@ -43,7 +45,11 @@ void km_opt_init(km_opt_t *o)
 enum {
 	O_PANEL = 256, O_FREQS, O_REMAINS, O_REFS, O_PEDS, O_OUT, O_MTDNA, O_MTDB, O_MTRATE, O_YDB,
 	O_LINFREQ, O_THETA, O_MUT, O_RANGE, O_RATE2, O_DROPOUT, O_RINFO, O_MINLOCI, O_THREADS,
-	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH
+	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH,
+	O_EXPLAIN,  /* explain (issue 13) */
+	O_SNPPOS,   /* models (issue 12): --snp-positions */
+	/* --dvi (identification, ident.h) */
+	O_DVI, O_DVI_T, O_DVI_MINLR, O_DVI_KEEP, O_DVI_MAXA, O_DVI_MINPOST, O_DVI_NOUND
 };
 
 static const struct option match_opts[] = {
@@ -73,7 +79,17 @@ static const struct option match_opts[] = {
 	{ "all", no_argument, 0, O_ALL },
 	{ "quiet", no_argument, 0, O_QUIET },
 	{ "bench", no_argument, 0, O_BENCH },
+	{ "explain-top", required_argument, 0, O_EXPLAIN },   /* explain (issue 13) */
+	{ "snp-positions", required_argument, 0, O_SNPPOS },  /* models (issue 12) */
 	{ "help", no_argument, 0, O_HELP },
+	/* --dvi (identification) */
+	{ "dvi", no_argument, 0, O_DVI },
+	{ "dvi-threshold", required_argument, 0, O_DVI_T },
+	{ "dvi-min-log10-lr", required_argument, 0, O_DVI_MINLR },
+	{ "dvi-keep", required_argument, 0, O_DVI_KEEP },
+	{ "dvi-max-assign", required_argument, 0, O_DVI_MAXA },
+	{ "dvi-min-posterior", required_argument, 0, O_DVI_MINPOST },
+	{ "dvi-no-undisputed", no_argument, 0, O_DVI_NOUND },
 	{ 0, 0, 0, 0 }
 };
 
@@ -86,6 +102,7 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --freqs FILE            allele frequencies, long (marker allele frequency) or ladder form\n"
 	        "  --remains FILE          profiles of the remains\n"
 	        "  --references FILE       profiles of the family references\n"
+	        "  --snp-positions FILE    rsid chrom pos ref alt: VCF SNP records with ID '.' matched by position\n"
 	        "  --pedigrees FILE        family person father mother sex role\n"
 	        "\nModel:\n"
 	        "  --mutation MODEL        none|equal|proportional|stepwise [%s]\n"
@@ -108,10 +125,21 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --top K                 rows kept per remain [%d]\n"
 	        "  --min-log10-lr X        keep rows with log10 LR >= X [none]\n"
 	        "  --all                   keep every row (overrides --top, --min-log10-lr, --min-loci)\n"
+	        "  --explain-top N         DIR/explain.tsv: per-locus LRs of each remain's N best rows [0]\n"
 	        "  --threads N             worker threads [%d]; the output is the same for any N\n"
 	        "  --quiet                 no summary on stderr\n"
 	        "  --bench                 print one line of timings, rates and a reference kernel's rate (bench/)\n",
 	        km_mut_name(d->mutation), d->range, d->rate2, d->theta, d->dropout, d->min_loci, d->top, d->threads);
+	/* --dvi (identification) */
+	fprintf(fp,
+	        "\nIdentification (dvir's rules; writes undisputed.tsv, joint.tsv, identifications.tsv):\n"
+	        "  --dvi                   identify: undisputed matches with conditioning, then joint assignment\n"
+	        "  --dvi-threshold T       undisputed: LR >= T and >= T x every rival (> 1) [1e4]\n"
+	        "  --dvi-min-log10-lr X    candidates have log10 LR >= X; -inf: every LR > 0 (dvir) [0]\n"
+	        "  --dvi-keep K            rows of joint.tsv per component [10]\n"
+	        "  --dvi-max-assign N      enumerate components up to N assignments, else branch and bound [1e6]\n"
+	        "  --dvi-min-posterior P   a joint identification needs P(R = M) >= P, in (0,1] [0.99]\n"
+	        "  --dvi-no-undisputed     skip the undisputed step\n");
 }
 
 /* Checks combinations and required options, naming the option. */
@@ -135,6 +163,8 @@ int km_cmd_match(int argc, char *argv[])
 {
 	km_opt_t o, d;
 	km_err_t e = { "" };
+	km_dviopt_t dvi;   /* --dvi */
+	km_dviopt_init(&dvi);
 	int c, ret = 0;
 	km_opt_init(&o);
 	d = o;
@@ -180,6 +210,24 @@ int km_cmd_match(int argc, char *argv[])
 		case O_ALL: o.all = 1; break;
 		case O_QUIET: o.quiet = 1; break;
 		case O_BENCH: o.bench = 1; break;
+		case O_SNPPOS: o.snp_positions = optarg; break;   /* models (issue 12) */
+		case O_EXPLAIN: ret = km_opt_int("explain-top", optarg, 0, 1000000, &o.explain_top, &e); break;
+		/* --dvi (identification) */
+		case O_DVI: dvi.on = 1; break;
+		case O_DVI_T: {
+			double v;
+			if ((ret = km_opt_double("dvi-threshold", optarg, 1, HUGE_VAL, 1, 1, &v, &e)) == 0) dvi.log10_t = log10(v);
+			break;
+		}
+		case O_DVI_MINLR:
+			if (strcmp(optarg, "-inf") == 0) dvi.min_lr = KM_NEG_INF;
+			else if (km_parse_double(optarg, &dvi.min_lr) < 0 || isnan(dvi.min_lr) || isinf(dvi.min_lr))
+				ret = km_err_set(&e, KM_EUSAGE, "--dvi-min-log10-lr: expected a number or -inf, got '%s'", optarg);
+			break;
+		case O_DVI_KEEP: ret = km_opt_int("dvi-keep", optarg, 0, 1000000000, &dvi.keep, &e); break;
+		case O_DVI_MAXA: ret = km_opt_double("dvi-max-assign", optarg, 1, 1e15, 0, 0, &dvi.max_assign, &e); break;
+		case O_DVI_MINPOST: ret = km_opt_double("dvi-min-posterior", optarg, 0, 1, 1, 0, &dvi.min_post, &e); break;
+		case O_DVI_NOUND: dvi.no_undisputed = 1; break;
 		case O_HELP: match_usage(stdout, &d); return 0;
 		default: match_usage(stderr, &d); return 2;
 		}
@@ -202,8 +250,12 @@ int km_cmd_match(int argc, char *argv[])
 	km_lin_t *lin = NULL;
 	km_stats_t st = { 0 };
 	double *rd = NULL;
+	km_xsink_t xs_inc = { 0 }, xs_exp = { 0 }, xs_fam = { 0 };   /* explain (issue 13) */
+	km_xpair_t *xpairs = NULL;
+	size_t n_xpair = 0;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
 	if ((ret = km_panel_load(&panel, o.panel, &e)) < 0) goto fail;
+	if (o.snp_positions && (ret = km_snppos_load(&panel, o.snp_positions, &e)) < 0) goto fail;   /* models (issue 12) */
 	if ((ret = km_freqs_load(&freqs, &panel, o.freqs, o.min_freq, &e)) < 0) goto fail;
 	if ((ret = km_freqs_check_panel(&freqs, &panel, &e)) < 0) goto fail;
 	if ((ret = km_prof_load(&rem, &panel, &freqs, o.remains, &e)) < 0) goto fail;
@@ -239,11 +291,42 @@ int km_cmd_match(int argc, char *argv[])
 	t_load = km_now();
 	if ((ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e)) < 0) goto fail;
 	t_scan = km_now();
-	if (st.n_inconsistent > 0)
-		km_warn("%ld (candidate, marker) pairs: the references contradict their pedigree under --mutation %s; those markers were left out (LR 1) for those candidates",
-		        st.n_inconsistent, km_mut_name(o.mutation));
 	if ((ret = km_mkdir_p(o.out, &e)) < 0) goto fail;
-	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
+	/* --dvi: the identification is computed and written to temp files first, so it
+	 * commits with matches.tsv or not at all */
+	km_istat_t ist = { 0 };
+	double t_dvi0 = km_now(), t_dvi = 0;
+	if (dvi.on) {
+		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, NULL,
+		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS] };
+		if ((ret = km_ident_files(&iin, o.out, &ist, &e)) < 0) goto fail;
+		t_dvi = km_now() - t_dvi0;
+		if (ist.n_lin_left_out > 0)
+			km_warn("--dvi: %ld family likelihoods with remains placed as typed members leave the Y-STR and mtDNA systems out (joint lineage terms are not implemented; README, Identification)",
+			        ist.n_lin_left_out);
+	}
+	{	/* explain (issue 13): the inconsistent pairs by name, explain.tsv and families.tsv,
+		 * written to temps first and renamed after matches.tsv */
+		km_xctx_t X = { &ix, comp, &tabs, &panel, &freqs, &rem, &refs, &peds, lin, &o, o.threads };
+		FILE *fp;
+		if (!(fp = km_xsink_open(&xs_inc, o.out, "inconsistent.tsv", &e))) { ret = KM_EIO; goto fail; }
+		if ((ret = km_explain_incon(fp, &X, 5, xs_inc.fn, &e)) < 0) goto fail;
+		if (o.explain_top > 0) {
+			if ((ret = km_explain_select(&xpairs, &n_xpair, &hits, o.explain_top, &e)) < 0) goto fail;
+			if (!(fp = km_xsink_open(&xs_exp, o.out, "explain.tsv", &e))) { ret = KM_EIO; goto fail; }
+			if ((ret = km_explain_write(fp, &X, xpairs, n_xpair, &e)) < 0) goto fail;
+			if (!(fp = km_xsink_open(&xs_fam, o.out, "families.tsv", &e))) { ret = KM_EIO; goto fail; }
+			if ((ret = km_explain_families(fp, &X, xpairs, n_xpair, &e)) < 0) goto fail;
+		}
+		if ((ret = km_xsink_close(&xs_inc, &e)) < 0) goto fail;
+		if (xs_exp.fp && (ret = km_xsink_close(&xs_exp, &e)) < 0) goto fail;
+		if (xs_fam.fp && (ret = km_xsink_close(&xs_fam, &e)) < 0) goto fail;
+	}
+	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, lin, &e)) < 0) goto fail;
+	if (dvi.on && (ret = km_ident_commit(o.out, 1, &e)) < 0) goto fail;   /* --dvi */
+	if ((ret = km_xsink_commit(&xs_inc, &e)) < 0) goto fail;
+	if (xs_exp.fn && (ret = km_xsink_commit(&xs_exp, &e)) < 0) goto fail;
+	if (xs_fam.fn && (ret = km_xsink_commit(&xs_fam, &e)) < 0) goto fail;
 	t_write = km_now();
 	if (o.bench) {
 		/* one line for bench/: phases in wall seconds (compile and scan interleave per
@@ -299,11 +382,25 @@ int km_cmd_match(int argc, char *argv[])
 		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan %.2f s, write %.2f s (%d threads; %ld tables computed, %ld shared)\n",
 		        t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, busy > 0 ? wall * st.t_scan / busy : 0.0,
 		        t_write - t_scan, o.threads, st.n_computed, st.n_shared);
+		/* --dvi: the night's result as identifications */
+		if (dvi.on) {
+			fprintf(stderr, "kinmatch: identification: %d undisputed, %d joint, %d inconclusive, %d no match (%d undisputed steps, %.2f s)\n",
+			        ist.n_undisputed, ist.n_joint, ist.n_inconclusive, ist.n_nomatch, ist.n_steps, t_dvi);
+			fprintf(stderr, "kinmatch: identification: %d components, %d with two or more remains; largest %d remains, %d families; %d solved by branch and bound\n",
+			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded);
+			fprintf(stderr, "kinmatch: identification in %s/identifications.tsv (joint.tsv, undisputed.tsv)\n", o.out);
+		}
 		fprintf(stderr, "kinmatch: results in %s/matches.tsv (%zu rows; best first per remain)\n", o.out, hits.n);
+		if (o.explain_top > 0)   /* explain (issue 13) */
+			fprintf(stderr, "kinmatch: per-locus LRs of the %d best rows of each remain in %s/explain.tsv; an HTML report: kinmatch report --run %s\n",
+			        o.explain_top, o.out, o.out);
 		fprintf(stderr, "kinmatch: open with: column -t -s \"$(printf '\\t')\" %s/matches.tsv | less -S   (or any spreadsheet: tab-separated)\n", o.out);
 	}
 fail:
+	if (ret < 0 && dvi.on && o.out) km_ident_commit(o.out, 0, NULL);   /* --dvi: no partial output */
 	if (ret < 0) km_err_print(&e);
+	km_xsink_abort(&xs_inc); km_xsink_abort(&xs_exp); km_xsink_abort(&xs_fam);
+	free(xpairs);
 	free(rd);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);

@@ -52,6 +52,9 @@ typedef struct km_panel_s {
 	km_marker_t *marker;
 	void *hash;        /* khash_str2int: name -> marker index */
 	char *fn;
+	/* --snp-positions (issue 12 part 5; snppos.c): VCF records matched by position */
+	void *pos_hash;    /* khash_str2int: "CHROM:POS" (CHROM without "chr") -> SNP marker; NULL = none */
+	char (*pos_al)[2]; /* per marker: the table's REF and ALT base, 0 where the marker has no position */
 } km_panel_t;
 
 /* ---- allele tables (frequencies) ------------------------------------------------ */

@@ -119,6 +119,16 @@ int km_panel_find(const km_panel_t *p, const char *name);   /* marker index or -
 void km_panel_destroy(km_panel_t *p);
 int km_is_xchrom(const char *chrom);                         /* "X" or "23" */
 
+/* ---- snppos.c: --snp-positions (issue 12 part 5) ------------------------------------- */
+/* Loads SNP positions into p (p->pos_hash, p->pos_al): columns `rsid` (or `marker`), `chrom`,
+ * `pos` (or `position`, `pos_grch38`), `ref`, `alt`; rows of markers not in the panel are
+ * skipped (the table may list more SNPs than the panel).  On error p's positions are
+ * left unset. */
+int km_snppos_load(km_panel_t *p, const char *fn, km_err_t *e);
+int km_snppos_load_mem(km_panel_t *p, const char *name, const char *buf, size_t len, km_err_t *e);
+/* The key of a position: "CHROM:POS" with a leading "chr" (any case) dropped. */
+void km_snppos_key(char *buf, size_t n, const char *chrom, long pos);
+
 /* ---- freqs.c ----------------------------------------------------------------------- */
 /* Long form (marker allele frequency) or ladder form (Allele + one column per marker),
  * detected from the header.  Every marker must be in the panel.  min_freq is kept for

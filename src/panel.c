@@ -44,6 +44,8 @@ void km_panel_destroy(km_panel_t *p)
 	}
 	free(p->marker);
 	if (p->hash) khash_str2int_destroy(p->hash);
+	if (p->pos_hash) khash_str2int_destroy_free(p->pos_hash);   /* keys are ours (snppos.c) */
+	free(p->pos_al);
 	free(p->fn);
 	memset(p, 0, sizeof *p);
 }
