@@ -62,6 +62,8 @@ static inline void km_spin_unlock(volatile unsigned char *l)
 extern int km_verbose;                 /* 0 quiet, 1 normal (warnings), 2 chatty */
 /* Sets e->msg from fmt and returns code. */
 int km_err_set(km_err_t *e, int code, const char *fmt, ...) KM_PRINTF(3, 4);
+/* Prefixes e->msg: "<fmt>: <old message>"; returns code (core, issue 10). */
+int km_err_prefix(km_err_t *e, int code, const char *fmt, ...) KM_PRINTF(3, 4);
 /* Sets e->msg to "FN:LINE:COL: message" and returns KM_EINPUT. */
 int km_err_at(km_err_t *e, const char *fn, int line, int col, const char *fmt, ...) KM_PRINTF(5, 6);
 /* Prints "kinmatch: warning: ..." to stderr when km_verbose >= 1. */

@@ -50,12 +50,13 @@ typedef struct km_index_s {
 	/* allelic dropout (d > 0): a remain's apparent homozygote {a} cannot be a plain table
 	 * lookup, since its LR depends on the remain's d.  Such loci are listed per remain
 	 * (their gidx is 0, so the table sum skips them) and scored from three per-candidate
-	 * numbers of the column: LR = (P + wQ) / (1 + wR), w = d / (1 + d). */
+	 * numbers of the column: LR = (P + wQ) / (1 + wR), w = d / (1 + d) (obs.h). */
 	double *rd;             /* per remain: dropout probability d */
 	size_t *drop_start;     /* [n_remain + 1]: remain r's entries are drop[drop_start[r] .. drop_start[r+1]) */
 	struct km_drop_s { int l; int col; double w; } *drop;
 	int *hom_slot;          /* [n_totcol]: slot of a homozygous column in the P,Q,R arrays, -1 = none */
-	int n_hom;              /* homozygous columns that need P,Q,R */
+	int *hom_first, *hom_n; /* [n_loc]: locus l's slots are hom_first[l] .. + hom_n[l], in column order */
+	int n_hom;              /* homozygous columns that need P,Q,R (obs.h: the mixture terms) */
 } km_index_t;
 
 typedef struct km_cand_s {

@@ -28,6 +28,7 @@
 #endif
 #include "kmpriv.h"
 #include "pipe.h"
+#include "obs.h"
 
 #define KM_TILE 16
 
@@ -54,7 +55,7 @@ static inline int better(double la, int ca, double lb, int cb)
 
 /* log10 of the product of a system's dropout LRs, in locus order, one logarithm per
  * system instead of one per locus.  An apparent homozygote's LR is (P + wQ) / (1 + wR),
- * from the candidate's P, Q, R of the column (compile.c; hom + slot[i] points at them)
+ * from the candidate's P, Q, R of the column (compile.c, obs.h; hom + slot[i] points at them)
  * and the remain's w = d/(1+d).  The product is kept in range by powers of two (frexp),
  * which do not change its bits: scaling only when it leaves [2^-500, 2^500] gives the
  * same result as scaling after every factor, as long as each factor lies in that range
@@ -66,16 +67,14 @@ static double drop_log10(const double *hom, const uint32_t *slot, const struct k
 	int e;
 	size_t i = 0;
 	for (; i < n; ++i) {
-		const double *H = hom + slot[i];
-		double x = (H[0] + dr[i].w * H[1]) / (1.0 + dr[i].w * H[2]);
+		double x = km_obs_mix(hom + slot[i], dr[i].w);
 		if (!(x >= 0x1p-500 && x <= 0x1p500)) break;
 		prod *= x;
 		if (!(prod >= 0x1p-500 && prod <= 0x1p500)) { prod = frexp(prod, &e); e2 += e; }
 	}
 	prod = frexp(prod, &e); e2 += e;
 	for (; i < n; ++i) {   /* step by step: in [1/2, 1) after every factor */
-		const double *H = hom + slot[i];
-		prod *= (H[0] + dr[i].w * H[1]) / (1.0 + dr[i].w * H[2]);
+		prod *= km_obs_mix(hom + slot[i], dr[i].w);
 		if (prod == 0.0) return KM_NEG_INF;
 		prod = frexp(prod, &e);
 		e2 += e;
@@ -386,7 +385,7 @@ static void screen_fill(thr_t *T, const km_index_t *ix, const layout_t *L, int n
 				/* d/dw has the sign of Q - PR: the bin's upper edge if it rises, else its
 				 * lower edge (exact: multiples of 1/(2 TWIN_BINS)) */
 				double we = Q[j] >= P[j] * R[j] ? w : w - 0.5 / TWIN_BINS;
-				double m = (P[j] + we * Q[j]) / (1.0 + we * R[j]);
+				double m = km_obs_mix3(P[j], Q[j], R[j], we);
 				mt[j] = m > 0.0 ? m : 0.0;          /* log10 0 = -inf */
 			}
 		}
