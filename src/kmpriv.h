@@ -70,6 +70,8 @@ int km_err_at(km_err_t *e, const char *fn, int line, int col, const char *fmt, .
 void km_warn(const char *fmt, ...) KM_PRINTF(1, 2);
 /* Prints "kinmatch: error: <e->msg>" to stderr. */
 void km_err_print(const km_err_t *e);
+/* The process exit code of a KM_E* return code (0 for ret >= 0). */
+int km_exit_code(int ret);
 
 /* ---- cli.c: shared by the subcommands ------------------------------------------ */
 /* "--NAME: expected a number in [lo,hi), got 'x'" style checks of option values */
@@ -146,7 +148,8 @@ int km_freqs_allele(km_freqs_t *f, const km_panel_t *p, int m, const char *label
 int km_allele_ok(int type, const char *label);
 /* The message for a label that fails km_allele_ok(); a literal, so formats are checked. */
 #define KM_ALLELE_BAD_FMT(type) \
-	((type) == KM_SYS_SNP ? "SNP allele '%s' is not A, C, G or T" : "STR allele '%s' is not a repeat number")
+	((type) == KM_SYS_SNP ? "SNP allele '%s' is not A, C, G or T" : \
+	 (type) == KM_TYPE_AMEL ? "amelogenin allele '%s' is not X or Y" : "STR allele '%s' is not a repeat number")
 /* Checks that every STR / SNP / X-STR marker of the panel has a frequency table. */
 int km_freqs_check_panel(const km_freqs_t *f, const km_panel_t *p, km_err_t *e);
 void km_freqs_destroy(km_freqs_t *f);
@@ -171,6 +174,20 @@ void km_prof_destroy(km_prof_t *pr);
 int km_prof_init(km_prof_t *pr, const km_panel_t *p, const char *fn);
 int km_prof_add_sample(km_prof_t *pr, const char *name, int line);
 void km_prof_set_gt(km_prof_t *pr, int s, int m, int32_t a0, int32_t a1);
+
+/* ---- amel.c: sex from amelogenin (issue 12 part 4) ---------------------------------- */
+/* The sex a sample's amelogenin call says: KM_MALE (a Y allele), KM_FEMALE (X only),
+ * 0 (no AMEL call).  *row: its km_prof_t.amel entry, -1 if none. */
+int km_amel_call(const km_panel_t *p, const km_freqs_t *f, const km_prof_t *pr, int s, int *row);
+/* A reference whose amelogenin contradicts its pedigree sex: KM_EINPUT naming the AMEL row. */
+int km_amel_check_refs(const km_peds_t *d, const km_prof_t *refs, const km_panel_t *p, const km_freqs_t *f,
+                       km_err_t *e);
+/* Remains' sex into rsex[n_sample]: given[r] (e.g. --remain-info sex; NULL = none) where
+ * known, else amelogenin, where an X-only call counts as unknown when rd[r] > 0 (a man's Y
+ * may have dropped out).  Contradictions between given and amelogenin sex are counted
+ * and warned about; returns their number. */
+int km_amel_remains(int *rsex, const km_panel_t *p, const km_freqs_t *f, const km_prof_t *rem, const double *rd,
+                    const int *given, const char *given_fn);
 
 /* ---- ped.c ------------------------------------------------------------------------- */
 int km_peds_load(km_peds_t *d, const char *fn, km_err_t *e);

@@ -22,6 +22,7 @@ static int panel_type(const char *s)
 	if (strcasecmp(s, "X-STR") == 0) return KM_SYS_X;
 	if (strcasecmp(s, "Y-STR") == 0) return KM_SYS_Y;
 	if (strcasecmp(s, "SNP") == 0) return KM_SYS_SNP;
+	if (strcasecmp(s, "AMEL") == 0) return KM_TYPE_AMEL;   /* amelogenin: sex only (amel.c) */
 	return -1;
 }
 

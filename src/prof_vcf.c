@@ -281,6 +281,10 @@ static int pv_read(pv_ctx_t *x, htsFile *fp, km_err_t *e)
 			}
 			++n_pos;
 		}
+		if (x->p->marker[m].type == KM_TYPE_AMEL) {   /* amelogenin is read from TSV only (amel.c) */
+			++n_skip;
+			continue;
+		}
 		++n_match;
 		if (x->mrec[m]) {
 			if (x->is_bcf)
