@@ -17,6 +17,7 @@
 #include "lik.h"
 #include "pipe.h"
 #include "lineage.h"
+#include "explain.h"
 
 void km_opt_init(km_opt_t *o)
 {
@@ -43,7 +44,8 @@ void km_opt_init(km_opt_t *o)
 enum {
 	O_PANEL = 256, O_FREQS, O_REMAINS, O_REFS, O_PEDS, O_OUT, O_MTDNA, O_MTDB, O_MTRATE, O_YDB,
 	O_LINFREQ, O_THETA, O_MUT, O_RANGE, O_RATE2, O_DROPOUT, O_RINFO, O_MINLOCI, O_THREADS,
-	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH
+	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH,
+	O_EXPLAIN   /* explain (issue 13) */
 };
 
 static const struct option match_opts[] = {
@@ -73,6 +75,7 @@ static const struct option match_opts[] = {
 	{ "all", no_argument, 0, O_ALL },
 	{ "quiet", no_argument, 0, O_QUIET },
 	{ "bench", no_argument, 0, O_BENCH },
+	{ "explain-top", required_argument, 0, O_EXPLAIN },   /* explain (issue 13) */
 	{ "help", no_argument, 0, O_HELP },
 	{ 0, 0, 0, 0 }
 };
@@ -108,6 +111,7 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --top K                 rows kept per remain [%d]\n"
 	        "  --min-log10-lr X        keep rows with log10 LR >= X [none]\n"
 	        "  --all                   keep every row (overrides --top, --min-log10-lr, --min-loci)\n"
+	        "  --explain-top N         DIR/explain.tsv: per-locus LRs of each remain's N best rows [0]\n"
 	        "  --threads N             worker threads [%d]; the output is the same for any N\n"
 	        "  --quiet                 no summary on stderr\n"
 	        "  --bench                 print one line of timings, rates and a reference kernel's rate (bench/)\n",
@@ -180,6 +184,7 @@ int km_cmd_match(int argc, char *argv[])
 		case O_ALL: o.all = 1; break;
 		case O_QUIET: o.quiet = 1; break;
 		case O_BENCH: o.bench = 1; break;
+		case O_EXPLAIN: ret = km_opt_int("explain-top", optarg, 0, 1000000, &o.explain_top, &e); break;
 		case O_HELP: match_usage(stdout, &d); return 0;
 		default: match_usage(stderr, &d); return 2;
 		}
@@ -202,6 +207,9 @@ int km_cmd_match(int argc, char *argv[])
 	km_lin_t *lin = NULL;
 	km_scanstat_t st = { 0 };
 	double *rd = NULL;
+	km_xsink_t xs_inc = { 0 }, xs_exp = { 0 }, xs_fam = { 0 };   /* explain (issue 13) */
+	km_xpair_t *xpairs = NULL;
+	size_t n_xpair = 0;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
 	if ((ret = km_panel_load(&panel, o.panel, &e)) < 0) goto fail;
 	if ((ret = km_freqs_load(&freqs, &panel, o.freqs, o.min_freq, &e)) < 0) goto fail;
@@ -239,11 +247,28 @@ int km_cmd_match(int argc, char *argv[])
 	t_load = km_now();
 	if ((ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e)) < 0) goto fail;
 	t_scan = km_now();
-	if (tabs.n_inconsistent > 0)
-		km_warn("%d (candidate, marker) pairs: the references contradict their pedigree under --mutation %s; those markers were left out (LR 1) for those candidates",
-		        tabs.n_inconsistent, km_mut_name(o.mutation));
 	if ((ret = km_mkdir_p(o.out, &e)) < 0) goto fail;
-	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, &e)) < 0) goto fail;
+	{	/* explain (issue 13): the inconsistent pairs by name, explain.tsv and families.tsv,
+		 * written to temps first and renamed after matches.tsv */
+		km_xctx_t X = { &ix, comp, &tabs, &panel, &freqs, &rem, &refs, &peds, lin, &o, o.threads };
+		FILE *fp;
+		if (!(fp = km_xsink_open(&xs_inc, o.out, "inconsistent.tsv", &e))) { ret = KM_EIO; goto fail; }
+		if ((ret = km_explain_incon(fp, &X, 5, xs_inc.fn, &e)) < 0) goto fail;
+		if (o.explain_top > 0) {
+			if ((ret = km_explain_select(&xpairs, &n_xpair, &hits, o.explain_top, &e)) < 0) goto fail;
+			if (!(fp = km_xsink_open(&xs_exp, o.out, "explain.tsv", &e))) { ret = KM_EIO; goto fail; }
+			if ((ret = km_explain_write(fp, &X, xpairs, n_xpair, &e)) < 0) goto fail;
+			if (!(fp = km_xsink_open(&xs_fam, o.out, "families.tsv", &e))) { ret = KM_EIO; goto fail; }
+			if ((ret = km_explain_families(fp, &X, xpairs, n_xpair, &e)) < 0) goto fail;
+		}
+		if ((ret = km_xsink_close(&xs_inc, &e)) < 0) goto fail;
+		if (xs_exp.fp && (ret = km_xsink_close(&xs_exp, &e)) < 0) goto fail;
+		if (xs_fam.fp && (ret = km_xsink_close(&xs_fam, &e)) < 0) goto fail;
+	}
+	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, lin, &e)) < 0) goto fail;
+	if ((ret = km_xsink_commit(&xs_inc, &e)) < 0) goto fail;
+	if (xs_exp.fn && (ret = km_xsink_commit(&xs_exp, &e)) < 0) goto fail;
+	if (xs_fam.fn && (ret = km_xsink_commit(&xs_fam, &e)) < 0) goto fail;
 	t_write = km_now();
 	if (o.bench) {
 		/* one line for bench/: phases in wall seconds (compile and scan interleave per
@@ -300,10 +325,15 @@ int km_cmd_match(int argc, char *argv[])
 		        t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, busy > 0 ? wall * st.t_scan / busy : 0.0,
 		        t_write - t_scan, o.threads, tabs.n_computed, tabs.n_shared);
 		fprintf(stderr, "kinmatch: results in %s/matches.tsv (%zu rows; best first per remain)\n", o.out, hits.n);
+		if (o.explain_top > 0)   /* explain (issue 13) */
+			fprintf(stderr, "kinmatch: per-locus LRs of the %d best rows of each remain in %s/explain.tsv; an HTML report: kinmatch report --run %s\n",
+			        o.explain_top, o.out, o.out);
 		fprintf(stderr, "kinmatch: open with: column -t -s \"$(printf '\\t')\" %s/matches.tsv | less -S   (or any spreadsheet: tab-separated)\n", o.out);
 	}
 fail:
 	if (ret < 0) km_err_print(&e);
+	km_xsink_abort(&xs_inc); km_xsink_abort(&xs_exp); km_xsink_abort(&xs_fam);
+	free(xpairs);
 	free(rd);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);

@@ -491,7 +491,56 @@ struct km_comp_s {
 	int max_np, max_n, max_col;
 	int *hs0, *hn;          /* per locus: first homozygote slot and their number */
 	shard_t *cache;         /* the table cache, shared by the threads */
+	struct incl_s *incl;    /* explain (issue 13): the (candidate, locus) pairs left out as inconsistent */
 };
+
+/* ---- explain (issue 13): which (candidate, locus) pairs contradict their pedigree --------
+ * The count alone named neither family nor marker; every compile notes its pairs here
+ * (under a spin lock: few pairs, rarely met), and km_comp_incon() returns them sorted
+ * without repeats (explain.c recompiles some candidates, which notes them again). */
+struct incl_s {
+	km_incon_t *v;
+	size_t n, m;
+	int oom;
+	char lock;
+};
+
+static void incl_note(const km_comp_t *C, const km_cand_t *cand, int l)
+{
+	struct incl_s *I = C->incl;
+	while (__atomic_test_and_set(&I->lock, __ATOMIC_ACQUIRE)) {}
+	if (I->n == I->m) {
+		size_t m = I->m ? 2 * I->m : 64;
+		km_incon_t *t = realloc(I->v, sizeof(*t) * m);
+		if (t) I->v = t, I->m = m; else I->oom = 1;
+	}
+	if (I->n < I->m) I->v[I->n].fam = cand->fam, I->v[I->n].person = cand->person, I->v[I->n++].l = l;
+	__atomic_clear(&I->lock, __ATOMIC_RELEASE);
+}
+
+static int cmp_incon(const void *x, const void *y)
+{
+	const km_incon_t *a = x, *b = y;
+	if (a->fam != b->fam) return a->fam < b->fam ? -1 : 1;
+	if (a->person != b->person) return a->person < b->person ? -1 : 1;
+	return (a->l > b->l) - (a->l < b->l);
+}
+
+int km_comp_incon(const km_comp_t *C, km_incon_t **v, size_t *n, km_err_t *e)
+{
+	struct incl_s *I = C->incl;
+	*v = NULL, *n = 0;
+	if (I->oom) return km_err_set(e, KM_ENOMEM, "out of memory");
+	qsort(I->v, I->n, sizeof(km_incon_t), cmp_incon);
+	size_t u = 0;
+	for (size_t i = 0; i < I->n; ++i)
+		if (u == 0 || cmp_incon(&I->v[u - 1], &I->v[i]) != 0) I->v[u++] = I->v[i];
+	I->n = u;
+	if (!(*v = malloc(sizeof(km_incon_t) * (u + 1)))) return km_err_set(e, KM_ENOMEM, "out of memory");
+	if (u) memcpy(*v, I->v, sizeof(km_incon_t) * u);
+	*n = u;
+	return 0;
+}
 
 static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t *w, km_err_t *e)
 {
@@ -588,7 +637,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 		if (cacheable && cache_fetch(w->cache, l, w->key, kn, kh, T, (size_t)nc, hom + (size_t)C->hs0[l] * 3,
 		                             3 * (size_t)C->hn[l], &hinc)) {
 			++w->hits;
-			if (hinc) ++*n_inc;
+			if (hinc) ++*n_inc, incl_note(C, cand, l);
 			continue;
 		}
 		++w->misses;
@@ -692,7 +741,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			}
 		}
 store:
-		if (inc) ++*n_inc;
+		if (inc) ++*n_inc, incl_note(C, cand, l);
 		w->vbuf[0] = inc;
 		if (cacheable) memcpy(w->vbuf + 1, T, sizeof(double) * nc);
 		if (cacheable) {
@@ -752,6 +801,7 @@ int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, cons
 	memset(C->cache, 0, sizeof(shard_t) * KM_CACHE_SHARDS);
 	for (int i = 0; i < KM_CACHE_SHARDS; ++i)
 		C->cache[i].c.budget = ((size_t)KM_CACHE_MB << 20) * (size_t)(o->threads > 0 ? o->threads : 1) / KM_CACHE_SHARDS;
+	if (!(C->incl = calloc(1, sizeof(*C->incl)))) { km_comp_destroy(C); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	C->hs0 = calloc((size_t)ix->n_loc + 1, sizeof(int));
 	C->hn = calloc((size_t)ix->n_loc + 1, sizeof(int));
 	if (!C->hs0 || !C->hn) { km_comp_destroy(C); return km_err_set(e, KM_ENOMEM, "out of memory"); }
@@ -774,6 +824,8 @@ void km_comp_destroy(km_comp_t *C)
 	if (C->cache) for (int i = 0; i < KM_CACHE_SHARDS; ++i) cache_free(&C->cache[i].c);
 	free(C->cache);
 	free(C->hs0); free(C->hn);
+	if (C->incl) free(C->incl->v);
+	free(C->incl);
 	free(C);
 }
 

@@ -86,6 +86,9 @@ struct km_lin_s {
 	int *yl_cstart;             /* [n_yl + 1] */
 	long *yh_count;             /* per haplotype: weight (the count column, else 1) */
 	uint64_t yl_indb;           /* loci that are columns of the database */
+	uint64_t *yr_left;          /* per remain: typed loci the database lacks (left out, issue 12 part 3) */
+	uint64_t *yslot_left;       /* per Y slot: the chosen reference's typed loci the database lacks */
+	int n_yleft;                /* loci left out for some remain (0: no y_left_out column) */
 	uint64_t *rm_bits;          /* per remain mask: loci typed */
 	long *rm_n;                 /* per remain mask: N for a reference typed at all its loci */
 	int y_upper95;
@@ -153,6 +156,7 @@ void km_lin_destroy(km_lin_t *L)
 	free(L->ycol);
 	free(L->yslot);
 	free(L->yw); free(L->yf);
+	free(L->yr_left); free(L->yslot_left);
 	free(L->yh_typed); free(L->yh_code); free(L->yh_id); free(L->yl_codes); free(L->yl_cstart); free(L->yh_count); free(L->rm_bits); free(L->rm_n);
 	km_mt_destroy(&L->mt);
 	km_mt_destroy(&L->mtdb);
@@ -564,7 +568,6 @@ static double y_fone(const km_lin_t *L, const yagree_t *A, int m, int upper95)
 	uint64_t b = L->rm_bits[m] & A->rtyped;      /* the compared loci */
 	long n = 0, x = 0;
 	int kb = __builtin_popcountll(b);
-	if ((b & L->yl_indb) != b) return lin_logf(0, 0, upper95);   /* a compared locus the database lacks: N = 0 */
 	if (b == L->rm_bits[m]) n = L->rm_n[m];
 	else for (int h = 0; h < L->n_yh; ++h) if ((L->yh_typed[h] & b) == b) n += L->yh_count[h];
 	for (int i = 0; i < A->n && A->pc[i] >= kb; ++i) if ((A->agree[i] & b) == b) x += L->yh_count[A->hl[i]];
@@ -1014,14 +1017,68 @@ static int mt_cand(const km_lin_t *L, int slot, int k, double *tab, km_err_t *e)
 
 /* ---- build -------------------------------------------------------------------------- */
 
+/* Partial databases (issue 12 part 3): the compared Y loci are those typed in the remain,
+ * in the reference and in the database.  A locus the database lacks is therefore taken
+ * out of every profile here, before the columns are formed, so that the numerator (the
+ * mutation probabilities) and the denominator (x and N) run over the same loci; without
+ * this a Yfiler-era database used with Y23 profiles gave N = 0 and wiped out the Y
+ * evidence.  What was taken out is kept per remain (L->yr_left) and per reference
+ * sample (fleft), so each row can count its loci left out (km_lin_y_left_out), and one
+ * warning names the loci.  A profile typed only at such loci has no Y data left. */
+static void y_left_out(km_lin_t *L, const km_ydb_t *db, const km_panel_t *p, double *rv, uint8_t *rhas, double *fv,
+                       uint8_t *fhas, int n_ref, uint64_t *fleft)
+{
+	int rw = L->n_yl * 2, nr = L->n_remain, n_name = 0;
+	uint64_t indb = 0;
+	kstring_t ks = { 0, 0, NULL };
+	for (int l = 0; l < L->n_yl; ++l)
+		for (int j = 0; j < db->n_col; ++j)
+			if (db->marker[j] == L->ymk[l]) indb |= 1ULL << l;
+	for (int l = 0; l < L->n_yl; ++l) {
+		int n_rem = 0, n_refs = 0;
+		if (indb >> l & 1) continue;
+		for (int i = 0; i < nr; ++i) {
+			double *x = rv + (size_t)i * rw + 2 * l;
+			if (isnan(x[0])) continue;
+			x[0] = x[1] = (double)NAN, L->yr_left[i] |= 1ULL << l, ++n_rem;
+		}
+		for (int i = 0; i < n_ref; ++i) {
+			double *x = fv + (size_t)i * rw + 2 * l;
+			if (isnan(x[0])) continue;
+			x[0] = x[1] = (double)NAN, fleft[i] |= 1ULL << l, ++n_refs;
+		}
+		if (n_rem == 0) continue;   /* compared nowhere: nothing is lost */
+		++L->n_yleft;
+		if (n_name++ < 8)
+			ksprintf(&ks, "%s%s (typed in %d remain%s, %d reference%s)", n_name > 1 ? ", " : "", p->marker[L->ymk[l]].name,
+			         n_rem, n_rem == 1 ? "" : "s", n_refs, n_refs == 1 ? "" : "s");
+	}
+	for (int i = 0; i < nr; ++i) {
+		int any = 0;
+		for (int l = 0; l < L->n_yl && !any; ++l) any = !isnan(rv[(size_t)i * rw + 2 * l]);
+		rhas[i] = (uint8_t)any;
+	}
+	for (int i = 0; i < n_ref; ++i) {
+		int any = 0;
+		for (int l = 0; l < L->n_yl && !any; ++l) any = !isnan(fv[(size_t)i * rw + 2 * l]);
+		fhas[i] = (uint8_t)any;
+	}
+	if (n_name > 0)
+		km_warn("%s: the Y database has no column for %d Y-STR marker%s typed in the remains: %s%s; %s left out of the Y "
+		        "comparison (numerator and denominator), counted per row in matches.tsv column y_left_out",
+		        db->fn, n_name, n_name == 1 ? "" : "s", ks.s, n_name > 8 ? ", ..." : "", n_name == 1 ? "it is" : "they are");
+	free(ks.s);
+}
+
 static int y_build(km_lin_t *L, const km_linopt_t *o, const km_panel_t *p, const km_freqs_t *f, const km_prof_t *rem,
                    const km_prof_t *refs, const km_peds_t *peds, km_err_t *e)
 {
-	int i, l, s, fam, ret = 0, fail = 0, n_tot = L->pbase[peds->n_family], any_rem = 0;
+	int i, s, fam, ret = 0, fail = 0, n_tot = L->pbase[peds->n_family], any_rem = 0;
 	int rw = L->n_yl * 2, first_pr = -1, first_s = -1;
 	double *rv = NULL, *fv = NULL;
 	uint8_t *rhas = NULL, *fhas = NULL, *phas = NULL, *rmask = NULL;
 	int *pkey = NULL;
+	uint64_t *fleft = NULL;
 	km_ydb_t db;
 	memset(&db, 0, sizeof db);
 	if (L->n_yl == 0) return 0;
@@ -1053,8 +1110,6 @@ static int y_build(km_lin_t *L, const km_linopt_t *o, const km_panel_t *p, const
 				ret = km_err_at(e, refs->fn, refs->line[q->sample], 1, "female '%s' has Y-STR data", q->id);
 				goto end;
 			}
-			phas[L->pbase[fam] + i] = fhas[q->sample];
-			pkey[L->pbase[fam] + i] = q->sample;
 		}
 	if (first_pr >= 0 && o->y_db == NULL) {
 		const km_prof_t *pr = first_pr ? refs : rem;
@@ -1063,21 +1118,29 @@ static int y_build(km_lin_t *L, const km_linopt_t *o, const km_panel_t *p, const
 		goto end;
 	}
 	if (!any_rem) goto end; /* nothing to score: the Y system is NA for every remain */
+	if (L->n_yl > 64) { ret = km_err_set(e, KM_EINPUT, "more than 64 Y-STR markers in the panel (%d)", L->n_yl); goto end; }
 	if ((ret = km_ydb_load(&db, p, o->y_db, e)) < 0) goto end;
-	for (l = 0; l < L->n_yl; ++l) { /* a typed panel locus the database lacks gives N = 0 wherever compared */
-		int j, typed = 0;
-		for (j = 0; j < db.n_col && db.marker[j] != L->ymk[l]; ++j) {}
-		for (i = 0; i < L->n_remain && !typed; ++i) typed = !isnan(rv[(size_t)i * rw + 2 * l]);
-		if (j == db.n_col && typed)
-			km_warn("%s: no column for Y-STR marker %s: databases frequencies are 1 wherever it is compared", db.fn,
-			        p->marker[L->ymk[l]].name);
-	}
+	L->yr_left = lin_calloc((size_t)L->n_remain + 1, sizeof(uint64_t), &fail);
+	fleft = lin_calloc((size_t)(refs ? refs->n_sample : 0) + 1, sizeof(uint64_t), &fail);
+	if (fail) goto oom;
+	y_left_out(L, &db, p, rv, rhas, fv, fhas, refs ? refs->n_sample : 0, fleft);
+	for (fam = 0; fam < peds->n_family; ++fam)   /* references with Y data at a compared-able locus */
+		for (i = 0; i < peds->fam[fam].n_person; ++i) {
+			const km_person_t *q = &peds->fam[fam].person[i];
+			if (q->role != KM_ROLE_REFERENCE || q->sample < 0 || !refs || q->sample >= refs->n_sample) continue;
+			phas[L->pbase[fam] + i] = fhas[q->sample];
+			pkey[L->pbase[fam] + i] = q->sample;
+		}
 	if ((ret = y_columns(L, rv, rhas, &rmask, e)) < 0) goto end;
 	if ((ret = lin_paths(&L->y, peds, L->pbase, 1, phas, pkey, refs ? refs->n_sample : 1, e)) < 0) goto end;
 	L->yslot = lin_calloc((size_t)L->y.n_slot * rw, sizeof *L->yslot, &fail);
 	if (fail) goto oom;
-	for (s = 0; s < L->y.n_slot; ++s)
+	L->yslot_left = lin_calloc((size_t)L->y.n_slot + 1, sizeof(uint64_t), &fail);
+	if (fail) goto oom;
+	for (s = 0; s < L->y.n_slot; ++s) {
 		memcpy(L->yslot + (size_t)s * rw, fv + (size_t)L->y.slot_sample[s] * rw, rw * sizeof(double));
+		L->yslot_left[s] = fleft[L->y.slot_sample[s]];
+	}
 	L->y_upper95 = o->upper95;
 	if ((ret = y_dbindex(L, &db, rmask, e)) < 0) goto end;
 	L->y_on = 1;
@@ -1093,6 +1156,7 @@ end:
 	free(phas);
 	free(pkey);
 	free(rmask);
+	free(fleft);
 	return ret;
 }
 
@@ -1218,4 +1282,119 @@ int km_lin_cand(const km_lin_t *L, int sys, const km_peds_t *peds, int fam, int 
 	*ref = s->ref[pi];
 	if (k_meioses) *k_meioses = s->k[pi];
 	return sys == KM_SYS_Y ? y_cand(L, s->slot_of[pi], s->k[pi], tab, e) : mt_cand(L, s->slot_of[pi], s->k[pi], tab, e);
+}
+
+int km_lin_y_nleft(const km_lin_t *L)
+{
+	return L && L->y_on ? L->n_yleft : 0;
+}
+
+int km_lin_y_left_out(const km_lin_t *L, int remain, int fam, int q)
+{
+	const lin_sys_t *s = lin_sys(L, KM_SYS_Y);
+	int pi;
+	if (s == NULL || remain < 0 || remain >= L->n_remain || fam < 0 || fam >= L->n_fam ||
+	    q < 0 || q >= L->pbase[fam + 1] - L->pbase[fam])
+		return -1;
+	pi = L->pbase[fam] + q;
+	if (s->slot_of[pi] < 0 || (s->rcol[remain] == 0 && L->yr_left[remain] == 0)) return -1;   /* Y is NA */
+	return __builtin_popcountll(L->yr_left[remain] & L->yslot_left[s->slot_of[pi]]);
+}
+
+/* ---- explain (issue 13) -----------------------------------------------------------------
+ * The numbers behind one pair's lineage LR, recomputed the plain way (not the scan's
+ * vector path): compared loci / positions, differences, and the database counts x of N of
+ * the denominator (as y_fone and mt_freqs count them). */
+
+void km_linx_free(km_linx_t *x)
+{
+	free(x->rcall); free(x->fcall); free(x->diff);
+	x->rcall = x->fcall = x->diff = NULL;
+}
+
+static void y_fmt(kstring_t *s, const double *v)
+{
+	ksprintf(s, "%g", v[0]);
+	if (!isnan(v[1])) ksprintf(s, ",%g", v[1]);
+}
+
+static void mt_fmt(kstring_t *s, const km_mthap_t *h, const mt_reg_t *r)
+{
+	int i;
+	for (i = 0; i < r->n; ++i) ksprintf(s, "%s%d-%d", i ? " " : "", r->iv[i][0], r->iv[i][1]);
+	kputc(':', s);
+	for (i = 0; i < h->n_var; ++i) {
+		const km_mtvar_t *v = &h->var[i];
+		if (!reg_has(r, v->pos)) continue;
+		if (v->ins > 0) ksprintf(s, " %d.%d%c", v->pos, v->ins, v->base);
+		else if (v->base == '-') ksprintf(s, " %ddel", v->pos);
+		else ksprintf(s, " %d%c", v->pos, v->base);
+	}
+}
+
+int km_lin_explain(const km_lin_t *L, int sys, const km_panel_t *p, const km_peds_t *peds, int fam, int q, int r,
+                   km_linx_t *x, km_err_t *e)
+{
+	const lin_sys_t *s = lin_sys(L, sys);
+	kstring_t rc = { 0, 0, NULL }, fc = { 0, 0, NULL }, df = { 0, 0, NULL };
+	memset(x, 0, sizeof *x);
+	x->ref = -1;
+	if (s == NULL || r < 0 || r >= L->n_remain || fam < 0 || fam >= L->n_fam) return 0;
+	int pi = L->pbase[fam] + q, c = s->rcol[r];
+	(void)peds;
+	if (q < 0 || q >= L->pbase[fam + 1] - L->pbase[fam] || s->slot_of[pi] < 0 || c <= 0) return 0;
+	int slot = s->slot_of[pi];
+	x->ref = s->ref[pi], x->k = s->k[pi];
+	kputs("", &rc); kputs("", &fc); kputs("", &df);
+	if (sys == KM_SYS_Y) {
+		const double *rv = L->yslot + (size_t)slot * L->n_yl * 2, *cv = L->ycol + (size_t)c * L->n_yl * 2;
+		uint64_t b = 0;
+		for (int l = 0; l < L->n_yl; ++l) {
+			if (isnan(cv[2 * l]) || isnan(rv[2 * l])) continue;
+			b |= 1ULL << l;
+			++x->n_cmp;
+			const char *nm = p->marker[L->ymk[l]].name;
+			ksprintf(&rc, "%s%s=", rc.l ? " " : "", nm); y_fmt(&rc, cv + 2 * l);
+			ksprintf(&fc, "%s%s=", fc.l ? " " : "", nm); y_fmt(&fc, rv + 2 * l);
+			if (cmp_dbl(cv[2 * l], rv[2 * l]) != 0 || cmp_dbl(cv[2 * l + 1], rv[2 * l + 1]) != 0) {
+				++x->n_diff;
+				ksprintf(&df, "%s%s ", df.l ? " " : "", nm); y_fmt(&df, cv + 2 * l);
+				kputc('/', &df); y_fmt(&df, rv + 2 * l);
+			}
+		}
+		/* N: database haplotypes typed at every compared locus; x: equal to the reference there */
+		if ((b & L->yl_indb) == b)
+			for (int h = 0; h < L->n_yh; ++h) {
+				if ((L->yh_typed[h] & b) != b) continue;
+				x->n += L->yh_count[h];
+				int eq = 1;
+				for (int l = 0; l < L->n_yl && eq; ++l)
+					if (b >> l & 1) eq = L->yh_code[(size_t)h * L->n_yl + l] == y_code(rv + 2 * l);
+				if (eq) x->x += L->yh_count[h];
+			}
+		x->log10_f = lin_logf(x->x, x->n, L->y_upper95);
+	} else {
+		const km_mthap_t *R = &L->mt.hap[s->slot_sample[slot]], *H = &L->mt.hap[L->mcol_hap[c]];
+		mt_reg_t reg;
+		if ((reg.iv = malloc((size_t)(R->n_range + H->n_range + 1) * sizeof *reg.iv)) == NULL) goto oom;
+		reg_isect(H, R, &reg);
+		for (int i = 0; i < reg.n; ++i) x->n_cmp += reg.iv[i][1] - reg.iv[i][0] + 1;
+		x->n_diff = mt_diff(H, R, &reg, 1 << 30);
+		mt_fmt(&rc, H, &reg);
+		mt_fmt(&fc, R, &reg);
+		for (int d = 0; d < L->mtdb.n; ++d) {
+			if (!reg_covered(&reg, &L->mtdb.hap[d])) continue;
+			++x->n;
+			x->x += mt_diff(&L->mtdb.hap[d], R, &reg, 1) == 0;
+		}
+		free(reg.iv);
+		x->log10_f = s->logf[(size_t)slot * s->n_rm + s->col_rm[c]];
+	}
+	if (!rc.s || !fc.s || !df.s) goto oom;
+	x->rcall = rc.s, x->fcall = fc.s, x->diff = df.s;
+	return 0;
+oom:
+	free(rc.s); free(fc.s); free(df.s);
+	x->ref = -1;
+	return km_err_set(e, KM_ENOMEM, "out of memory");
 }

@@ -91,4 +91,30 @@ int km_lin_col(const km_lin_t *L, int sys, int remain);
 int km_lin_cand(const km_lin_t *L, int sys, const km_peds_t *peds, int fam, int q, double *tab,
                 int *ref, int *k_meioses, km_err_t *e);
 
+/* Partial Y databases (issue 12 part 3): Y-STR loci typed in the remains that the --y-db
+ * lacks are left out of the comparison.  km_lin_y_nleft: how many such loci (0 = none,
+ * and no y_left_out column).  km_lin_y_left_out: for (remain, family fam, missing q),
+ * the loci typed in the remain and in the chosen Y reference that were left out; -1 when
+ * the candidate has no Y reference (NA). */
+int km_lin_y_nleft(const km_lin_t *L);
+int km_lin_y_left_out(const km_lin_t *L, int remain, int fam, int q);
+
+/* ---- explain (issue 13): the comparison behind one lineage LR -------------------------- */
+typedef struct km_linx_s {
+	int ref, k;            /* lineage reference (person index in the family, -1 = none) and meioses */
+	int n_cmp;             /* Y: loci compared; mt: positions compared */
+	int n_diff;            /* Y: compared loci whose values differ; mt: differences (model count) */
+	long x, n;             /* database: haplotypes equal to the reference where compared, and N */
+	double log10_f;        /* log10 of the haplotype frequency in the denominator */
+	char *rcall, *fcall;   /* the remain's and the reference's haplotype where compared (malloc) */
+	char *diff;            /* Y: the differing loci, "DYS458 17/18"; mt: "" (malloc) */
+} km_linx_t;
+
+/* Fills *x for remain r (index in the remains' profile) against candidate (fam, q) in
+ * system sys; p names the Y-STR loci.  x->ref = -1 (and nothing else set) when the
+ * system is NA for the pair.  Free with km_linx_free. */
+int km_lin_explain(const km_lin_t *L, int sys, const km_panel_t *p, const km_peds_t *peds, int fam, int q, int r,
+                   km_linx_t *x, km_err_t *e);
+void km_linx_free(km_linx_t *x);
+
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "kmpriv.h"
 #include "pipe.h"
+#include "lineage.h"
 
 /* log10 LR with 6 decimals; -inf for an exclusion; no "-0.000000" */
 void km_fmt_lr(char *buf, size_t n, double x)
@@ -22,7 +23,7 @@ void km_fmt_lr(char *buf, size_t n, double x)
 }
 
 int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,
-               const km_prof_t *rem, km_err_t *e)
+               const km_prof_t *rem, const struct km_lin_s *ylin, km_err_t *e)
 {
 	size_t ld = strlen(dir) + 32;
 	char *fn = malloc(ld), *tmp = malloc(ld);
@@ -31,7 +32,11 @@ int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const
 	snprintf(tmp, ld, "%s/.matches.tsv.tmp", dir);
 	FILE *fp = fopen(tmp, "w");
 	if (!fp) { int ret = km_err_set(e, KM_EIO, "%s: cannot create: %s", tmp, strerror(errno)); free(fn); free(tmp); return ret; }
-	int bad = fputs("remain\tfamily\tmissing\trank\tlog10_lr\tlog10_lr_str\tlog10_lr_snp\tlog10_lr_x\tlog10_lr_y\tlog10_lr_mt\tloci\ty_ref\ty_meioses\tmt_ref\tmt_meioses\n", fp) < 0;
+	int bad = fputs("remain\tfamily\tmissing\trank\tlog10_lr\tlog10_lr_str\tlog10_lr_snp\tlog10_lr_x\tlog10_lr_y\tlog10_lr_mt\tloci\ty_ref\ty_meioses\tmt_ref\tmt_meioses", fp) < 0;
+	/* extra columns after the contract's, in COORD.md's order; each only where it says something */
+	int y_left = km_lin_y_nleft(ylin) > 0;   /* models, issue 12 part 3: Y loci the database lacks */
+	if (y_left) bad |= fputs("\ty_left_out", fp) < 0;
+	bad |= fputs("\n", fp) < 0;
 	for (size_t i = 0; i < hits->n && !bad; ++i) {
 		const km_hit_t *h = &hits->h[i];
 		const km_family_t *F = &peds->fam[t->cand[h->cand].fam];
@@ -45,10 +50,15 @@ int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const
 			snprintf(lin[k][0], 64, "%s", F->person[h->lin_ref[k]].id);
 			snprintf(lin[k][1], 64, "%d", h->lin_k[k]);
 		}
-		bad = fprintf(fp, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", rem->sample[h->remain], F->id,
+		bad = fprintf(fp, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s", rem->sample[h->remain], F->id,
 		              F->person[t->cand[h->cand].person].id, hits->rank[i], b[KM_N_SYS],
 		              b[KM_SYS_STR], b[KM_SYS_SNP], b[KM_SYS_X], b[KM_SYS_Y], b[KM_SYS_MT], h->loci,
 		              lin[0][0], lin[0][1], lin[1][0], lin[1][1]) < 0;
+		if (y_left && !bad) {
+			int n = km_lin_y_left_out(ylin, h->remain, t->cand[h->cand].fam, t->cand[h->cand].person);
+			bad = (n < 0 ? fputs("\tNA", fp) : fprintf(fp, "\t%d", n)) < 0;
+		}
+		if (!bad) bad = fputs("\n", fp) < 0;
 	}
 	if (fflush(fp) != 0) bad = 1;
 	if (fclose(fp) != 0) bad = 1;

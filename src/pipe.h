@@ -27,6 +27,7 @@ typedef struct km_opt_s {
 	double min_lr;          /* keep rows with log10 LR >= this */
 	int all;                /* keep every row */
 	int quiet;
+	int explain_top;        /* explain (issue 13): DIR/explain.tsv for each remain's best N rows, 0 = none */
 	int bench;              /* also time a plain table-sum kernel over the same tables; print one line */
 } km_opt_t;
 
@@ -122,6 +123,12 @@ void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared);
  * one km_cwork_t per thread. */
 int km_comp_cand(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, km_ctab_t *out, km_err_t *e);
 
+/* explain (issue 13): the (candidate, locus) pairs compiled so far whose references
+ * contradict their pedigree (left out, LR 1), sorted by family index, missing person
+ * index, locus, without repeats.  *v is the caller's to free. */
+typedef struct km_incon_s { int fam, person, l; } km_incon_t;
+int km_comp_incon(const km_comp_t *C, km_incon_t **v, size_t *n, km_err_t *e);
+
 /* Timings and counts of one scan, for the summary and `bench/`. */
 typedef struct km_scanstat_s {
 	double t_compile, t_scan;   /* thread-seconds summed over threads */
@@ -145,6 +152,6 @@ void km_fmt_lr(char *buf, size_t n, double x);
 
 /* Writes DIR/matches.tsv through a temp file and rename(). */
 int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,
-               const km_prof_t *rem, km_err_t *e);
+               const km_prof_t *rem, const struct km_lin_s *lin, km_err_t *e);
 
 #endif

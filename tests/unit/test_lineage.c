@@ -719,6 +719,65 @@ static void test_reference_data(void)
 	}
 }
 
+/* Partial Y database (issue 12 part 3): the database lacks DYS570.  The compared loci
+ * are those typed in the remain, the reference and the database, the same loci in the
+ * numerator and the denominator.  Y1 (brothers, k = 2, reference B = 14, 11/14, 17, 13):
+ * R1 (typed at all four): compared DYS19 DYS385 DYS389I;
+ *   num = P_2(0; .0025) * P_2(0; .002)^2 * P_2(0; .003)
+ *   N = typed at the three = h1 h2 h3 h4 h6 h7 = 6 (h5 lacks DYS389I);
+ *   x = equal to B there = h1 h2 h4 = 3 (h4 differs from B only at DYS570) -> f = 4/7;
+ *   one locus left out.
+ * R2 (DYS19 DYS385 DYS570): compared DYS19 DYS385; N = 7, x = h1 h2 h4 h5 = 4 -> f = 5/8.
+ * R6 (no Y data): NA, no count.  Before the fix a compared locus the database lacked gave
+ * N = 0 and f = 1 (log10 f = 0) whatever the haplotypes. */
+static const char *YDB_NO570 =
+	"haplotype\tpopulation\tDYS19\tDYS385\tDYS389I\n"
+	"h1\tX\t14\t11,14\t13\n"
+	"h2\tX\t14\t14,11\t13\n"
+	"h3\tX\t15\t11,14\t13\n"
+	"h4\tX\t14\t11,14\t13\n"
+	"h5\tX\t14\t11,14\tNA\n"
+	"h6\tX\t14\t11\t13\n"
+	"h7\tX\t13\t12,15\t12\n";
+
+static void test_ydb_partial(void)
+{
+	world_t w;
+	km_linopt_t o;
+	km_lin_t *L = NULL;
+	km_err_t e;
+	cand_t c;
+	int f, q;
+	if (world_load(&w, REMAINS, REFS, PEDS, 1) < 0) return;
+	memset(&o, 0, sizeof o);
+	o.y_db = tmp_file("ydb.tsv", YDB_NO570);
+	int ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+	check(ret == 0 && L != NULL, "partial ydb: km_lin_build");
+	if (ret < 0 || L == NULL) { printf("  %s\n", ret < 0 ? e.msg : "no lineage"); world_free(&w); return; }
+	check(km_lin_y_nleft(L) == 1, "partial ydb: one locus left out");
+	c = cand(L, &w, KM_SYS_Y, "Y1", "M");
+	check(c.ret == 0 && strcmp(c.ref_id, "B") == 0 && c.k == 2, "partial ydb: reference B, k = 2");
+	check_lr("partial ydb: R1 over DYS19 DYS385 DYS389I", lr(L, &w, &c, KM_SYS_Y, "R1"),
+	         log10(pk(MU19, 2, 0) * pow(pk(MU385, 2, 0), 2) * pk(MU389, 2, 0)) - log10(4.0 / 7.0));
+	check_lr("partial ydb: R2 over DYS19 DYS385", lr(L, &w, &c, KM_SYS_Y, "R2"),
+	         log10(pk(MU19, 2, 0) * pow(pk(MU385, 2, 0), 2)) - log10(5.0 / 8.0));
+	q = who(&w.peds, "Y1", "M", &f);
+	check(km_lin_y_left_out(L, km_prof_find(&w.rem, "R1"), f, q) == 1, "partial ydb: R1 counts DYS570 left out");
+	check(km_lin_y_left_out(L, km_prof_find(&w.rem, "R6"), f, q) == -1, "partial ydb: R6 (no Y) NA");
+	q = who(&w.peds, "Y3", "W", &f);
+	check(km_lin_y_left_out(L, km_prof_find(&w.rem, "R1"), f, q) == -1, "partial ydb: a woman has no Y reference: NA");
+	free(c.tab);
+	km_lin_destroy(L);
+	/* the complete database: nothing left out */
+	o.y_db = tmp_file("ydb.tsv", YDB);
+	ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+	check(ret == 0 && L != NULL && km_lin_y_nleft(L) == 0, "complete ydb: nothing left out");
+	q = who(&w.peds, "Y1", "M", &f);
+	check(L && km_lin_y_left_out(L, km_prof_find(&w.rem, "R1"), f, q) == 0, "complete ydb: R1 count 0");
+	km_lin_destroy(L);
+	world_free(&w);
+}
+
 int main(void)
 {
 	km_verbose = 0; /* min-freq alleles and ignored y-db columns warn; not here */
@@ -734,6 +793,7 @@ int main(void)
 	test_mt_rate();
 	test_build_errors();
 	test_reference_data();
+	test_ydb_partial();
 	{
 		static const char *const f[] = { "ydb.tsv", "mtdna.tsv", "mtdb.tsv", "mtdna2.tsv" };
 		char path[256];
