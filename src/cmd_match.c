@@ -18,6 +18,7 @@
 #include "pipe.h"
 #include "lineage.h"
 #include "explain.h"
+#include "ident.h"
 
 void km_opt_init(km_opt_t *o)
 {
@@ -45,7 +46,9 @@ enum {
 	O_PANEL = 256, O_FREQS, O_REMAINS, O_REFS, O_PEDS, O_OUT, O_MTDNA, O_MTDB, O_MTRATE, O_YDB,
 	O_LINFREQ, O_THETA, O_MUT, O_RANGE, O_RATE2, O_DROPOUT, O_RINFO, O_MINLOCI, O_THREADS,
 	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH,
-	O_EXPLAIN   /* explain (issue 13) */
+	O_EXPLAIN,  /* explain (issue 13) */
+	/* --dvi (identification, ident.h) */
+	O_DVI, O_DVI_T, O_DVI_MINLR, O_DVI_KEEP, O_DVI_MAXA, O_DVI_MINPOST, O_DVI_NOUND
 };
 
 static const struct option match_opts[] = {
@@ -77,6 +80,14 @@ static const struct option match_opts[] = {
 	{ "bench", no_argument, 0, O_BENCH },
 	{ "explain-top", required_argument, 0, O_EXPLAIN },   /* explain (issue 13) */
 	{ "help", no_argument, 0, O_HELP },
+	/* --dvi (identification) */
+	{ "dvi", no_argument, 0, O_DVI },
+	{ "dvi-threshold", required_argument, 0, O_DVI_T },
+	{ "dvi-min-log10-lr", required_argument, 0, O_DVI_MINLR },
+	{ "dvi-keep", required_argument, 0, O_DVI_KEEP },
+	{ "dvi-max-assign", required_argument, 0, O_DVI_MAXA },
+	{ "dvi-min-posterior", required_argument, 0, O_DVI_MINPOST },
+	{ "dvi-no-undisputed", no_argument, 0, O_DVI_NOUND },
 	{ 0, 0, 0, 0 }
 };
 
@@ -116,6 +127,16 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --quiet                 no summary on stderr\n"
 	        "  --bench                 print one line of timings, rates and a reference kernel's rate (bench/)\n",
 	        km_mut_name(d->mutation), d->range, d->rate2, d->theta, d->dropout, d->min_loci, d->top, d->threads);
+	/* --dvi (identification) */
+	fprintf(fp,
+	        "\nIdentification (dvir's rules; writes undisputed.tsv, joint.tsv, identifications.tsv):\n"
+	        "  --dvi                   identify: undisputed matches with conditioning, then joint assignment\n"
+	        "  --dvi-threshold T       undisputed: LR >= T and >= T x every rival (> 1) [1e4]\n"
+	        "  --dvi-min-log10-lr X    candidates have log10 LR >= X; -inf: every LR > 0 (dvir) [0]\n"
+	        "  --dvi-keep K            rows of joint.tsv per component [10]\n"
+	        "  --dvi-max-assign N      enumerate components up to N assignments, else branch and bound [1e6]\n"
+	        "  --dvi-min-posterior P   a joint identification needs P(R = M) >= P, in (0,1] [0.99]\n"
+	        "  --dvi-no-undisputed     skip the undisputed step\n");
 }
 
 /* Checks combinations and required options, naming the option. */
@@ -139,6 +160,8 @@ int km_cmd_match(int argc, char *argv[])
 {
 	km_opt_t o, d;
 	km_err_t e = { "" };
+	km_dviopt_t dvi;   /* --dvi */
+	km_dviopt_init(&dvi);
 	int c, ret = 0;
 	km_opt_init(&o);
 	d = o;
@@ -185,6 +208,22 @@ int km_cmd_match(int argc, char *argv[])
 		case O_QUIET: o.quiet = 1; break;
 		case O_BENCH: o.bench = 1; break;
 		case O_EXPLAIN: ret = km_opt_int("explain-top", optarg, 0, 1000000, &o.explain_top, &e); break;
+		/* --dvi (identification) */
+		case O_DVI: dvi.on = 1; break;
+		case O_DVI_T: {
+			double v;
+			if ((ret = km_opt_double("dvi-threshold", optarg, 1, HUGE_VAL, 1, 1, &v, &e)) == 0) dvi.log10_t = log10(v);
+			break;
+		}
+		case O_DVI_MINLR:
+			if (strcmp(optarg, "-inf") == 0) dvi.min_lr = KM_NEG_INF;
+			else if (km_parse_double(optarg, &dvi.min_lr) < 0 || isnan(dvi.min_lr) || isinf(dvi.min_lr))
+				ret = km_err_set(&e, KM_EUSAGE, "--dvi-min-log10-lr: expected a number or -inf, got '%s'", optarg);
+			break;
+		case O_DVI_KEEP: ret = km_opt_int("dvi-keep", optarg, 0, 1000000000, &dvi.keep, &e); break;
+		case O_DVI_MAXA: ret = km_opt_double("dvi-max-assign", optarg, 1, 1e15, 0, 0, &dvi.max_assign, &e); break;
+		case O_DVI_MINPOST: ret = km_opt_double("dvi-min-posterior", optarg, 0, 1, 1, 0, &dvi.min_post, &e); break;
+		case O_DVI_NOUND: dvi.no_undisputed = 1; break;
 		case O_HELP: match_usage(stdout, &d); return 0;
 		default: match_usage(stderr, &d); return 2;
 		}
@@ -250,6 +289,19 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e)) < 0) goto fail;
 	t_scan = km_now();
 	if ((ret = km_mkdir_p(o.out, &e)) < 0) goto fail;
+	/* --dvi: the identification is computed and written to temp files first, so it
+	 * commits with matches.tsv or not at all */
+	km_istat_t ist = { 0 };
+	double t_dvi0 = km_now(), t_dvi = 0;
+	if (dvi.on) {
+		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, NULL,
+		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS] };
+		if ((ret = km_ident_files(&iin, o.out, &ist, &e)) < 0) goto fail;
+		t_dvi = km_now() - t_dvi0;
+		if (ist.n_lin_left_out > 0)
+			km_warn("--dvi: %ld family likelihoods with remains placed as typed members leave the Y-STR and mtDNA systems out (joint lineage terms are not implemented; README, Identification)",
+			        ist.n_lin_left_out);
+	}
 	{	/* explain (issue 13): the inconsistent pairs by name, explain.tsv and families.tsv,
 		 * written to temps first and renamed after matches.tsv */
 		km_xctx_t X = { &ix, comp, &tabs, &panel, &freqs, &rem, &refs, &peds, lin, &o, o.threads };
@@ -268,6 +320,7 @@ int km_cmd_match(int argc, char *argv[])
 		if (xs_fam.fp && (ret = km_xsink_close(&xs_fam, &e)) < 0) goto fail;
 	}
 	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, lin, &e)) < 0) goto fail;
+	if (dvi.on && (ret = km_ident_commit(o.out, 1, &e)) < 0) goto fail;   /* --dvi */
 	if ((ret = km_xsink_commit(&xs_inc, &e)) < 0) goto fail;
 	if (xs_exp.fn && (ret = km_xsink_commit(&xs_exp, &e)) < 0) goto fail;
 	if (xs_fam.fn && (ret = km_xsink_commit(&xs_fam, &e)) < 0) goto fail;
@@ -326,6 +379,14 @@ int km_cmd_match(int argc, char *argv[])
 		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan %.2f s, write %.2f s (%d threads; %ld tables computed, %ld shared)\n",
 		        t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, busy > 0 ? wall * st.t_scan / busy : 0.0,
 		        t_write - t_scan, o.threads, tabs.n_computed, tabs.n_shared);
+		/* --dvi: the night's result as identifications */
+		if (dvi.on) {
+			fprintf(stderr, "kinmatch: identification: %d undisputed, %d joint, %d inconclusive, %d no match (%d undisputed steps, %.2f s)\n",
+			        ist.n_undisputed, ist.n_joint, ist.n_inconclusive, ist.n_nomatch, ist.n_steps, t_dvi);
+			fprintf(stderr, "kinmatch: identification: %d components, %d with two or more remains; largest %d remains, %d families; %d solved by branch and bound\n",
+			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded);
+			fprintf(stderr, "kinmatch: identification in %s/identifications.tsv (joint.tsv, undisputed.tsv)\n", o.out);
+		}
 		fprintf(stderr, "kinmatch: results in %s/matches.tsv (%zu rows; best first per remain)\n", o.out, hits.n);
 		if (o.explain_top > 0)   /* explain (issue 13) */
 			fprintf(stderr, "kinmatch: per-locus LRs of the %d best rows of each remain in %s/explain.tsv; an HTML report: kinmatch report --run %s\n",
@@ -333,6 +394,7 @@ int km_cmd_match(int argc, char *argv[])
 		fprintf(stderr, "kinmatch: open with: column -t -s \"$(printf '\\t')\" %s/matches.tsv | less -S   (or any spreadsheet: tab-separated)\n", o.out);
 	}
 fail:
+	if (ret < 0 && dvi.on && o.out) km_ident_commit(o.out, 0, NULL);   /* --dvi: no partial output */
 	if (ret < 0) km_err_print(&e);
 	km_xsink_abort(&xs_inc); km_xsink_abort(&xs_exp); km_xsink_abort(&xs_fam);
 	free(xpairs);

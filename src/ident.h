@@ -1,0 +1,186 @@
+/* ident.h — the identify stage (`kinmatch match --dvi`): from pairwise LRs to
+ * identifications, with dvir's rules (Vigeland & Egeland 2021, Sci Rep 11:13661;
+ * dvir 3.4.2 `pairwiseLR`, `findUndisputed`, `dviJoint`, `Bmarginal`; CONTRACT.md,
+ * "Identification").
+ *
+ * Two layers, so the rules can be tested on synthetic matrices:
+ *   ident.c    the rules only: undisputed pairs of one step, components, the joint search
+ *              (enumeration, or an exact best-K branch and bound), posteriors, marginals.
+ *              It sees remains and candidates as ints and LRs as numbers; the joint
+ *              likelihood of a family holding two or more remains comes from a callback.
+ *   famlik.c   likelihoods: a family with remains placed as typed members (lik.h engine).
+ *   identrun.c the stage: the LR matrix, the undisputed loop with conditioning, the joint
+ *              step, conclusions and the three output files.
+ * Every LR here is a log10; an exclusion is -inf.
+ */
+#ifndef KM_IDENT_H
+#define KM_IDENT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "kinmatch.h"
+
+/* --dvi options (cmd_match.c fills them) */
+typedef struct km_dviopt_s {
+	int on;                 /* --dvi */
+	double log10_t;         /* log10 of --dvi-threshold (> 0) */
+	double min_lr;          /* --dvi-min-log10-lr: candidates have log10 LR >= this (-inf: LR > 0) */
+	int keep;               /* --dvi-keep: rows of joint.tsv per component */
+	double max_assign;      /* --dvi-max-assign: enumerate up to this many assignments */
+	double min_post;        /* --dvi-min-posterior, in (0, 1] */
+	int no_undisputed;      /* --dvi-no-undisputed */
+} km_dviopt_t;
+
+void km_dviopt_init(km_dviopt_t *o);
+
+/* One pair (remain r, candidate c) and its log10 LR. */
+typedef struct km_ient_s {
+	int r, c;
+	double lr;
+} km_ient_t;
+
+/* ---- undisputed (one step) ----------------------------------------------------------
+ * ent[0..n): the pairs of the current problem (sex-consistent; pairs not listed are rivals
+ * of LR 0).  A pair is undisputed when lr >= t and lr >= t + every other lr in its row
+ * (same r) and column (same c) (CONTRACT.md, Identification 1).  Writes the indices of
+ * the undisputed entries to out (sorted by r, then c) and, per undisputed entry, the
+ * largest other lr of its row or column (-inf if none) to rival.  Returns their number, or
+ * KM_ENOMEM.  out and rival hold n entries. */
+int km_ident_undisputed(const km_ient_t *ent, size_t n, int n_rem, int n_cand, double t, size_t *out,
+                        double *rival);
+
+/* ---- components ----------------------------------------------------------------------
+ * Remains and families joined by candidate pairs.  comp[r] = component of remain r
+ * (0-based, numbered by the smallest remain index, which callers make the byte order of
+ * the ids); remains with no pair are components of their own.  Returns the number of
+ * components, or KM_ENOMEM. */
+int km_ident_components(const km_ient_t *ent, size_t n, int n_rem, int n_fam, const int *cfam, int *comp);
+
+/* ---- joint -------------------------------------------------------------------------- */
+/* log10 of the joint family term of a family holding n >= 2 of the component's remains:
+ * rem[i] placed on candidate cand[i] (the pairs in candidate order).  Returns 0 or < 0. */
+typedef int (*km_ifam_fn)(void *ctx, int fam, int n, const int *rem, const int *cand, double *lr, km_err_t *e);
+
+/* One component's problem: its remains (in the order assignments are written), their
+ * options, and the families. */
+typedef struct km_icomp_s {
+	int n_rem;
+	const int *rem;         /* remain ids of the caller, in output order */
+	const size_t *opt_start;/* [n_rem + 1]: remain i's options are opt[opt_start[i] .. opt_start[i+1]) */
+	const int *opt_cand;    /* candidate (caller's id) of each option */
+	const double *opt_lr;   /* its pairwise log10 LR */
+	const int *cfam;        /* family of each candidate (caller's ids) */
+	const double *gain_ub;  /* [n_rem]: an upper bound of what remain i can add to any family term
+	                           when it is not the family's only remain (>= 0; famlik.c) */
+	km_ifam_fn fam_lr;
+	void *ctx;
+} km_icomp_t;
+
+/* One assignment: opt index per remain (-1 = '*'). */
+typedef struct km_iasg_s {
+	double lr;              /* log10 LR against no identification */
+	int *pick;              /* [n_rem] */
+} km_iasg_t;
+
+typedef struct km_ijoint_s {
+	int n_rem;
+	int n_top;              /* rows kept (<= keep) */
+	km_iasg_t *top;         /* best first: lr descending, then assignment string ascending */
+	double log10_sum;       /* log10 of the sum of LR over the assignments counted */
+	double log10_rest;      /* log10 of an upper bound of the LR mass not enumerated (-inf: exact) */
+	double n_assign;        /* assignments enumerated (exact: all of them) */
+	int exact;              /* 1: every assignment enumerated; 0: branch and bound */
+	double *marg;           /* [n_opt + n_rem]: P(remain i = option k) at opt_start[i] + i + k + 1,
+	                           P(remain i = *) at opt_start[i] + i (over the mass enumerated) */
+} km_ijoint_t;
+
+/* The assignment string of pick (CONTRACT: REMAIN=FAMILY/MISSING or REMAIN=*, joined by ';'),
+ * built by the caller's name function into buf; used to break ties. */
+typedef void (*km_iname_fn)(void *ctx, int n_rem, const int *rem, const int *pick_cand, char **buf, size_t *m);
+
+/* Solves one component: every assignment (each remain one of its options or '*', no
+ * candidate twice) when there are at most max_assign of them, else an exact best-keep by
+ * branch and bound whose posteriors are bounded (km_ijoint_t).  name makes the
+ * tie-breaking strings.  Returns 0 or < 0 with e set. */
+int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn name, void *nctx,
+                   km_ijoint_t *J, km_err_t *e);
+void km_ijoint_destroy(km_ijoint_t *J);
+
+/* Number of assignments of a component, counted up to cap (returns min(count, cap)). */
+double km_ident_count(const km_icomp_t *C, double cap);
+
+/* ---- the stage (identrun.c) ------------------------------------------------------------ */
+struct km_opt_s;
+struct km_index_s;
+struct km_tabs_s;
+struct km_comp_s;
+struct km_lin_s;
+struct km_famlik_s;
+
+/* Summary counts of a run. */
+typedef struct km_istat_s {
+	int n_undisputed, n_joint, n_inconclusive, n_nomatch;
+	int n_comp, max_comp_rem, max_comp_fam, n_comp_multi;   /* components; largest; with >= 2 remains */
+	int n_bounded;          /* components solved by branch and bound */
+	int n_steps;            /* undisputed steps that found something */
+	int n_exch;             /* remains whose best candidates are exchangeable (equal LR, one family) */
+	long n_lin_left_out;    /* joint terms that left a lineage system out */
+} km_istat_t;
+
+/* The inputs the stage needs (owned by cmd_match.c). */
+typedef struct km_iin_s {
+	const struct km_opt_s *o;
+	const km_dviopt_t *dvi;
+	const km_panel_t *panel;
+	const km_freqs_t *freqs;
+	const km_prof_t *rem, *refs;
+	const km_peds_t *peds;
+	const struct km_index_s *ix;
+	const struct km_tabs_s *tabs;
+	const struct km_comp_s *comp;
+	const double *rd;       /* per remain dropout */
+	const int *rsex;        /* per remain sex (0 unknown, KM_MALE, KM_FEMALE), NULL = all unknown */
+	int has_lineage;        /* Y or mt data present */
+} km_iin_t;
+
+/* Runs the identify stage and writes undisputed.tsv, joint.tsv and identifications.tsv to
+ * the three streams.  Returns 0 or < 0 with e set. */
+int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_istat_t *st, km_err_t *e);
+/* The same into DIR/.NAME.tmp; km_ident_commit renames them into place (ok = 1) or
+ * removes them (ok = 0), so they commit with matches.tsv. */
+int km_ident_files(const km_iin_t *in, const char *dir, km_istat_t *st, km_err_t *e);
+int km_ident_commit(const char *dir, int ok, km_err_t *e);
+
+/* ---- famlik.c: families with remains placed as typed members ------------------------- */
+typedef struct km_famlik_s km_famlik_t;
+
+/* Models as match uses them (mutation, X, dropout; theta = 0 only, else KM_EMODEL when a
+ * term is asked for). */
+int km_famlik_new(km_famlik_t **F, const km_panel_t *p, const km_freqs_t *f, const km_prof_t *refs,
+                  const km_peds_t *peds, const km_prof_t *rem, const double *rd, const struct km_opt_s *o,
+                  km_err_t *e);
+void km_famlik_free(km_famlik_t *F);
+
+/* A placement: remain r as person `person` of the family. */
+typedef struct km_place_s {
+	int person, r;
+} km_place_t;
+
+/* log10 [ P(refs, base, add | pedigree) / ( P(refs, base | pedigree) prod_{add} P(remain data) ) ]
+ * summed over the autosomal and X loci (lineage systems are not in it: see README).
+ * A locus where the references alone contradict the pedigree is left out, as in the
+ * pairwise tables.  -inf when the placements are jointly impossible. */
+int km_famlik_term(km_famlik_t *F, int fam, const km_place_t *base, int n_base, const km_place_t *add, int n_add,
+                   double *lr, km_err_t *e);
+
+/* Pairwise log10 LR of every remain in rs[0..n) for missing person q of family fam, with
+ * the base placements as typed members (the conditioned problem): out[i]. */
+int km_famlik_scores(km_famlik_t *F, int fam, const km_place_t *base, int n_base, int q, const int *rs, int n,
+                     double *out, km_err_t *e);
+
+/* Upper bound of what remain r can add to a family term in which it is not alone:
+ * sum over its typed loci of -log10 P(remain data at the locus) (a conditional
+ * probability is at most 1). */
+double km_famlik_gain_ub(const km_famlik_t *F, int r);
+
+#endif

@@ -1,0 +1,551 @@
+/* identrun.c — the identify stage of `kinmatch match --dvi` (CONTRACT.md, Identification).
+ *
+ * 1. The matrix: every sex-consistent (remain, candidate) pair with log10 LR >=
+ *    min(0, --dvi-min-log10-lr), computed exactly from the candidates' compiled tables
+ *    (the numbers of matches.tsv, before --top / --min-log10-lr / --min-loci), kept per
+ *    candidate column.  Pairs below min(0, ..) can never block an undisputed pair (t > 0).
+ * 2. Undisputed, iterated: the pairs undisputed at the step are accepted together; each
+ *    remain is placed in its family as a typed member (famlik.c), and the columns of that
+ *    family's other missing persons are computed again with all of the family's placed
+ *    remains as typed members; repeat until a step finds none.
+ * 3. Joint, per component of the reduced problem (ident.c), with the last step's LRs;
+ *    a family holding several remains gets its joint term from famlik.c.
+ * 4. One conclusion per remain.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include "kmpriv.h"
+#include "pipe.h"
+#include "ident.h"
+
+typedef struct {
+	int r;
+	double lr;
+} cell_t;
+
+typedef struct {
+	int n, m;
+	cell_t *v;              /* sorted by remain index */
+} col_t;
+
+typedef struct {
+	const km_iin_t *in;
+	int nr, nc, nf;
+	int *cfam;              /* family of each candidate */
+	col_t *col;             /* per candidate */
+	uint8_t *ract, *cact;   /* still in the problem */
+	int *ord, *rpos;        /* remains in byte order of ids; position of each remain */
+	km_place_t **base; int *n_base, *m_base;   /* per family: placed remains */
+	km_famlik_t *fl;
+	double thr;             /* storage threshold */
+	/* results */
+	int *und_step; int *und_c; double *und_lr;  /* per remain: step (0 none), candidate, lr */
+	long lin_left;
+	km_err_t *e;
+} run_t;
+
+static int sex_ok(const run_t *R, int r, int c)
+{
+	const km_tabs_t *t = R->in->tabs;
+	int s = R->in->rsex ? R->in->rsex[r] : 0;
+	return s == 0 || R->in->peds->fam[t->cand[c].fam].person[t->cand[c].person].sex == s;
+}
+
+static int col_push(col_t *c, int r, double lr)
+{
+	if (c->n == c->m) {
+		int m = c->m ? 2 * c->m : 8;
+		cell_t *t = realloc(c->v, sizeof(cell_t) * m);
+		if (!t) return KM_ENOMEM;
+		c->v = t, c->m = m;
+	}
+	c->v[c->n].r = r, c->v[c->n++].lr = lr;
+	return 0;
+}
+
+/* exact log10 LR of remain r from a compiled candidate (the order of scan.c's exact sums:
+ * per system the table entries in locus order, then the dropout mixtures) */
+static double exact_lr(const km_index_t *ix, const km_ctab_t *ct, int r)
+{
+	const uint16_t *g = ix->gidx + (size_t)r * ix->n_loc;
+	size_t q = ix->drop_start[r], q1 = ix->drop_start[r + 1];
+	double tot = 0.0;
+	for (int sy = 0; sy < KM_N_SYS; ++sy) {
+		double a = 0.0;
+		for (int l = ix->sys_start[sy]; l < ix->sys_start[sy + 1]; ++l)
+			if (g[l]) a += ct->lr[ix->col_off[l] + g[l]];
+		for (; q < q1 && ix->drop[q].l < ix->sys_start[sy + 1]; ++q) {
+			const double *H = ct->hom + (size_t)ix->hom_slot[ix->col_off[ix->drop[q].l] + ix->drop[q].col] * 3;
+			double w = ix->drop[q].w, x = (H[0] + w * H[1]) / (1.0 + w * H[2]);
+			a += x > 0.0 ? log10(x) : KM_NEG_INF;
+		}
+		tot += a;
+	}
+	return tot;
+}
+
+/* step 1 of the stage: the matrix, candidate by candidate (threads over candidates) */
+static int fill_matrix(run_t *R)
+{
+	const km_iin_t *in = R->in;
+	const km_index_t *ix = in->ix;
+	int nthr = in->o->threads > 0 ? in->o->threads : 1, ret = 0, bad = -1;
+	km_err_t *errs = calloc((size_t)nthr, sizeof(km_err_t));
+	int *rets = calloc((size_t)nthr, sizeof(int));
+	if (!errs || !rets) { free(errs); free(rets); return km_err_set(R->e, KM_ENOMEM, "out of memory"); }
+	size_t per_c = ix->n_totcol + (size_t)ix->n_hom * 3;
+	#pragma omp parallel num_threads(nthr)
+	{
+		int tid = 0;
+#ifdef _OPENMP
+		tid = omp_get_thread_num();
+#endif
+		km_cwork_t *w = km_cwork_new(in->comp);
+		double *buf = malloc(sizeof(double) * (per_c + 1));
+		uint8_t *typ = malloc((size_t)ix->n_loc + 1);
+		if (!w || !buf || !typ) rets[tid] = km_err_set(&errs[tid], KM_ENOMEM, "out of memory");
+		#pragma omp for schedule(dynamic, 4)
+		for (int c = 0; c < R->nc; ++c) {
+			if (rets[tid] < 0) continue;
+			km_ctab_t ct = { 0 };
+			ct.lr = buf, ct.hom = buf + ix->n_totcol, ct.typed = typ;
+			int r2 = km_comp_cand(in->comp, w, &in->tabs->cand[c], &ct, &errs[tid]);
+			if (r2 < 0) { rets[tid] = r2; continue; }
+			for (int r = 0; r < R->nr && rets[tid] == 0; ++r) {
+				if (!sex_ok(R, r, c)) continue;
+				double x = exact_lr(ix, &ct, r);
+				if (x > KM_NEG_INF && x >= R->thr && col_push(&R->col[c], r, x) < 0)
+					rets[tid] = km_err_set(&errs[tid], KM_ENOMEM, "out of memory");
+			}
+		}
+		km_cwork_free(w, NULL, NULL);
+		free(buf); free(typ);
+	}
+	for (int i = 0; i < nthr; ++i) if (rets[i] < 0 && bad < 0) bad = i;
+	if (bad >= 0) { *R->e = errs[bad]; ret = rets[bad]; }
+	free(errs); free(rets);
+	return ret;
+}
+
+static int cmp_str_idx(const void *x, const void *y, void *ctx)
+{
+	char **s = ctx;
+	return strcmp(s[*(const int *)x], s[*(const int *)y]);
+}
+
+/* the active entries, sorted by (remain position, candidate): remains are numbered by
+ * their byte order so ident.c's conventions hold */
+static int active_entries(const run_t *R, double min_lr, km_ient_t **out, size_t *n_out)
+{
+	size_t n = 0, m = 0;
+	km_ient_t *v = NULL;
+	for (int c = 0; c < R->nc; ++c) {
+		if (!R->cact[c]) continue;
+		for (int i = 0; i < R->col[c].n; ++i) {
+			const cell_t *x = &R->col[c].v[i];
+			if (!R->ract[x->r] || !(x->lr >= min_lr)) continue;
+			if (n == m) {
+				m = m ? 2 * m : 256;
+				km_ient_t *t = realloc(v, sizeof(*t) * m);
+				if (!t) { free(v); return KM_ENOMEM; }
+				v = t;
+			}
+			v[n].r = R->rpos[x->r], v[n].c = c, v[n++].lr = x->lr;
+		}
+	}
+	*out = v, *n_out = n;
+	return 0;
+}
+
+static int cmp_ent(const void *x, const void *y)
+{
+	const km_ient_t *a = x, *b = y;
+	return a->r != b->r ? (a->r < b->r ? -1 : 1) : a->c != b->c ? (a->c < b->c ? -1 : 1) : 0;
+}
+
+static int base_push(run_t *R, int fam, int person, int r)
+{
+	if (R->n_base[fam] == R->m_base[fam]) {
+		int m = R->m_base[fam] ? 2 * R->m_base[fam] : 2;
+		km_place_t *t = realloc(R->base[fam], sizeof(km_place_t) * m);
+		if (!t) return KM_ENOMEM;
+		R->base[fam] = t, R->m_base[fam] = m;
+	}
+	R->base[fam][R->n_base[fam]].person = person, R->base[fam][R->n_base[fam]++].r = r;
+	return 0;
+}
+
+/* the columns of family fam's active candidates, computed again with its placed remains */
+static int rescore_family(run_t *R, int fam)
+{
+	const km_tabs_t *t = R->in->tabs;
+	int *rs = malloc(sizeof(int) * ((size_t)R->nr + 1));
+	double *v = malloc(sizeof(double) * ((size_t)R->nr + 1));
+	int ret = 0;
+	if (!rs || !v) { free(rs); free(v); return km_err_set(R->e, KM_ENOMEM, "out of memory"); }
+	for (int c = 0; c < R->nc; ++c) {
+		if (R->cfam[c] != fam || !R->cact[c]) continue;
+		int n = 0;
+		for (int r = 0; r < R->nr; ++r) if (R->ract[r] && sex_ok(R, r, c)) rs[n++] = r;
+		if ((ret = km_famlik_scores(R->fl, fam, R->base[fam], R->n_base[fam], t->cand[c].person, rs, n, v, R->e)) < 0) break;
+		R->col[c].n = 0;
+		for (int i = 0; i < n; ++i)
+			if (v[i] > KM_NEG_INF && v[i] >= R->thr && col_push(&R->col[c], rs[i], v[i]) < 0) { ret = km_err_set(R->e, KM_ENOMEM, "out of memory"); break; }
+		if (ret < 0) break;
+		if (R->in->has_lineage) ++R->lin_left;
+	}
+	free(rs); free(v);
+	return ret;
+}
+
+static void put_lr(FILE *fp, double x)
+{
+	char b[32];
+	km_fmt_lr(b, sizeof(b), x);
+	fputs(b, fp);
+}
+
+/* ---- joint: the callback and the assignment strings ----------------------------------- */
+typedef struct {
+	run_t *R;
+	km_place_t *pl;
+} jctx_t;
+
+static int joint_fam(void *ctx, int fam, int n, const int *rem, const int *cand, double *lr, km_err_t *e)
+{
+	jctx_t *J = ctx;
+	run_t *R = J->R;
+	for (int i = 0; i < n; ++i) J->pl[i].person = R->in->tabs->cand[cand[i]].person, J->pl[i].r = rem[i];
+	if (R->in->has_lineage) ++R->lin_left;
+	return km_famlik_term(R->fl, fam, R->base[fam], R->n_base[fam], J->pl, n, lr, e);
+}
+
+static void asg_string(void *ctx, int n_rem, const int *rem, const int *pick_cand, char **buf, size_t *m)
+{
+	run_t *R = ctx;
+	const km_tabs_t *t = R->in->tabs;
+	const km_peds_t *peds = R->in->peds;
+	size_t len = 0;
+	for (int i = 0; i < n_rem; ++i) {
+		const char *rn = R->in->rem->sample[rem[i]];
+		const char *fn = "", *mn = "";
+		if (pick_cand[i] >= 0) {
+			const km_family_t *F = &peds->fam[t->cand[pick_cand[i]].fam];
+			fn = F->id, mn = F->person[t->cand[pick_cand[i]].person].id;
+		}
+		size_t need = len + strlen(rn) + strlen(fn) + strlen(mn) + 5;
+		if (need > *m) {
+			size_t mm = need * 2;
+			char *b = realloc(*buf, mm);
+			if (!b) return;   /* a short string only changes a tie's order */
+			*buf = b, *m = mm;
+		}
+		if (pick_cand[i] >= 0) len += (size_t)sprintf(*buf + len, "%s%s=%s/%s", i ? ";" : "", rn, fn, mn);
+		else len += (size_t)sprintf(*buf + len, "%s%s=*", i ? ";" : "", rn);
+	}
+	if (*m == 0) { *buf = malloc(1); if (*buf) *m = 1; }
+	if (*buf) (*buf)[len] = 0;
+}
+
+static void fmt_post(FILE *fp, double x)
+{
+	fprintf(fp, "%.8g", x);
+}
+
+int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_istat_t *st, km_err_t *e)
+{
+	run_t R;
+	int ret = 0;
+	const km_tabs_t *t = in->tabs;
+	const km_peds_t *peds = in->peds;
+	const km_dviopt_t *dv = in->dvi;
+	km_ient_t *ent = NULL;
+	size_t n_ent = 0, *uidx = NULL;
+	double *urv = NULL;
+	int *comp = NULL, *copt_n = NULL;
+	memset(&R, 0, sizeof(R));
+	memset(st, 0, sizeof(*st));
+	R.in = in, R.e = e, R.nr = in->rem->n_sample, R.nc = t->n_cand, R.nf = peds->n_family;
+	R.thr = dv->min_lr < 0.0 ? dv->min_lr : 0.0;
+	R.cfam = malloc(sizeof(int) * ((size_t)R.nc + 1));
+	R.col = calloc((size_t)R.nc + 1, sizeof(col_t));
+	R.ract = malloc((size_t)R.nr + 1), R.cact = malloc((size_t)R.nc + 1);
+	R.ord = malloc(sizeof(int) * ((size_t)R.nr + 1)), R.rpos = malloc(sizeof(int) * ((size_t)R.nr + 1));
+	R.base = calloc((size_t)R.nf + 1, sizeof(km_place_t *));
+	R.n_base = calloc((size_t)R.nf + 1, sizeof(int)), R.m_base = calloc((size_t)R.nf + 1, sizeof(int));
+	R.und_step = calloc((size_t)R.nr + 1, sizeof(int)), R.und_c = malloc(sizeof(int) * ((size_t)R.nr + 1));
+	R.und_lr = malloc(sizeof(double) * ((size_t)R.nr + 1));
+	if (!R.cfam || !R.col || !R.ract || !R.cact || !R.ord || !R.rpos || !R.base || !R.n_base || !R.m_base || !R.und_step || !R.und_c || !R.und_lr) goto oom;
+	for (int c = 0; c < R.nc; ++c) R.cfam[c] = t->cand[c].fam, R.cact[c] = 1;
+	for (int r = 0; r < R.nr; ++r) R.ract[r] = 1, R.ord[r] = r;
+	qsort_r(R.ord, (size_t)R.nr, sizeof(int), cmp_str_idx, in->rem->sample);
+	for (int i = 0; i < R.nr; ++i) R.rpos[R.ord[i]] = i;
+	if ((ret = km_famlik_new(&R.fl, in->panel, in->freqs, in->refs, peds, in->rem, in->rd, in->o, e)) < 0) goto done;
+	if ((ret = fill_matrix(&R)) < 0) goto done;
+
+	/* ---- undisputed, with conditioning ---- */
+	fputs("step\tremain\tfamily\tmissing\tlog10_lr\tlog10_lr_rival\n", f_und);
+	for (int step = 1; !dv->no_undisputed; ++step) {
+		free(ent); ent = NULL;
+		if (active_entries(&R, R.thr, &ent, &n_ent) < 0) goto oom;
+		qsort(ent, n_ent, sizeof(km_ient_t), cmp_ent);
+		free(uidx); free(urv);
+		uidx = malloc(sizeof(size_t) * (n_ent + 1)), urv = malloc(sizeof(double) * (n_ent + 1));
+		if (!uidx || !urv) goto oom;
+		int nu = km_ident_undisputed(ent, n_ent, R.nr, R.nc, dv->log10_t, uidx, urv);
+		if (nu < 0) goto oom;
+		if (nu == 0) break;
+		st->n_steps = step;
+		uint8_t *touched = calloc((size_t)R.nf + 1, 1);
+		if (!touched) goto oom;
+		for (int k = 0; k < nu; ++k) {   /* by remain (byte order): ent is sorted that way */
+			const km_ient_t *x = &ent[uidx[k]];
+			int r = R.ord[x->r], c = x->c;
+			const km_family_t *F = &peds->fam[t->cand[c].fam];
+			fprintf(f_und, "%d\t%s\t%s\t%s\t", step, in->rem->sample[r], F->id, F->person[t->cand[c].person].id);
+			put_lr(f_und, x->lr); fputc('\t', f_und); put_lr(f_und, urv[k]); fputc('\n', f_und);
+			R.und_step[r] = step, R.und_c[r] = c, R.und_lr[r] = x->lr;
+			R.ract[r] = 0, R.cact[c] = 0;
+			if (base_push(&R, t->cand[c].fam, t->cand[c].person, r) < 0) { free(touched); goto oom; }
+			touched[t->cand[c].fam] = 1;
+			++st->n_undisputed;
+		}
+		for (int f = 0; f < R.nf && ret == 0; ++f) if (touched[f]) ret = rescore_family(&R, f);
+		free(touched);
+		if (ret < 0) goto done;
+	}
+
+	/* ---- joint, per component ---- */
+	free(ent); ent = NULL;
+	if (active_entries(&R, dv->min_lr, &ent, &n_ent) < 0) goto oom;
+	qsort(ent, n_ent, sizeof(km_ient_t), cmp_ent);
+	comp = malloc(sizeof(int) * ((size_t)R.nr + 1));
+	if (!comp) goto oom;
+	int ncomp = km_ident_components(ent, n_ent, R.nr, R.nf, R.cfam, comp);
+	if (ncomp < 0) goto oom;
+	/* components over the active remains only: renumber in byte order of their smallest remain */
+	int *lab = malloc(sizeof(int) * ((size_t)ncomp + 1));
+	if (!lab) goto oom;
+	for (int i = 0; i < ncomp; ++i) lab[i] = -1;
+	int n_lab = 0;
+	for (int i = 0; i < R.nr; ++i) {
+		if (!R.ract[R.ord[i]]) continue;
+		if (lab[comp[i]] < 0) lab[comp[i]] = n_lab++;
+	}
+	/* members of each component: remains (positions), in byte order */
+	int *cstart = calloc((size_t)n_lab + 2, sizeof(int)), *cmem = malloc(sizeof(int) * ((size_t)R.nr + 1));
+	size_t *estart = malloc(sizeof(size_t) * ((size_t)R.nr + 2));
+	if (!cstart || !cmem || !estart) { free(lab); free(cstart); free(cmem); free(estart); goto oom; }
+	for (int i = 0; i < R.nr; ++i) if (R.ract[R.ord[i]]) ++cstart[lab[comp[i]] + 1];
+	for (int k = 0; k < n_lab; ++k) cstart[k + 1] += cstart[k];
+	{
+		int *fill = calloc((size_t)n_lab + 1, sizeof(int));
+		if (!fill) { free(lab); free(cstart); free(cmem); free(estart); goto oom; }
+		for (int i = 0; i < R.nr; ++i) if (R.ract[R.ord[i]]) { int k = lab[comp[i]]; cmem[cstart[k] + fill[k]++] = i; }
+		free(fill);
+	}
+	/* entries of position i: ent[estart[i] .. estart[i+1]) */
+	{
+		size_t j = 0;
+		for (int i = 0; i <= R.nr; ++i) { while (j < n_ent && ent[j].r < i) ++j; estart[i] = j; }
+	}
+	/* per remain: the joint conclusion inputs */
+	int *best_c = malloc(sizeof(int) * ((size_t)R.nr + 1));
+	double *best_p = malloc(sizeof(double) * ((size_t)R.nr + 1)), *best_lr = malloc(sizeof(double) * ((size_t)R.nr + 1));
+	int *top_c = malloc(sizeof(int) * ((size_t)R.nr + 1));
+	double *p_star = malloc(sizeof(double) * ((size_t)R.nr + 1)), *p_top = malloc(sizeof(double) * ((size_t)R.nr + 1));
+	double *top_lr = malloc(sizeof(double) * ((size_t)R.nr + 1));
+	int *ncand = calloc((size_t)R.nr + 1, sizeof(int));
+	jctx_t jc = { &R, malloc(sizeof(km_place_t) * ((size_t)R.nr + 1)) };
+	if (!best_c || !best_p || !best_lr || !top_c || !p_star || !p_top || !top_lr || !ncand || !jc.pl) {
+		free(lab); free(cstart); free(cmem); free(estart); free(best_c); free(best_p); free(best_lr); free(top_c); free(p_star); free(p_top); free(top_lr); free(ncand); free(jc.pl);
+		goto oom;
+	}
+	fputs("component\trank\tlog10_lr\tposterior\tassignment\tposterior_max\n", f_joint);
+	char *sbuf = NULL;
+	size_t msbuf = 0;
+	for (int k = 0; k < n_lab && ret == 0; ++k) {
+		int nm = cstart[k + 1] - cstart[k];
+		const int *mem = cmem + cstart[k];
+		size_t no = 0;
+		for (int i = 0; i < nm; ++i) no += estart[mem[i] + 1] - estart[mem[i]];
+		int *crem = malloc(sizeof(int) * ((size_t)nm + 1));
+		size_t *os = malloc(sizeof(size_t) * ((size_t)nm + 1));
+		int *oc = malloc(sizeof(int) * (no + 1));
+		double *ol = malloc(sizeof(double) * (no + 1)), *gub = malloc(sizeof(double) * ((size_t)nm + 1));
+		if (!crem || !os || !oc || !ol || !gub) { free(crem); free(os); free(oc); free(ol); free(gub); ret = km_err_set(e, KM_ENOMEM, "out of memory"); break; }
+		size_t o = 0;
+		int nfam = 0;
+		for (int i = 0; i < nm; ++i) {
+			crem[i] = R.ord[mem[i]];
+			os[i] = o;
+			for (size_t j = estart[mem[i]]; j < estart[mem[i] + 1]; ++j) oc[o] = ent[j].c, ol[o++] = ent[j].lr;
+			/* best pairwise first: the search finds good rows early */
+			for (size_t a = os[i] + 1; a < o; ++a)
+				for (size_t b = a; b > os[i] && (ol[b] > ol[b - 1] || (ol[b] == ol[b - 1] && oc[b] < oc[b - 1])); --b) {
+					double tl = ol[b]; ol[b] = ol[b - 1]; ol[b - 1] = tl;
+					int tc = oc[b]; oc[b] = oc[b - 1]; oc[b - 1] = tc;
+				}
+			gub[i] = km_famlik_gain_ub(R.fl, crem[i]);
+			ncand[crem[i]] = (int)(o - os[i]);
+		}
+		os[nm] = o;
+		{   /* families of the component */
+			int *fs = malloc(sizeof(int) * (o + 1));
+			if (fs) {
+				for (size_t a = 0; a < o; ++a) {
+					int f = R.cfam[oc[a]], j;
+					for (j = 0; j < nfam && fs[j] != f; ++j) {}
+					if (j == nfam) fs[nfam++] = f;
+				}
+				free(fs);
+			}
+		}
+		km_icomp_t C = { nm, crem, os, oc, ol, R.cfam, gub, joint_fam, &jc };
+		km_ijoint_t J;
+		ret = km_ident_joint(&C, dv->keep, dv->max_assign, asg_string, &R, &J, e);
+		if (ret == 0) {
+			++st->n_comp;
+			if (nm > st->max_comp_rem) st->max_comp_rem = nm;
+			if (nfam > st->max_comp_fam) st->max_comp_fam = nfam;
+			if (nm > 1) ++st->n_comp_multi;
+			if (!J.exact) ++st->n_bounded;
+			double tot = J.log10_rest == KM_NEG_INF ? J.log10_sum
+			             : J.log10_sum > J.log10_rest ? J.log10_sum + log10(1.0 + pow(10.0, J.log10_rest - J.log10_sum))
+			                                           : J.log10_rest + log10(1.0 + pow(10.0, J.log10_sum - J.log10_rest));
+			int *pc = malloc(sizeof(int) * ((size_t)nm + 1));
+			for (int rk = 0; pc && rk < J.n_top && rk < dv->keep; ++rk) {
+				const km_iasg_t *a = &J.top[rk];
+				for (int i = 0; i < nm; ++i) pc[i] = a->pick[i] < 0 ? -1 : oc[a->pick[i]];
+				asg_string(&R, nm, crem, pc, &sbuf, &msbuf);
+				fprintf(f_joint, "%d\t%d\t", k + 1, rk + 1);
+				put_lr(f_joint, a->lr);
+				fputc('\t', f_joint);
+				fmt_post(f_joint, a->lr == KM_NEG_INF || tot == KM_NEG_INF ? 0.0 : pow(10.0, a->lr - tot));
+				fprintf(f_joint, "\t%s\t", sbuf ? sbuf : "");
+				fmt_post(f_joint, a->lr == KM_NEG_INF || J.log10_sum == KM_NEG_INF ? 0.0 : pow(10.0, a->lr - J.log10_sum));
+				fputc('\n', f_joint);
+			}
+			free(pc);
+			for (int i = 0; i < nm; ++i) {
+				int r = crem[i];
+				const double *mg = J.marg + os[i] + (size_t)i;   /* [0] = '*', [1 + j] = option os[i] + j */
+				p_star[r] = mg[0];
+				best_c[r] = -1, best_p[r] = -1.0, best_lr[r] = NAN;
+				for (size_t j = os[i]; j < os[i + 1]; ++j) {
+					double pj = mg[1 + (j - os[i])];
+					if (pj > best_p[r] || (pj == best_p[r] && oc[j] < best_c[r])) best_p[r] = pj, best_c[r] = oc[j], best_lr[r] = ol[j];
+				}
+				int pk = J.n_top > 0 ? J.top[0].pick[i] : -1;
+				top_c[r] = pk < 0 ? -1 : oc[pk];
+				p_top[r] = pk < 0 ? mg[0] : mg[1 + ((size_t)pk - os[i])];
+				top_lr[r] = pk < 0 ? (double)NAN : ol[pk];
+			}
+			km_ijoint_destroy(&J);
+		}
+		free(crem); free(os); free(oc); free(ol); free(gub);
+	}
+	free(sbuf);
+	/* ---- conclusions ---- */
+	if (ret == 0) {
+		fputs("remain\tfamily\tmissing\tconclusion\tlog10_lr\tposterior\n", f_id);
+		for (int i = 0; i < R.nr; ++i) {
+			int r = R.ord[i];
+			const char *rn = in->rem->sample[r];
+			if (R.und_step[r]) {
+				int c = R.und_c[r];
+				const km_family_t *F = &peds->fam[t->cand[c].fam];
+				fprintf(f_id, "%s\t%s\t%s\tundisputed\t", rn, F->id, F->person[t->cand[c].person].id);
+				put_lr(f_id, R.und_lr[r]);
+				fputs("\tNA\n", f_id);
+				continue;
+			}
+			int c = -1;
+			const char *concl;
+			double lr = NAN, post;
+			if (ncand[r] == 0) concl = "no match", post = p_star[r];
+			else if (top_c[r] >= 0 && p_top[r] >= dv->min_post) concl = "joint", c = top_c[r], lr = top_lr[r], post = p_top[r], ++st->n_joint;
+			else if (top_c[r] < 0 && p_star[r] >= dv->min_post) concl = "no match", post = p_star[r];
+			else concl = "inconclusive", c = best_c[r], lr = best_lr[r], post = best_p[r], ++st->n_inconclusive;
+			if (c < 0) {
+				++st->n_nomatch;
+				fprintf(f_id, "%s\t*\t*\t%s\tNA\t", rn, concl);
+			} else {
+				const km_family_t *F = &peds->fam[t->cand[c].fam];
+				fprintf(f_id, "%s\t%s\t%s\t%s\t", rn, F->id, F->person[t->cand[c].person].id, concl);
+				put_lr(f_id, lr);
+				fputc('\t', f_id);
+			}
+			fmt_post(f_id, post);
+			fputc('\n', f_id);
+		}
+	}
+	st->n_lin_left_out = R.lin_left;
+	free(lab); free(cstart); free(cmem); free(estart); free(best_c); free(best_p); free(best_lr); free(top_c); free(p_star); free(p_top); free(top_lr); free(ncand); free(jc.pl);
+	goto done;
+oom:
+	ret = km_err_set(e, KM_ENOMEM, "out of memory");
+done:
+	free(ent); free(uidx); free(urv); free(comp); free(copt_n);
+	if (R.col) for (int c = 0; c < R.nc; ++c) free(R.col[c].v);
+	if (R.base) for (int f = 0; f < R.nf; ++f) free(R.base[f]);
+	free(R.cfam); free(R.col); free(R.ract); free(R.cact); free(R.ord); free(R.rpos); free(R.base); free(R.n_base); free(R.m_base);
+	free(R.und_step); free(R.und_c); free(R.und_lr);
+	km_famlik_free(R.fl);
+	return ret;
+}
+
+/* ---- the three files, until the output layer (out.h) takes them as sinks ------------- */
+static const char *const ident_files[3] = { "undisputed.tsv", "joint.tsv", "identifications.tsv" };
+
+static void tmp_name(char *buf, size_t n, const char *dir, const char *f, int tmp)
+{
+	snprintf(buf, n, tmp ? "%s/.%s.tmp" : "%s/%s", dir, f);
+}
+
+int km_ident_files(const km_iin_t *in, const char *dir, km_istat_t *st, km_err_t *e)
+{
+	FILE *fp[3] = { NULL, NULL, NULL };
+	size_t ln = strlen(dir) + 64;
+	char *fn = malloc(ln);
+	int ret = 0;
+	if (!fn) return km_err_set(e, KM_ENOMEM, "out of memory");
+	for (int i = 0; i < 3; ++i) {
+		tmp_name(fn, ln, dir, ident_files[i], 1);
+		if (!(fp[i] = fopen(fn, "w"))) { ret = km_err_set(e, KM_EIO, "%s: cannot create: %s", fn, strerror(errno)); goto done; }
+	}
+	ret = km_ident_run(in, fp[0], fp[1], fp[2], st, e);
+done:
+	for (int i = 0; i < 3; ++i) {
+		if (!fp[i]) continue;
+		int bad = fflush(fp[i]) != 0 || ferror(fp[i]);
+		if (fclose(fp[i]) != 0) bad = 1;
+		if (bad && ret == 0) { tmp_name(fn, ln, dir, ident_files[i], 1); ret = km_err_set(e, KM_EIO, "%s: cannot write: %s", fn, strerror(errno)); }
+	}
+	if (ret < 0) km_ident_commit(dir, 0, NULL);
+	free(fn);
+	return ret;
+}
+
+int km_ident_commit(const char *dir, int ok, km_err_t *e)
+{
+	size_t ln = strlen(dir) + 64;
+	char *a = malloc(ln), *b = malloc(ln);
+	int ret = 0;
+	if (!a || !b) { free(a); free(b); return e ? km_err_set(e, KM_ENOMEM, "out of memory") : KM_ENOMEM; }
+	for (int i = 0; i < 3; ++i) {
+		tmp_name(a, ln, dir, ident_files[i], 1);
+		tmp_name(b, ln, dir, ident_files[i], 0);
+		if (!ok) { unlink(a); continue; }
+		if (ret == 0 && rename(a, b) != 0) ret = e ? km_err_set(e, KM_EIO, "%s: cannot write: %s", b, strerror(errno)) : KM_EIO;
+		if (ret < 0) unlink(a);
+	}
+	free(a); free(b);
+	return ret;
+}

@@ -1,0 +1,240 @@
+/* test_ident.c — dvir's rules (ident.c) on synthetic matrices against brute force.
+ *
+ *  - undisputed: the definition applied pair by pair (lr >= t and lr >= t + every other
+ *    lr of the row and the column);
+ *  - joint: every assignment listed by a plain recursion, LR(a) = sum of family terms
+ *    (pairwise for one remain, a synthetic non-additive term for two or more), sorted by
+ *    lr then assignment string; the best K, posteriors and marginals compared (1e-9);
+ *    a component's posteriors and each remain's marginals sum to 1;
+ *  - branch and bound (max_assign below the count): the same best K exactly, and the
+ *    bounded posteriors bracket the exact ones. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kmpriv.h"
+#include "ident.h"
+#include "check.h"
+
+static unsigned long long rs = 0x2545F4914F6CDD1DULL;
+static double urand(void) { rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17; return (double)(rs >> 11) / 9007199254740992.0; }
+static int irand(int n) { return (int)(urand() * n); }
+
+#define MAXR 7
+#define MAXO 32
+
+typedef struct {
+	int nr;
+	int rem[MAXR];
+	size_t os[MAXR + 1];
+	int oc[MAXO];
+	double ol[MAXO];
+	int cfam[16];
+	double inter[MAXR][MAXR];
+	long n_calls;
+} syn_t;
+
+/* a non-additive family term: pairwise sum plus a pair interaction (may be -inf) */
+static int syn_fam(void *ctx, int fam, int n, const int *rem, const int *cand, double *lr, km_err_t *e)
+{
+	syn_t *S = ctx;
+	double t = 0.0;
+	++S->n_calls;
+	for (int i = 0; i < n; ++i) {
+		int r = rem[i];
+		double x = KM_NEG_INF;
+		for (size_t o = S->os[r]; o < S->os[r + 1]; ++o) if (S->oc[o] == cand[i]) x = S->ol[o];
+		t += x;
+		if (S->cfam[cand[i]] != fam) return km_err_set(e, KM_EINPUT, "wrong family");
+		for (int j = 0; j < i; ++j) t += S->inter[rem[i]][rem[j]];
+	}
+	*lr = t;
+	return 0;
+}
+
+static void syn_name(void *ctx, int n_rem, const int *rem, const int *pick_cand, char **buf, size_t *m)
+{
+	(void)ctx;
+	if (*m < 256) { *buf = realloc(*buf, 256); *m = 256; }
+	size_t len = 0;
+	for (int i = 0; i < n_rem; ++i) {
+		if (pick_cand[i] < 0) len += (size_t)sprintf(*buf + len, "%sR%d=*", i ? ";" : "", rem[i]);
+		else len += (size_t)sprintf(*buf + len, "%sR%d=F%02d/M%02d", i ? ";" : "", rem[i], pick_cand[i] / 3, pick_cand[i]);
+	}
+	(*buf)[len] = 0;
+}
+
+/* brute force: every assignment */
+typedef struct { double lr; int pick[MAXR]; char s[256]; } ba_t;
+static ba_t all[200000];
+static int n_all;
+
+static void brute_rec(syn_t *S, int i, int *pick, int *used)
+{
+	if (i == S->nr) {
+		/* value: per family */
+		double v = 0.0;
+		for (int f = 0; f < 16; ++f) {
+			int rr[MAXR], cc[MAXR], n = 0;
+			for (int k = 0; k < S->nr; ++k) if (pick[k] >= 0 && S->cfam[S->oc[pick[k]]] == f) rr[n] = S->rem[k], cc[n++] = S->oc[pick[k]];
+			if (n == 1) { for (int k = 0; k < S->nr; ++k) if (pick[k] >= 0 && S->cfam[S->oc[pick[k]]] == f) v += S->ol[pick[k]]; }
+			else if (n > 1) { double t; km_err_t e; syn_fam(S, f, n, rr, cc, &t, &e); v += t; }
+		}
+		ba_t *a = &all[n_all++];
+		a->lr = v;
+		memcpy(a->pick, pick, sizeof(int) * MAXR);
+		int pc[MAXR];
+		for (int k = 0; k < S->nr; ++k) pc[k] = pick[k] < 0 ? -1 : S->oc[pick[k]];
+		char *b = malloc(256); size_t m = 256;
+		syn_name(NULL, S->nr, S->rem, pc, &b, &m);
+		strcpy(a->s, b);
+		free(b);
+		return;
+	}
+	pick[i] = -1;
+	brute_rec(S, i + 1, pick, used);
+	for (size_t o = S->os[i]; o < S->os[i + 1]; ++o) {
+		if (used[S->oc[o]]) continue;
+		used[S->oc[o]] = 1;
+		pick[i] = (int)o;
+		brute_rec(S, i + 1, pick, used);
+		used[S->oc[o]] = 0;
+	}
+}
+
+static int cmp_ba(const void *x, const void *y)
+{
+	const ba_t *a = x, *b = y;
+	if (a->lr != b->lr) return a->lr > b->lr ? -1 : 1;
+	return strcmp(a->s, b->s);
+}
+
+static void test_undisputed(void)
+{
+	for (int it = 0; it < 300; ++it) {
+		int nr = 1 + irand(8), nc = 1 + irand(8);
+		km_ient_t ent[64];
+		size_t n = 0;
+		for (int r = 0; r < nr; ++r)
+			for (int c = 0; c < nc; ++c) {
+				if (irand(3) == 0) continue;
+				double x = irand(10) == 0 ? KM_NEG_INF : irand(4) == 0 ? 6.0 + irand(3) : -2.0 + 12.0 * urand();
+				ent[n].r = r, ent[n].c = c, ent[n++].lr = x;
+			}
+		double t = 1.0 + 4.0 * urand();
+		size_t out[64];
+		double rv[64];
+		int nu = km_ident_undisputed(ent, n, nr, nc, t, out, rv);
+		int k = 0, good = nu >= 0;
+		for (size_t i = 0; i < n && good; ++i) {
+			double riv = KM_NEG_INF;
+			for (size_t j = 0; j < n; ++j)
+				if (j != i && (ent[j].r == ent[i].r || ent[j].c == ent[i].c) && ent[j].lr > riv) riv = ent[j].lr;
+			int und = ent[i].lr >= t && (riv == KM_NEG_INF || ent[i].lr >= t + riv);
+			if (und) {
+				if (k >= nu || out[k] != i || rv[k] != riv) good = 0;
+				++k;
+			}
+		}
+		if (k != nu) good = 0;
+		char what[64];
+		snprintf(what, sizeof what, "undisputed rule, random matrix %d", it);
+		check(good, what);
+	}
+}
+
+static void test_joint(void)
+{
+	for (int it = 0; it < 120; ++it) {
+		syn_t S;
+		memset(&S, 0, sizeof(S));
+		S.nr = 1 + irand(MAXR);
+		int nc = 1 + irand(9);
+		for (int c = 0; c < nc; ++c) S.cfam[c] = c / 3;   /* three missing persons a family */
+		size_t o = 0;
+		for (int r = 0; r < S.nr; ++r) {
+			S.rem[r] = r;
+			S.os[r] = o;
+			for (int c = 0; c < nc && o < MAXO; ++c) {
+				if (irand(2)) continue;
+				S.oc[o] = c;
+				/* ties now and then */
+				S.ol[o++] = irand(5) == 0 ? 1.5 : irand(8) == 0 ? KM_NEG_INF : 4.0 * urand();
+			}
+		}
+		S.os[S.nr] = o;
+		for (int a = 0; a < S.nr; ++a)
+			for (int b = 0; b < S.nr; ++b) S.inter[a][b] = S.inter[b][a] = a == b ? 0 : irand(12) == 0 ? KM_NEG_INF : -1.0 + 2.0 * urand();
+		double gub[MAXR];
+		for (int r = 0; r < S.nr; ++r) {
+			gub[r] = 0.0;
+			for (size_t k = S.os[r]; k < S.os[r + 1]; ++k) if (S.ol[k] > gub[r]) gub[r] = S.ol[k];
+			gub[r] += S.nr;   /* the interaction adds at most 1 per other remain */
+		}
+		int pick[MAXR], used[16] = { 0 };
+		n_all = 0;
+		brute_rec(&S, 0, pick, used);
+		qsort(all, (size_t)n_all, sizeof(ba_t), cmp_ba);
+		double mx = all[0].lr, sum = 0.0;
+		for (int i = 0; i < n_all; ++i) if (all[i].lr > KM_NEG_INF) sum += pow(10.0, all[i].lr - mx);
+		km_icomp_t C = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &S };
+		int keep = 1 + irand(6);
+		for (int mode = 0; mode < 2; ++mode) {
+			km_ijoint_t J;
+			km_err_t e;
+			double cap = mode ? (n_all > 2 ? n_all / 2 : 1) : 1e9;
+			int ret = km_ident_joint(&C, keep, cap, syn_name, NULL, &J, &e);
+			char what[160];
+			snprintf(what, sizeof what, "joint %d (%s, %d assignments): runs", it, mode ? "branch and bound" : "enumeration", n_all);
+			check(ret == 0, what);
+			if (ret) continue;
+			int good = J.n_top == (keep < n_all ? keep : n_all);
+			for (int k = 0; k < J.n_top && good; ++k) {
+				good = J.top[k].lr == all[k].lr || fabs(J.top[k].lr - all[k].lr) < 1e-12;
+				for (int i = 0; i < S.nr && good; ++i) good = J.top[k].pick[i] == all[k].pick[i];
+				if (!good) printf("  row %d: got %g, want %g %s\n", k, J.top[k].lr, all[k].lr, all[k].s);
+			}
+			snprintf(what, sizeof what, "joint %d (%s): best %d rows in order", it, mode ? "branch and bound" : "enumeration", keep);
+			check(good, what);
+			/* marginals: exact under enumeration, lower bounds under branch and bound */
+			double tot = mx + log10(sum);
+			good = 1;
+			for (int i = 0; i < S.nr; ++i) {
+				double msum = 0.0;
+				for (int k = -1; k < (int)(S.os[i + 1] - S.os[i]); ++k) {
+					double ex = 0.0;
+					int opt = k < 0 ? -1 : (int)S.os[i] + k;
+					for (int a = 0; a < n_all; ++a) if (all[a].pick[i] == opt && all[a].lr > KM_NEG_INF) ex += pow(10.0, all[a].lr - tot);
+					double got = J.marg[S.os[i] + (size_t)i + (size_t)(k + 1)];
+					msum += got;
+					if (mode == 0 ? fabs(got - ex) > 1e-9 : got > ex + 1e-9) good = 0;
+				}
+				if (mode == 0 && fabs(msum - 1.0) > 1e-9) good = 0;
+			}
+			snprintf(what, sizeof what, "joint %d (%s): marginals %s", it, mode ? "branch and bound" : "enumeration", mode ? "bound the exact ones from below" : "exact, each remain's sum to 1");
+			check(good, what);
+			if (mode == 0) {
+				double ps = 0.0;
+				for (int a = 0; a < n_all; ++a) if (all[a].lr > KM_NEG_INF) ps += pow(10.0, all[a].lr - J.log10_sum);
+				snprintf(what, sizeof what, "joint %d: posteriors sum to 1 (%.12f), %g assignments counted", it, ps, J.n_assign);
+				check(fabs(ps - 1.0) < 1e-9 && J.n_assign == n_all && J.exact, what);
+			} else {
+				/* posterior bounds: LR/(S+R) <= exact <= LR/S */
+				double lo = J.top[0].lr - log10(pow(10.0, J.log10_sum - tot) + (J.log10_rest == KM_NEG_INF ? 0.0 : pow(10.0, J.log10_rest - tot))) - tot;
+				double hi = J.top[0].lr - J.log10_sum, ex = all[0].lr - tot;
+				snprintf(what, sizeof what, "joint %d: bounded posterior of the best row brackets the exact one", it);
+				check(lo <= ex + 1e-9 && ex <= hi + 1e-9, what);
+			}
+			km_ijoint_destroy(&J);
+		}
+	}
+}
+
+int main(void)
+{
+	(void)tmpdir;
+	test_undisputed();
+	test_joint();
+	printf("%d ok, %d failed\n", n_ok, n_fail);
+	return n_fail != 0;
+}
