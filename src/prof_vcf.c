@@ -217,7 +217,7 @@ static int pv_str(pv_ctx_t *x, bcf_hdr_t *h, bcf1_t *rec, int m, km_err_t *e)
 static int pv_marker(const km_panel_t *p, const char *id, kstring_t *tmp)
 {
 	const char *t = id;
-	if (strcmp(id, ".") == 0) return -1;
+	if (id == NULL || strcmp(id, ".") == 0) return -1;
 	for (;;) {
 		const char *q = strchr(t, ';');
 		size_t n = q ? (size_t)(q - t) : strlen(t);
