@@ -108,6 +108,7 @@ static void chk_panel(const km_panel_t *p)
 	for (int m = 0; m < p->n_marker; ++m) {
 		const km_marker_t *mk = &p->marker[m];
 		const char *c = mk->chrom;
+		if (mk->type == KM_TYPE_AMEL) continue;   /* amelogenin: sex only (amel.c) */
 		double hi = mk->rate > mk->rate_f ? mk->rate : mk->rate_f;
 		if (mk->rate_m > hi) hi = mk->rate_m;
 		if (strncasecmp(c, "chr", 3) == 0) c += 3;
@@ -132,7 +133,7 @@ static void chk_freqs(const km_panel_t *p, const km_freqs_t *f, long *n_al)
 		const km_marker_t *mk = &p->marker[m];
 		const km_alleles_t *a = &f->loc[m];
 		double sum = 0.0;
-		if (a->n_allele == 0) continue;
+		if (a->n_allele == 0 || mk->type == KM_TYPE_AMEL) continue;   /* AMEL: sex only */
 		n_al[mk->type] += a->n_allele;
 		for (int i = 0; i < a->n_allele; ++i) sum += a->p[i];
 		if (mk->type == KM_SYS_Y) {
@@ -287,7 +288,8 @@ static int chk_run(const chk_opt_t *o, km_err_t *e)
 	if ((ret = km_panel_load(&panel, o->panel, e)) < 0) goto end;
 	if ((is_def = calloc((size_t)panel.n_marker + 1, 1)) == NULL) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto end; }
 	if ((ret = chk_default_rates(&panel, o->panel, is_def, e)) < 0) goto end;
-	for (int m = 0; m < panel.n_marker; ++m) ++n_sys[panel.marker[m].type];
+	for (int m = 0; m < panel.n_marker; ++m)
+		if (panel.marker[m].type < KM_N_SYS) ++n_sys[panel.marker[m].type];   /* AMEL: sex only */
 	if (panel.n_marker == 0) km_warn("%s: the panel has no markers", o->panel);
 	chk_panel(&panel);
 	if (o->freqs) {

@@ -47,6 +47,7 @@ enum {
 	O_LINFREQ, O_THETA, O_MUT, O_RANGE, O_RATE2, O_DROPOUT, O_RINFO, O_MINLOCI, O_THREADS,
 	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH,
 	O_EXPLAIN,  /* explain (issue 13) */
+	O_SNPPOS,   /* models (issue 12): --snp-positions */
 	/* --dvi (identification, ident.h) */
 	O_DVI, O_DVI_T, O_DVI_MINLR, O_DVI_KEEP, O_DVI_MAXA, O_DVI_MINPOST, O_DVI_NOUND
 };
@@ -79,6 +80,7 @@ static const struct option match_opts[] = {
 	{ "quiet", no_argument, 0, O_QUIET },
 	{ "bench", no_argument, 0, O_BENCH },
 	{ "explain-top", required_argument, 0, O_EXPLAIN },   /* explain (issue 13) */
+	{ "snp-positions", required_argument, 0, O_SNPPOS },  /* models (issue 12) */
 	{ "help", no_argument, 0, O_HELP },
 	/* --dvi (identification) */
 	{ "dvi", no_argument, 0, O_DVI },
@@ -100,6 +102,7 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --freqs FILE            allele frequencies, long (marker allele frequency) or ladder form\n"
 	        "  --remains FILE          profiles of the remains\n"
 	        "  --references FILE       profiles of the family references\n"
+	        "  --snp-positions FILE    rsid chrom pos ref alt: VCF SNP records with ID '.' matched by position\n"
 	        "  --pedigrees FILE        family person father mother sex role\n"
 	        "\nModel:\n"
 	        "  --mutation MODEL        none|equal|proportional|stepwise [%s]\n"
@@ -207,6 +210,7 @@ int km_cmd_match(int argc, char *argv[])
 		case O_ALL: o.all = 1; break;
 		case O_QUIET: o.quiet = 1; break;
 		case O_BENCH: o.bench = 1; break;
+		case O_SNPPOS: o.snp_positions = optarg; break;   /* models (issue 12) */
 		case O_EXPLAIN: ret = km_opt_int("explain-top", optarg, 0, 1000000, &o.explain_top, &e); break;
 		/* --dvi (identification) */
 		case O_DVI: dvi.on = 1; break;
@@ -246,11 +250,13 @@ int km_cmd_match(int argc, char *argv[])
 	km_lin_t *lin = NULL;
 	km_scanstat_t st = { 0 };
 	double *rd = NULL;
+	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
 	km_xsink_t xs_inc = { 0 }, xs_exp = { 0 }, xs_fam = { 0 };   /* explain (issue 13) */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
 	if ((ret = km_panel_load(&panel, o.panel, &e)) < 0) goto fail;
+	if (o.snp_positions && (ret = km_snppos_load(&panel, o.snp_positions, &e)) < 0) goto fail;   /* models (issue 12) */
 	if ((ret = km_freqs_load(&freqs, &panel, o.freqs, o.min_freq, &e)) < 0) goto fail;
 	if ((ret = km_freqs_check_panel(&freqs, &panel, &e)) < 0) goto fail;
 	if ((ret = km_prof_load(&rem, &panel, &freqs, o.remains, &e)) < 0) goto fail;
@@ -266,6 +272,11 @@ int km_cmd_match(int argc, char *argv[])
 		if ((ret = km_rinfo_load(rd, &rem, o.remain_info, &n_other, &e)) < 0) goto fail;
 		if (n_other) km_warn("%s: %d rows name samples that are not among the remains; ignored", o.remain_info, n_other);
 	}
+	/* models (issue 12 part 4): sex from amelogenin; a reference contradicting its
+	 * pedigree is an input error, a remain's call feeds its sex */
+	if ((ret = km_amel_check_refs(&peds, &refs, &panel, &freqs, &e)) < 0) goto fail;
+	if (!(rsex = calloc((size_t)rem.n_sample + 1, sizeof *rsex))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+	km_amel_remains(rsex, &panel, &freqs, &rem, rd, NULL, o.remain_info);
 	{
 		km_linopt_t lo = { o.y_db, o.mtdna, o.mt_db, o.mt_rate, o.lineage_freq == 1 };
 		if ((ret = km_lin_build(&lin, &lo, &panel, &freqs, &rem, &refs, &peds, &e)) < 0) goto fail;
@@ -294,7 +305,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_istat_t ist = { 0 };
 	double t_dvi0 = km_now(), t_dvi = 0;
 	if (dvi.on) {
-		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, NULL,
+		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, rsex,
 		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS] };
 		if ((ret = km_ident_files(&iin, o.out, &ist, &e)) < 0) goto fail;
 		t_dvi = km_now() - t_dvi0;
@@ -399,6 +410,7 @@ fail:
 	km_xsink_abort(&xs_inc); km_xsink_abort(&xs_exp); km_xsink_abort(&xs_fam);
 	free(xpairs);
 	free(rd);
+	free(rsex);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);
 	km_lin_destroy(lin);

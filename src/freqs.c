@@ -25,6 +25,7 @@ int km_allele_ok(int type, const char *s)
 {
 	double v;
 	if (type == KM_SYS_SNP) return s[0] && s[1] == 0 && strchr("ACGT", toupper((unsigned char)s[0]));
+	if (type == KM_TYPE_AMEL) return (s[0] == 'X' || s[0] == 'Y') && s[1] == 0;   /* amelogenin (amel.c) */
 	return km_parse_double(s, &v) == 0 && v >= 0.0;
 }
 
@@ -113,7 +114,7 @@ int km_freqs_allele(km_freqs_t *f, const km_panel_t *p, int m, const char *label
 	type = p->marker[m].type;
 	if ((idx = alleles_find(a, type, label)) >= 0 || !add) return idx;
 	if (!km_allele_ok(type, label)) return -1;
-	if (type == KM_SYS_Y) /* Y-STRs are weighed by haplotype (--y-db), not by allele */
+	if (type == KM_SYS_Y || type == KM_TYPE_AMEL) /* Y-STRs are weighed by haplotype (--y-db), AMEL only sexes */
 		return alleles_add(a, type, label, 0.0, 0);
 	idx = alleles_add(a, type, label, f->min_freq, 0);
 	if (idx >= 0) {
@@ -148,7 +149,7 @@ int km_freqs_check_panel(const km_freqs_t *f, const km_panel_t *p, km_err_t *e)
 	for (m = 0; m < p->n_marker; ++m) {
 		const km_marker_t *mk = &p->marker[m];
 		int n = m < f->n_marker ? f->loc[m].n_allele : 0, i, n_tab = 0;
-		if (mk->type == KM_SYS_Y) continue;
+		if (mk->type == KM_SYS_Y || mk->type == KM_TYPE_AMEL) continue;
 		for (i = 0; i < n; ++i) n_tab += f->loc[m].in_table[i];
 		if (n_tab == 0)
 			return km_err_at(e, p->fn, mk->line, 1, "marker '%s' has no allele frequencies in %s", mk->name,

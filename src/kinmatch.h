@@ -24,6 +24,11 @@ enum { KM_OK = 0, KM_EINPUT = -1, KM_EIO = -2, KM_ENOMEM = -3, KM_EUSAGE = -4, K
 /* marker systems, in the order the loci are laid out for the scan */
 typedef enum { KM_SYS_STR = 0, KM_SYS_SNP = 1, KM_SYS_X = 2, KM_SYS_Y = 3, KM_SYS_MT = 4, KM_N_SYS = 5 } km_sys_t;
 
+/* Panel type AMEL (amelogenin, issue 12 part 4; amel.c): alleles X and Y, read for the
+ * sex only and never a locus of the LR.  Outside the km_sys_t range on purpose, so every
+ * loop over the systems passes it by. */
+#define KM_TYPE_AMEL 7
+
 enum { KM_MALE = 1, KM_FEMALE = 2 };
 enum { KM_ROLE_UNTYPED = 0, KM_ROLE_REFERENCE = 1, KM_ROLE_MISSING = 2 };
 
@@ -52,6 +57,9 @@ typedef struct km_panel_s {
 	km_marker_t *marker;
 	void *hash;        /* khash_str2int: name -> marker index */
 	char *fn;
+	/* --snp-positions (issue 12 part 5; snppos.c): VCF records matched by position */
+	void *pos_hash;    /* khash_str2int: "CHROM:POS" (CHROM without "chr") -> SNP marker; NULL = none */
+	char (*pos_al)[2]; /* per marker: the table's REF and ALT base, 0 where the marker has no position */
 } km_panel_t;
 
 /* ---- allele tables (frequencies) ------------------------------------------------ */
@@ -81,6 +89,9 @@ typedef struct km_prof_s {
 	int n_marker;      /* == panel->n_marker */
 	int32_t *a;        /* [(s * n_marker + m) * 2 + k]: allele index, KM_NOALLELE, KM_HEMI */
 	char *fn;
+	/* amelogenin rows (panel type AMEL), for messages that name them (amel.c) */
+	int n_amel, m_amel;
+	struct km_amel_row_s { int s, m, line, col; } *amel;   /* sample, marker, line, column of allele1 */
 } km_prof_t;
 
 /* ---- pedigrees ------------------------------------------------------------------ */

@@ -79,6 +79,16 @@ int km_panel_find(const km_panel_t *p, const char *name);   /* marker index or -
 void km_panel_destroy(km_panel_t *p);
 int km_is_xchrom(const char *chrom);                         /* "X" or "23" */
 
+/* ---- snppos.c: --snp-positions (issue 12 part 5) ------------------------------------- */
+/* Loads SNP positions into p (p->pos_hash, p->pos_al): columns `rsid` (or `marker`), `chrom`,
+ * `pos` (or `position`, `pos_grch38`), `ref`, `alt`; rows of markers not in the panel are
+ * skipped (the table may list more SNPs than the panel).  On error p's positions are
+ * left unset. */
+int km_snppos_load(km_panel_t *p, const char *fn, km_err_t *e);
+int km_snppos_load_mem(km_panel_t *p, const char *name, const char *buf, size_t len, km_err_t *e);
+/* The key of a position: "CHROM:POS" with a leading "chr" (any case) dropped. */
+void km_snppos_key(char *buf, size_t n, const char *chrom, long pos);
+
 /* ---- freqs.c ----------------------------------------------------------------------- */
 /* Long form (marker allele frequency) or ladder form (Allele + one column per marker),
  * detected from the header.  Every marker must be in the panel.  min_freq is kept for
@@ -94,7 +104,8 @@ int km_freqs_allele(km_freqs_t *f, const km_panel_t *p, int m, const char *label
 int km_allele_ok(int type, const char *label);
 /* The message for a label that fails km_allele_ok(); a literal, so formats are checked. */
 #define KM_ALLELE_BAD_FMT(type) \
-	((type) == KM_SYS_SNP ? "SNP allele '%s' is not A, C, G or T" : "STR allele '%s' is not a repeat number")
+	((type) == KM_SYS_SNP ? "SNP allele '%s' is not A, C, G or T" : \
+	 (type) == KM_TYPE_AMEL ? "amelogenin allele '%s' is not X or Y" : "STR allele '%s' is not a repeat number")
 /* Checks that every STR / SNP / X-STR marker of the panel has a frequency table. */
 int km_freqs_check_panel(const km_freqs_t *f, const km_panel_t *p, km_err_t *e);
 void km_freqs_destroy(km_freqs_t *f);
@@ -121,6 +132,20 @@ int km_prof_add_sample(km_prof_t *pr, const char *name, int line);
 void km_prof_set_gt(km_prof_t *pr, int s, int m, int32_t a0, int32_t a1);
 /* issue 15: KM_EINPUT naming the first remain whose id is also a reference's, else 0 */
 int km_prof_check_disjoint(const km_prof_t *rem, const km_prof_t *refs, km_err_t *e);
+
+/* ---- amel.c: sex from amelogenin (issue 12 part 4) ---------------------------------- */
+/* The sex a sample's amelogenin call says: KM_MALE (a Y allele), KM_FEMALE (X only),
+ * 0 (no AMEL call).  *row: its km_prof_t.amel entry, -1 if none. */
+int km_amel_call(const km_panel_t *p, const km_freqs_t *f, const km_prof_t *pr, int s, int *row);
+/* A reference whose amelogenin contradicts its pedigree sex: KM_EINPUT naming the AMEL row. */
+int km_amel_check_refs(const km_peds_t *d, const km_prof_t *refs, const km_panel_t *p, const km_freqs_t *f,
+                       km_err_t *e);
+/* Remains' sex into rsex[n_sample]: given[r] (e.g. --remain-info sex; NULL = none) where
+ * known, else amelogenin, where an X-only call counts as unknown when rd[r] > 0 (a man's Y
+ * may have dropped out).  Contradictions between given and amelogenin sex are counted
+ * and warned about; returns their number. */
+int km_amel_remains(int *rsex, const km_panel_t *p, const km_freqs_t *f, const km_prof_t *rem, const double *rd,
+                    const int *given, const char *given_fn);
 
 /* ---- ped.c ------------------------------------------------------------------------- */
 int km_peds_load(km_peds_t *d, const char *fn, km_err_t *e);

@@ -22,6 +22,7 @@ static int panel_type(const char *s)
 	if (strcasecmp(s, "X-STR") == 0) return KM_SYS_X;
 	if (strcasecmp(s, "Y-STR") == 0) return KM_SYS_Y;
 	if (strcasecmp(s, "SNP") == 0) return KM_SYS_SNP;
+	if (strcasecmp(s, "AMEL") == 0) return KM_TYPE_AMEL;   /* amelogenin: sex only (amel.c) */
 	return -1;
 }
 
@@ -44,6 +45,8 @@ void km_panel_destroy(km_panel_t *p)
 	}
 	free(p->marker);
 	if (p->hash) khash_str2int_destroy(p->hash);
+	if (p->pos_hash) khash_str2int_destroy_free(p->pos_hash);   /* keys are ours (snppos.c) */
+	free(p->pos_al);
 	free(p->fn);
 	memset(p, 0, sizeof *p);
 }

@@ -27,6 +27,7 @@ typedef struct km_opt_s {
 	double min_lr;          /* keep rows with log10 LR >= this */
 	int all;                /* keep every row */
 	int quiet;
+	const char *snp_positions;  /* models (issue 12 part 5): --snp-positions, VCF SNPs by position */
 	int explain_top;        /* explain (issue 13): DIR/explain.tsv for each remain's best N rows, 0 = none */
 	int bench;              /* also time a plain table-sum kernel over the same tables; print one line */
 } km_opt_t;

@@ -9,6 +9,15 @@
  *   second missing) is a hemizygous call.
  * A missing call ("./.", ".") leaves the sample untyped at that marker.
  *
+ * By position (issue 12 part 5): most callers write `.` in the ID column.  With
+ * --snp-positions (snppos.c), a record whose ID names no panel marker is matched to the
+ * panel SNP at its CHROM/POS (a leading "chr" ignored), provided its REF and every
+ * non-symbolic ALT are among that SNP's two alleles (REF/ALT swapped is fine: GT indexes
+ * the record's own alleles); a record at a panel position with other alleles is skipped
+ * and counted.  Records matching nothing are skipped with a count (a VCF holds more than
+ * the panel).  But a VCF in which no record matches a panel marker, or a sample left with
+ * no call at any panel marker, is an error: it is the wrong file, or positions are needed.
+ *
  * Positions in messages: text VCF has physical lines (header lines + record number),
  * so errors read "FN:LINE:1: ..."; BCF has none, so they read "FN: record N: ...".
  */
@@ -20,6 +29,7 @@
 #include <htslib/bgzf.h>
 #include <htslib/tbx.h>   /* hts_get_bgzfp */
 #include <htslib/vcf.h>
+#include <htslib/khash_str2int.h>
 #include "kmpriv.h"
 
 typedef struct {
@@ -230,12 +240,49 @@ static int pv_marker(const km_panel_t *p, const char *id, kstring_t *tmp)
 	}
 }
 
+/* Panel SNP at the record's position whose alleles the record's are (see the head), or
+ * -1 (*bad_al = 1 if a panel SNP is there but with other alleles). */
+static int pv_bypos(const km_panel_t *p, const bcf_hdr_t *h, bcf1_t *rec, int *bad_al)
+{
+	char key[256];
+	int m, i;
+	*bad_al = 0;
+	if (p->pos_hash == NULL) return -1;
+	km_snppos_key(key, sizeof key, bcf_seqname(h, rec), (long)rec->pos + 1);
+	if (khash_str2int_get(p->pos_hash, key, &m) < 0) return -1;
+	for (i = 0; i < rec->n_allele; ++i) {
+		const char *a = rec->d.allele[i];
+		if (i > 0 && (a[0] == '<' || strcmp(a, "*") == 0 || strcmp(a, ".") == 0)) continue;   /* <NON_REF>, <*> */
+		if (a[0] == 0 || a[1] != 0 || ((a[0] & ~32) != p->pos_al[m][0] && (a[0] & ~32) != p->pos_al[m][1])) {
+			*bad_al = 1;
+			return -1;
+		}
+	}
+	return m;
+}
+
+/* After the records: a sample with no call at any panel marker is an error. */
+static int pv_check_samples(const pv_ctx_t *x, const bcf_hdr_t *h, km_err_t *e)
+{
+	for (int s = 0; s < bcf_hdr_nsamples(h); ++s) {
+		int m, n = x->p->n_marker;
+		for (m = 0; m < n && km_prof_gt(x->pr, s, m)[0] == KM_NOALLELE; ++m) {}
+		if (m == n) {
+			if (x->is_bcf) return km_err_at(e, x->fn, 0, 0, "sample '%s' has no call at any panel marker", h->samples[s]);
+			return km_err_at(e, x->fn, x->n_hdr_line, 1,
+			                 "sample '%s' has no call at any panel marker (every record was skipped or missing)",
+			                 h->samples[s]);
+		}
+	}
+	return 0;
+}
+
 static int pv_read(pv_ctx_t *x, htsFile *fp, km_err_t *e)
 {
 	bcf_hdr_t *h = NULL;
 	bcf1_t *rec = NULL;
 	kstring_t tmp = { 0, 0, NULL };
-	int ret = 0, s, n_skip = 0;
+	int ret = 0, s, n_skip = 0, n_bad_al = 0, n_pos = 0, n_match = 0;
 	if ((h = bcf_hdr_read(fp)) == NULL) {
 		ret = km_err_set(e, KM_EINPUT, "%s: cannot read the VCF header", x->fn);
 		goto out;
@@ -261,9 +308,18 @@ static int pv_read(pv_ctx_t *x, htsFile *fp, km_err_t *e)
 			goto out;
 		}
 		if ((m = pv_marker(x->p, rec->d.id, &tmp)) < 0) {
+			int bad_al;
+			if ((m = pv_bypos(x->p, h, rec, &bad_al)) < 0) {
+				n_skip += !bad_al, n_bad_al += bad_al;
+				continue;
+			}
+			++n_pos;
+		}
+		if (x->p->marker[m].type == KM_TYPE_AMEL) {   /* amelogenin is read from TSV only (amel.c) */
 			++n_skip;
 			continue;
 		}
+		++n_match;
 		if (x->mrec[m]) {
 			if (x->is_bcf)
 				ret = pv_fail(x, e, KM_EINPUT, "duplicate record for marker '%s' (first at record %d)",
@@ -278,7 +334,20 @@ static int pv_read(pv_ctx_t *x, htsFile *fp, km_err_t *e)
 		else ret = pv_str(x, h, rec, m, e);
 		if (ret < 0) goto out;
 	}
-	if (n_skip > 0) km_warn("%s: skipped %d record%s whose ID is not a panel marker", x->fn, n_skip, n_skip > 1 ? "s" : "");
+	if (n_match == 0) {
+		ret = km_err_at(e, x->fn, x->is_bcf ? 0 : x->n_hdr_line, x->is_bcf ? 0 : 1,
+		                "no record matches a panel marker (%d record%s; by ID%s)", x->rec - 1, x->rec - 1 == 1 ? "" : "s",
+		                x->p->pos_hash ? " or by --snp-positions" : "; records with ID '.' need --snp-positions");
+		goto out;
+	}
+	if (n_skip > 0)
+		km_warn("%s: skipped %d record%s whose ID is not a panel marker%s", x->fn, n_skip, n_skip > 1 ? "s" : "",
+		        x->p->pos_hash ? " and whose position is not a panel SNP's" : "");
+	if (n_bad_al > 0)
+		km_warn("%s: skipped %d record%s at a panel SNP's position but with other alleles", x->fn, n_bad_al,
+		        n_bad_al > 1 ? "s" : "");
+	if (n_pos > 0 && km_verbose >= 2) km_warn("%s: %d SNP record%s matched by position", x->fn, n_pos, n_pos > 1 ? "s" : "");
+	if ((ret = pv_check_samples(x, h, e)) < 0) goto out;
 out:
 	free(tmp.s);
 	if (rec) bcf_destroy(rec);

@@ -218,6 +218,7 @@ int km_sim_init(km_sim_t **Sp, const km_simopt_t *o, const km_panel_t *p, const 
 		mk->type = pm->type, mk->name = pm->name, mk->name_len = strlen(pm->name);
 		mk->ycol = -1;
 		mk->amp = amp && amp[m] > 0.0 ? amp[m] / (amp_sum / n_amp) : 1.0;
+		if (pm->type == KM_TYPE_AMEL) continue;   /* amelogenin is not simulated: left untyped */
 		if (pm->type == KM_SYS_Y) {
 			mk->ymu = pm->rate_m;
 			for (int j = 0; ydb && j < ydb->n_col; ++j)
