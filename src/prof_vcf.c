@@ -73,7 +73,7 @@ static int pv_scan_text(const char *fn, int *n, km_err_t *e)
 	unsigned char *buf;
 	int bol = 1, in_hdr = 1, line = 1, col = 0, prev_cr = 0, ret = 0, k, zerr;
 	*n = 0;
-	if (gz == NULL) return km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno ? errno : ENOMEM));
+	if (gz == NULL) return km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno ? errno : ENOMEM));
 	if ((buf = malloc(65536)) == NULL) { gzclose(gz); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	while ((k = gzread(gz, buf, 65536)) > 0) {
 		for (int i = 0; i < k; ++i) {
@@ -366,14 +366,14 @@ int km_prof_load_vcf(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const ch
 	{ /* open once ourselves: htslib would also log its own message for a missing file */
 		FILE *t = fopen(fn, "rb");
 		if (t == NULL) {
-			ret = km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno));
+			ret = km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno));
 			goto out;
 		}
 		fclose(t);
 	}
 	errno = 0;
 	if ((fp = hts_open(fn, "r")) == NULL) {
-		ret = km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno ? errno : EINVAL));
+		ret = km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno ? errno : EINVAL));
 		goto out;
 	}
 	switch (hts_get_format(fp)->format) {

@@ -97,7 +97,7 @@ int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e)
 		int err = errno ? errno : ENOMEM;
 		km_tsv_close(*r);
 		*r = NULL;
-		return km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(err));
+		return km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(err));
 	}
 	(*r)->ibuf = malloc(KM_TSV_BUF);
 	if ((*r)->ibuf == NULL) {
