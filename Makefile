@@ -1,6 +1,6 @@
 # kinmatch — see README.md.  `make` builds ./kinmatch, `make check` runs every test.
 CC      ?= cc
-PKGS     = htslib gsl zlib
+PKGS     = htslib gsl zlib sqlite3
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wdouble-promotion -Wno-unused-parameter
@@ -26,7 +26,7 @@ UNIT_BIN = $(UNIT_SRC:.c=)
 all: kinmatch
 
 # the compile phase's inner loops (peeling, log10, the lineage columns): let them vectorise
-src/peel.o src/flog.o src/lineage.o: CFLAGS += -O3
+src/peel.o src/flog.o src/lineage.o src/theta.o: CFLAGS += -O3
 
 src/%.o: src/%.c
 	$(CC) $(CPPFLAGS) $(WARN) $(KMFLAGS) $(CFLAGS) -c -o $@ $<
