@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	brute(&c, want);
 	for (int i = 0; i < nq; ++i) if (want[i] > mx) mx = want[i];
 	km_locus_t L = { c.K, c.p, c.mut ? c.Mf : NULL, c.mut ? c.Mm : NULL, c.xl, NULL, NULL };
-	km_lped_t P = { c.n, c.fa, c.mo, c.sex, c.gt };
+	km_lped_t P = { c.n, c.fa, c.mo, c.sex, c.gt, NULL };
 	for (int eng = 0; eng <= 2; ++eng) {
 		double lg;
 		km_lik_engine = eng;

@@ -103,7 +103,7 @@ int main(void)
 			}
 		}
 		int q = urand() % 4 == 0 ? -1 : (int)(urand() % n);
-		km_lped_t P = { n, fa, mo, sex, gt };
+		km_lped_t P = { n, fa, mo, sex, gt, NULL };
 		km_lik_prune(&P, q, keep);
 		brute_prune(&P, q, keep2);
 		if (memcmp(keep, keep2, sizeof(int) * (size_t)n) != 0 && bad_prune++ < 5) printf("FAIL prune case %d\n", it);
