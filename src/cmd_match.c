@@ -122,7 +122,8 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --mt-mutation-rate U    per meiosis over the compared region [3/705, Sigurdardottir et al. 2000]\n"
 	        "  --lineage-freq MODE     count: (x+1)/(N+1); upper95: Clopper-Pearson 95%% upper bound [count]\n"
 	        "\nOutput:\n"
-	        "  --out DIR               writes DIR/matches.tsv (created if needed)\n"
+	        "  --out DIR               writes DIR/matches.tsv, warnings.tsv, manifest.json (created if needed;\n"
+	        "                          locked while the job runs: a second job into DIR exits 75)\n"
 	        "  --top K                 rows kept per remain [%d]\n"
 	        "  --min-log10-lr X        keep rows with log10 LR >= X [none]\n"
 	        "  --all                   keep every row (overrides --top, --min-log10-lr, --min-loci)\n"
@@ -141,6 +142,7 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --dvi-max-assign N      enumerate components up to N assignments, else branch and bound [1e6]\n"
 	        "  --dvi-min-posterior P   a joint identification needs P(R = M) >= P, in (0,1] [0.99]\n"
 	        "  --dvi-no-undisputed     skip the undisputed step\n");
+	fputs(KM_EXIT_HELP, fp);   /* ops: exit codes */
 }
 
 /* Checks combinations and required options, naming the option. */
@@ -159,6 +161,108 @@ static int km_opt_check(const km_opt_t *o, km_err_t *e)
 	return 0;
 }
 
+/* ---- summary counts (ops): computed before the commit so the manifest has them */
+typedef struct {
+	size_t n4;              /* rows with log10 LR >= 4 */
+	int r4, rconf, cconf;   /* remains with one; remains strong for 2+ families; missing persons strong for 2+ remains */
+} match_sum_t;
+
+/* The night's summary: strong candidates, and the conflicts an analyst must look at
+ * first (one remain strong for two families, one missing person strong for two
+ * remains); LR >= 10^4 is "significant" in the field (DESIGN.md §3). */
+static void match_summary(match_sum_t *S, const km_hits_t *hits, const km_tabs_t *tabs)
+{
+	int prev = -1, nfam = 0, pfam = -1;
+	int *ccount = calloc((size_t)tabs->n_cand + 1, sizeof(int));
+	memset(S, 0, sizeof *S);
+	for (size_t i = 0; i <= hits->n; ++i) {
+		const km_hit_t *h = i < hits->n ? &hits->h[i] : NULL;
+		if (!h || h->remain != prev) {   /* close the previous remain */
+			if (nfam > 0) ++S->r4;
+			if (nfam > 1) ++S->rconf;
+			nfam = 0, pfam = -1;
+			if (!h) break;
+			prev = h->remain;
+		}
+		if (h->lr < 4.0) continue;
+		++S->n4;
+		if (ccount) ++ccount[h->cand];
+		int fam = tabs->cand[h->cand].fam;
+		if (fam != pfam) ++nfam, pfam = fam;
+	}
+	for (int ci = 0; ccount && ci < tabs->n_cand; ++ci) S->cconf += ccount[ci] > 1;
+	free(ccount);
+}
+/* ---- end summary counts */
+
+/* ---- manifest (ops): every option of match_opts with its resolved value, defaults
+ * included.  An option added to match_opts without a line here still appears: as typed
+ * when given (given[i], true for a flag), else null — add a line for its default. */
+static void match_manifest(km_out_t *out, const km_opt_t *o, const km_dviopt_t *dvi, const char *const *given)
+{
+	km_out_option(out, "panel", "%s", o->panel);
+	km_out_option(out, "freqs", "%s", o->freqs);
+	km_out_option(out, "remains", "%s", o->remains);
+	km_out_option(out, "references", "%s", o->references);
+	km_out_option(out, "pedigrees", "%s", o->pedigrees);
+	km_out_option(out, "out", "%s", o->out);
+	km_out_option(out, "mutation", "%s", km_mut_name(o->mutation));
+	km_out_option_num(out, "mutation-range", o->range);
+	km_out_option_num(out, "mutation-rate2", o->rate2);
+	km_out_option_num(out, "theta", o->theta);
+	km_out_option_num(out, "min-freq", o->min_freq);
+	if (o->freq_n > 0) km_out_option(out, "freq-sample-size", "%ld", o->freq_n);
+	else km_out_option_null(out, "freq-sample-size");
+	km_out_option_num(out, "dropout", o->dropout);
+	if (o->remain_info) km_out_option(out, "remain-info", "%s", o->remain_info);
+	else km_out_option_null(out, "remain-info");
+	km_out_option(out, "min-loci", "%d", o->min_loci);
+	if (o->mtdna) km_out_option(out, "mtdna", "%s", o->mtdna);
+	else km_out_option_null(out, "mtdna");
+	if (o->mt_db) km_out_option(out, "mt-db", "%s", o->mt_db);
+	else km_out_option_null(out, "mt-db");
+	km_out_option_num(out, "mt-mutation-rate", o->mt_rate >= 0 ? o->mt_rate : KM_MT_RATE_DEFAULT);
+	if (o->y_db) km_out_option(out, "y-db", "%s", o->y_db);
+	else km_out_option_null(out, "y-db");
+	km_out_option(out, "lineage-freq", "%s", o->lineage_freq == 1 ? "upper95" : "count");
+	km_out_option(out, "threads", "%d", o->threads);
+	km_out_option(out, "top", "%d", o->top);
+	km_out_option_num(out, "min-log10-lr", o->min_lr);
+	km_out_option_bool(out, "all", o->all);
+	km_out_option_bool(out, "quiet", o->quiet);
+	km_out_option_bool(out, "bench", o->bench);
+	km_out_option(out, "explain-top", "%d", o->explain_top);   /* explain (issue 13) */
+	if (o->snp_positions) km_out_option(out, "snp-positions", "%s", o->snp_positions);   /* models */
+	else km_out_option_null(out, "snp-positions");
+	km_out_option_bool(out, "dvi", dvi->on);   /* dvi (issue 11) */
+	km_out_option_num(out, "dvi-threshold", pow(10.0, dvi->log10_t));
+	km_out_option_num(out, "dvi-min-log10-lr", dvi->min_lr);
+	km_out_option(out, "dvi-keep", "%d", dvi->keep);
+	km_out_option_num(out, "dvi-max-assign", dvi->max_assign);
+	km_out_option_num(out, "dvi-min-posterior", dvi->min_post);
+	km_out_option_bool(out, "dvi-no-undisputed", dvi->no_undisputed);
+	/* the fallback for options without a line above */
+	for (int i = 0; match_opts[i].name; ++i) {
+		if (strcmp(match_opts[i].name, "help") == 0 || km_out_has_option(out, match_opts[i].name)) continue;
+		if (!given[i]) km_out_option_null(out, match_opts[i].name);
+		else if (match_opts[i].has_arg == no_argument) km_out_option_bool(out, match_opts[i].name, 1);
+		else km_out_option(out, match_opts[i].name, "%s", given[i]);
+	}
+	/* the input files, digested at commit */
+	km_out_input(out, "panel", o->panel);
+	km_out_input(out, "freqs", o->freqs);
+	km_out_input(out, "remains", o->remains);
+	km_out_input(out, "references", o->references);
+	km_out_input(out, "pedigrees", o->pedigrees);
+	km_out_input(out, "remain-info", o->remain_info);
+	km_out_input(out, "mtdna", o->mtdna);
+	km_out_input(out, "mt-db", o->mt_db);
+	km_out_input(out, "y-db", o->y_db);
+	km_out_input(out, "snp-positions", o->snp_positions);
+	km_out_threads(out, o->threads);
+}
+/* ---- end manifest */
+
 int km_cmd_match(int argc, char *argv[]);
 int km_cmd_match(int argc, char *argv[])
 {
@@ -167,10 +271,14 @@ int km_cmd_match(int argc, char *argv[])
 	km_dviopt_t dvi;   /* --dvi */
 	km_dviopt_init(&dvi);
 	int c, ret = 0;
+	const char *given[sizeof match_opts / sizeof match_opts[0]] = { 0 };   /* manifest (ops): as typed */
+	int li = -1;
 	km_opt_init(&o);
 	d = o;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", match_opts, NULL)) >= 0) {
+	opterr = 0;   /* ops: our own one-line messages for unknown options and missing values */
+	while ((c = getopt_long(argc, argv, ":", match_opts, &li)) >= 0) {
+		if (li >= 0) given[li] = optarg ? optarg : "", li = -1;
 		switch (c) {
 		case O_PANEL: o.panel = optarg; break;
 		case O_FREQS: o.freqs = optarg; break;
@@ -230,12 +338,12 @@ int km_cmd_match(int argc, char *argv[])
 		case O_DVI_MINPOST: ret = km_opt_double("dvi-min-posterior", optarg, 0, 1, 1, 0, &dvi.min_post, &e); break;
 		case O_DVI_NOUND: dvi.no_undisputed = 1; break;
 		case O_HELP: match_usage(stdout, &d); return 0;
-		default: match_usage(stderr, &d); return 2;
+		default: return km_opt_unknown("match", c, argv, &e);   /* ops: one line, exit 64 */
 		}
-		if (ret < 0) { km_err_print(&e); return 2; }
+		if (ret < 0) { km_err_print(&e); return km_exit_code(ret); }
 	}
-	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s'", argv[optind]); km_err_print(&e); return 2; }
-	if ((ret = km_opt_check(&o, &e)) < 0) { km_err_print(&e); return 2; }
+	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s' (see kinmatch match --help)", argv[optind]); km_err_print(&e); return km_exit_code(KM_EUSAGE); }
+	if ((ret = km_opt_check(&o, &e)) < 0) { km_err_print(&e); return km_exit_code(ret); }
 	if (o.quiet) km_verbose = 0;
 	km_tsv_set_threads(o.threads);
 	if (o.min_freq < 0) o.min_freq = o.freq_n > 0 ? 5.0 / (2.0 * (double)o.freq_n) : 0.001;   /* ISFG: 5/2N */
@@ -245,6 +353,8 @@ int km_cmd_match(int argc, char *argv[])
 	 * and they are committed together at the end (out.h) */
 	km_out_t *out = NULL;
 	if ((ret = km_out_open(&out, o.out, &e)) < 0) { km_err_print(&e); return km_exit_code(ret); }
+	km_out_manifest(out, "match", argc + 1, argv - 1);   /* argv[-1]: main's argv[0] */
+	match_manifest(out, &o, &dvi, given);
 	/* ---- end output layer */
 
 	km_panel_t panel = { 0 };
@@ -260,6 +370,7 @@ int km_cmd_match(int argc, char *argv[])
 	double *rd = NULL;
 	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
 	km_istat_t ist = { 0 };   /* --dvi (declared before the first goto fail: explain frees its concl_cand) */
+	match_sum_t sum = { 0 };  /* ops: the summary's counts */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
@@ -288,17 +399,47 @@ int km_cmd_match(int argc, char *argv[])
 		if ((ret = km_lin_build(&lin, &lo, &panel, &freqs, &rem, &refs, &peds, &e)) < 0) goto fail;
 	}
 	if ((ret = km_index_build(&ix, &panel, &rem, rd, lin, &e)) < 0) goto fail;
-	if (!o.all && o.min_loci > 0) {   /* tell when the threshold hides many remains entirely */
+	if (!o.all && o.min_loci > 0) {   /* ops: every remain the threshold hides is named (warnings.tsv) */
 		int n_few = 0;
 		for (int r = 0; r < rem.n_sample; ++r) {
 			int n = 0;
 			for (int l = 0; l < ix.n_loc; ++l) n += ix.gidx[(size_t)r * ix.n_loc + l] != 0;
 			n += (int)(ix.drop_start[r + 1] - ix.drop_start[r]);
-			n_few += n < o.min_loci;
+			if (n >= o.min_loci) continue;
+			++n_few;
+			km_out_warn(out, "remain_few_loci", rem.sample[r], "typed at %d loci, fewer than --min-loci %d: no candidates (%s:%d)",
+			            n, o.min_loci, rem.fn ? rem.fn : o.remains, rem.line ? rem.line[r] : 0);
 		}
-		if (n_few > 0 && 10 * n_few >= rem.n_sample)
-			km_warn("%d of %d remains are typed at fewer than --min-loci %d loci and get no candidates; lower --min-loci to see them",
-			        n_few, rem.n_sample, o.min_loci);
+		if (n_few > 0)
+			km_warn("%d of %d remains are typed at fewer than --min-loci %d loci and get no candidates; lower --min-loci to see them (each named in %s/warnings.tsv)",
+			        n_few, rem.n_sample, o.min_loci, o.out);
+		km_out_count(out, "remains_left_out", n_few);
+	}
+	{	/* ops: reference profiles no pedigree uses, or filed under a missing person's id */
+		char *used = calloc((size_t)refs.n_sample + 1, 1);
+		int n_unused = 0, n_mid = 0;
+		if (!used) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+		for (int f = 0; f < peds.n_family; ++f)
+			for (int i = 0; i < peds.fam[f].n_person; ++i) {
+				const km_person_t *P = &peds.fam[f].person[i];
+				if (P->role == KM_ROLE_REFERENCE && P->sample >= 0) used[P->sample] = 1;
+				int s2;
+				if (P->role == KM_ROLE_MISSING && (s2 = km_prof_find(&refs, P->id)) >= 0) {
+					++n_mid;
+					km_out_warn(out, "reference_is_missing_id", refs.sample[s2], "a reference profile (%s:%d) has the id of missing person '%s' of family '%s' (%s:%d)",
+					            o.references, refs.line ? refs.line[s2] : 0, P->id, peds.fam[f].id, o.pedigrees, P->line);
+				}
+			}
+		for (int s2 = 0; s2 < refs.n_sample; ++s2)
+			if (!used[s2]) {
+				++n_unused;
+				km_out_warn(out, "reference_unused", refs.sample[s2], "no pedigree names this reference profile (%s:%d)", o.references, refs.line ? refs.line[s2] : 0);
+			}
+		free(used);
+		if (n_unused > 0) km_warn("%d reference profiles are named by no pedigree (listed in %s/warnings.tsv)", n_unused, o.out);
+		if (n_mid > 0) km_warn("%d reference profiles have a missing person's id (listed in %s/warnings.tsv)", n_mid, o.out);
+		km_out_count(out, "references_unused", n_unused);
+		km_out_count(out, "references_with_missing_id", n_mid);
 	}
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
 	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &o, &e)) < 0) goto fail;
@@ -349,6 +490,24 @@ int km_cmd_match(int argc, char *argv[])
 		if (!fp) { ret = KM_ECREATE; goto fail; }
 		if ((ret = km_out_matches(fp, &hits, &tabs, &peds, &rem, lin, &e)) < 0) goto fail;
 	}
+	/* the summary's counts, into the manifest (others add theirs with km_out_count) */
+	match_summary(&sum, &hits, &tabs);
+	km_out_count(out, "remains", rem.n_sample);
+	km_out_count(out, "missing_persons", tabs.n_cand);
+	km_out_count(out, "families", peds.n_family);
+	km_out_count(out, "loci", ix.n_loc);
+	km_out_count(out, "rows", (double)hits.n);
+	km_out_count(out, "rows_log10_lr_ge_4", (double)sum.n4);
+	km_out_count(out, "remains_log10_lr_ge_4", sum.r4);
+	km_out_count(out, "remains_strong_for_two_families", sum.rconf);
+	km_out_count(out, "missing_strong_for_two_remains", sum.cconf);
+	km_out_count(out, "inconsistent_pairs", tabs.n_inconsistent);
+	if (dvi.on) {
+		km_out_count(out, "undisputed", ist.n_undisputed);
+		km_out_count(out, "joint", ist.n_joint);
+		km_out_count(out, "inconclusive", ist.n_inconclusive);
+		km_out_count(out, "no_match", ist.n_nomatch);
+	}
 	ret = km_out_commit(out, &e);
 	out = NULL;
 	if (ret < 0) goto fail;
@@ -377,33 +536,10 @@ int km_cmd_match(int argc, char *argv[])
 		       st.pairs > 0 ? st.exact / st.pairs : 0.0, tabs.n_computed, tabs.n_shared, (double)ru.ru_maxrss / 1024.0);
 	}
 	if (!o.quiet) {
-		/* the night's summary: strong candidates, and the conflicts an analyst must look
-		 * at first (one remain strong for two families, one missing person strong for
-		 * two remains); LR >= 10^4 is "significant" in the field (DESIGN.md §3) */
-		size_t n4 = 0;
-		int r4 = 0, rconf = 0, cconf = 0, prev = -1, nfam = 0, pfam = -1;
-		int *ccount = calloc((size_t)tabs.n_cand + 1, sizeof(int));
-		for (size_t i = 0; i <= hits.n; ++i) {
-			const km_hit_t *h = i < hits.n ? &hits.h[i] : NULL;
-			if (!h || h->remain != prev) {   /* close the previous remain */
-				if (nfam > 0) ++r4;
-				if (nfam > 1) ++rconf;
-				nfam = 0, pfam = -1;
-				if (!h) break;
-				prev = h->remain;
-			}
-			if (h->lr < 4.0) continue;
-			++n4;
-			if (ccount) ++ccount[h->cand];
-			int fam = tabs.cand[h->cand].fam;
-			if (fam != pfam) ++nfam, pfam = fam;
-		}
-		for (int ci = 0; ccount && ci < tabs.n_cand; ++ci) cconf += ccount[ci] > 1;
-		free(ccount);
 		fprintf(stderr, "kinmatch: %d remains searched against %d missing persons in %d families (%d loci)\n",
 		        rem.n_sample, tabs.n_cand, peds.n_family, ix.n_loc);
 		fprintf(stderr, "kinmatch: %zu candidates with log10 LR >= 4, for %d remains; conflicts: %d remains strong for two or more families, %d missing persons strong for two or more remains\n",
-		        n4, r4, rconf, cconf);
+		        sum.n4, sum.r4, sum.rconf, sum.cconf);
 		double busy = st.t_compile + st.t_scan, wall = t_scan - t_load;
 		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan %.2f s, write %.2f s (%d threads; %ld tables computed, %ld shared)\n",
 		        t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, busy > 0 ? wall * st.t_scan / busy : 0.0,

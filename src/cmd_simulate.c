@@ -102,7 +102,8 @@ int km_cmd_simulate(int argc, char *argv[])
 	km_simopt_init(&o);
 	d = o;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", sim_opts, NULL)) >= 0) {
+	opterr = 0;   /* one-line messages of our own (km_opt_unknown) */
+	while ((c = getopt_long(argc, argv, ":", sim_opts, NULL)) >= 0) {
 		switch (c) {
 		case O_PANEL: o.panel = optarg; break;
 		case O_FREQS: o.freqs = optarg; break;
@@ -134,12 +135,12 @@ int km_cmd_simulate(int argc, char *argv[])
 		case O_GZ: o.gz = 1; break;
 		case O_QUIET: o.quiet = 1; break;
 		case O_HELP: sim_usage(stdout, &d); return 0;
-		default: sim_usage(stderr, &d); return 2;
+		default: return km_opt_unknown("simulate", c, argv, &e);
 		}
-		if (ret < 0) { km_err_print(&e); return 2; }
+		if (ret < 0) { km_err_print(&e); return km_exit_code(ret); }
 	}
-	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s'", argv[optind]); km_err_print(&e); return 2; }
-	if ((ret = km_simopt_check(&o, &e)) < 0) { km_err_print(&e); return 2; }
+	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s' (see kinmatch simulate --help)", argv[optind]); km_err_print(&e); return km_exit_code(KM_EUSAGE); }
+	if ((ret = km_simopt_check(&o, &e)) < 0) { km_err_print(&e); return km_exit_code(ret); }
 	if (o.quiet) km_verbose = 0;
 	t0 = km_now();
 	if ((ret = km_sim_run(&o, &st, &e)) < 0) {

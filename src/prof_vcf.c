@@ -67,7 +67,7 @@ static int pv_count_header(const char *fn, int *n, km_err_t *e)
 	gzFile gz = gzopen(fn, "rb");
 	int c, bol = 1;
 	*n = 0;
-	if (gz == NULL) return km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno ? errno : ENOMEM));
+	if (gz == NULL) return km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno ? errno : ENOMEM));
 	while ((c = gzgetc(gz)) >= 0) {
 		if (bol) {
 			if (c != '#') break;
@@ -332,14 +332,14 @@ int km_prof_load_vcf(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const ch
 	{ /* open once ourselves: htslib would also log its own message for a missing file */
 		FILE *t = fopen(fn, "rb");
 		if (t == NULL) {
-			ret = km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno));
+			ret = km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno));
 			goto out;
 		}
 		fclose(t);
 	}
 	errno = 0;
 	if ((fp = hts_open(fn, "r")) == NULL) {
-		ret = km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno ? errno : EINVAL));
+		ret = km_err_set(e, KM_EINPUT, "%s: cannot open: %s", fn, strerror(errno ? errno : EINVAL));   /* it exists: not a VCF/BCF htslib reads */
 		goto out;
 	}
 	switch (hts_get_format(fp)->format) {

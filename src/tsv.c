@@ -89,7 +89,7 @@ int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e)
 		if (bgzf_check_EOF((*r)->bg) == 0) {
 			km_tsv_close(*r);
 			*r = NULL;
-			return km_err_set(e, KM_EIO, "%s: unexpected end of compressed data (no BGZF end-of-file block: the file is truncated)", fn);
+			return km_err_set(e, KM_EINPUT, "%s: unexpected end of compressed data (no BGZF end-of-file block: the file is truncated)", fn);
 		}
 		if (g_tsv_threads > 1) bgzf_mt((*r)->bg, g_tsv_threads, 64);
 	} else (*r)->gz = gzopen(fn, "rb");
@@ -97,7 +97,7 @@ int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e)
 		int err = errno ? errno : ENOMEM;
 		km_tsv_close(*r);
 		*r = NULL;
-		return km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(err));
+		return km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(err));
 	}
 	(*r)->ibuf = malloc(KM_TSV_BUF);
 	if ((*r)->ibuf == NULL) {
@@ -160,7 +160,7 @@ static int tsv_getline(km_tsv_t *r, km_err_t *e)
 				r->ipos = 0;
 				if (k < 0) {
 					r->ilen = 0;
-					return km_err_set(e, KM_EIO, "%s: read error after line %d: corrupt or truncated BGZF data",
+					return km_err_set(e, KM_EINPUT, "%s: read error after line %d: corrupt or truncated BGZF data",
 					                  r->name, r->lineno);
 				}
 				r->ilen = (int)k;
@@ -173,7 +173,7 @@ static int tsv_getline(km_tsv_t *r, km_err_t *e)
 				int zerr;
 				const char *msg = gzerror(r->gz, &zerr);
 				r->ilen = 0;
-				return km_err_set(e, KM_EIO, "%s: read error after line %d: %s", r->name,
+				return km_err_set(e, zerr == Z_ERRNO ? KM_EIO : KM_EINPUT, "%s: read error after line %d: %s", r->name,
 				                  r->lineno, zerr == Z_ERRNO ? strerror(errno) : msg);
 			}
 			if (r->ilen == 0) {
@@ -181,7 +181,7 @@ static int tsv_getline(km_tsv_t *r, km_err_t *e)
 				gzerror(r->gz, &zerr);
 				/* zlib reports a gzip stream cut short as Z_BUF_ERROR at the end */
 				if (zerr == Z_BUF_ERROR)
-					return km_err_set(e, KM_EIO, "%s: unexpected end of compressed data after line %d",
+					return km_err_set(e, KM_EINPUT, "%s: unexpected end of compressed data after line %d",
 					                  r->name, r->lineno);
 				r->eof = 1;
 				return got;
