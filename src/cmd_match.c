@@ -48,6 +48,7 @@ enum {
 	O_LINFREQ, O_THETA, O_MUT, O_RANGE, O_RATE2, O_DROPOUT, O_RINFO, O_MINLOCI, O_THREADS,
 	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH,
 	O_EXPLAIN,  /* explain (issue 13) */
+	O_KEEPGOING,  /* ops (issue 15 part 4) */
 	O_SNPPOS,   /* models (issue 12): --snp-positions */
 	/* --dvi (identification, ident.h) */
 	O_DVI, O_DVI_T, O_DVI_MINLR, O_DVI_KEEP, O_DVI_MAXA, O_DVI_MINPOST, O_DVI_NOUND
@@ -81,6 +82,7 @@ static const struct option match_opts[] = {
 	{ "quiet", no_argument, 0, O_QUIET },
 	{ "bench", no_argument, 0, O_BENCH },
 	{ "explain-top", required_argument, 0, O_EXPLAIN },   /* explain (issue 13) */
+	{ "keep-going", no_argument, 0, O_KEEPGOING },        /* ops (issue 15 part 4) */
 	{ "snp-positions", required_argument, 0, O_SNPPOS },  /* models (issue 12) */
 	{ "help", no_argument, 0, O_HELP },
 	/* --dvi (identification) */
@@ -130,6 +132,8 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --explain-top N         DIR/explain.tsv: per-locus LRs of each remain's N best rows [0]\n"
 	        "  --threads N             worker threads [%d]; the output is the same for any N\n"
 	        "  --quiet                 no summary on stderr\n"
+	        "  --keep-going            a family the engine refuses (a table too large, theta enumeration\n"
+	        "                          beyond its limit) is left out and named; the job exits 3\n"
 	        "  --bench                 print one line of timings, rates and a reference kernel's rate (bench/)\n",
 	        km_mut_name(d->mutation), d->range, d->rate2, d->theta, d->dropout, d->min_loci, d->top, d->threads);
 	/* --dvi (identification) */
@@ -231,6 +235,7 @@ static void match_manifest(km_out_t *out, const km_opt_t *o, const km_dviopt_t *
 	km_out_option_bool(out, "all", o->all);
 	km_out_option_bool(out, "quiet", o->quiet);
 	km_out_option_bool(out, "bench", o->bench);
+	km_out_option_bool(out, "keep-going", o->keep_going);
 	km_out_option(out, "explain-top", "%d", o->explain_top);   /* explain (issue 13) */
 	if (o->snp_positions) km_out_option(out, "snp-positions", "%s", o->snp_positions);   /* models */
 	else km_out_option_null(out, "snp-positions");
@@ -321,6 +326,7 @@ int km_cmd_match(int argc, char *argv[])
 		case O_BENCH: o.bench = 1; break;
 		case O_SNPPOS: o.snp_positions = optarg; break;   /* models (issue 12) */
 		case O_EXPLAIN: ret = km_opt_int("explain-top", optarg, 0, 1000000, &o.explain_top, &e); break;
+		case O_KEEPGOING: o.keep_going = 1; break;   /* ops */
 		/* --dvi (identification) */
 		case O_DVI: dvi.on = 1; break;
 		case O_DVI_T: {
@@ -371,6 +377,7 @@ int km_cmd_match(int argc, char *argv[])
 	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
 	km_istat_t ist = { 0 };   /* --dvi (declared before the first goto fail: explain frees its concl_cand) */
 	match_sum_t sum = { 0 };  /* ops: the summary's counts */
+	int n_omitted = 0;        /* ops: families left out by --keep-going */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
@@ -444,7 +451,42 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
 	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &o, &e)) < 0) goto fail;
 	t_load = km_now();
-	if ((ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e)) < 0) goto fail;
+	ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e);
+	/* ---- keep-going (ops, issue 15 part 4): a family the engine refuses is named with its
+	 * pedigree line; with --keep-going it is left out (warnings.tsv, the summary, exit 3)
+	 * and the scan runs again over the other families, so their rows are exactly those of
+	 * a run without the refused families */
+	for (int pass = 0; ret == KM_EMODEL && st.n_refused > 0; ++pass) {
+		const km_family_t *F = &peds.fam[tabs.cand[st.refused[0]].fam];
+		if (!o.keep_going || pass == 2) {
+			ret = km_err_set(&e, KM_EMODEL, "%s:%d: family '%s' cannot be computed: %s (--keep-going leaves such a family out and finishes the others)",
+			                 o.pedigrees, F->line, F->id, st.refused_msg[0]);
+			goto fail;
+		}
+		char *drop = calloc((size_t)peds.n_family + 1, 1);
+		if (!drop) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+		for (int k = 0; k < st.n_refused; ++k) {
+			int f = tabs.cand[st.refused[k]].fam;
+			if (drop[f]) continue;
+			drop[f] = 1, ++n_omitted;
+			km_out_warn(out, "family_omitted", peds.fam[f].id, "%s:%d: family '%s' left out (--keep-going): %s",
+			            o.pedigrees, peds.fam[f].line, peds.fam[f].id, st.refused_msg[k]);
+			if (km_verbose >= 1)   /* not km_warn: warnings.tsv has the row already */
+				fprintf(stderr, "kinmatch: warning: %s:%d: family '%s' left out (--keep-going): %s\n", o.pedigrees, peds.fam[f].line, peds.fam[f].id, st.refused_msg[k]);
+		}
+		int nc = 0;
+		for (int ci = 0; ci < tabs.n_cand; ++ci)
+			if (!drop[tabs.cand[ci].fam]) tabs.cand[nc++] = tabs.cand[ci];
+		tabs.n_cand = nc;
+		free(drop);
+		km_scanstat_free(&st);
+		memset(&st, 0, sizeof st);
+		tabs.n_inconsistent = 0, tabs.n_computed = tabs.n_shared = 0;
+		ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e);
+	}
+	km_out_count(out, "families_omitted", n_omitted);
+	/* ---- end keep-going */
+	if (ret < 0) goto fail;
 	t_scan = km_now();
 	/* ---- output layer (ops): every file of the run is a sink of `out`, committed together */
 	/* --dvi: the identification's three files are sinks too, so they commit with
@@ -552,6 +594,8 @@ int km_cmd_match(int argc, char *argv[])
 			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded);
 			fprintf(stderr, "kinmatch: identification in %s/identifications.tsv (joint.tsv, undisputed.tsv)\n", o.out);
 		}
+		if (n_omitted > 0)   /* ops: --keep-going */
+			fprintf(stderr, "kinmatch: %d families left out (--keep-going; named above and in %s/warnings.tsv): exit %d\n", n_omitted, o.out, KM_EXIT_OMITTED);
 		fprintf(stderr, "kinmatch: results in %s/matches.tsv (%zu rows; best first per remain)\n", o.out, hits.n);
 		if (o.explain_top > 0)   /* explain (issue 13) */
 			fprintf(stderr, "kinmatch: per-locus LRs of the %d best rows of each remain in %s/explain.tsv; an HTML report: kinmatch report --run %s\n",
@@ -575,5 +619,7 @@ fail:
 	km_prof_destroy(&rem);
 	km_freqs_destroy(&freqs);
 	km_panel_destroy(&panel);
-	return km_exit_code(ret);
+	km_scanstat_free(&st);
+	/* ops: 3 = finished, but --keep-going left families out */
+	return ret == 0 && n_omitted > 0 ? KM_EXIT_OMITTED : km_exit_code(ret);
 }

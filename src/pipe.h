@@ -27,6 +27,7 @@ typedef struct km_opt_s {
 	int top;                /* rows kept per remain */
 	double min_lr;          /* keep rows with log10 LR >= this */
 	int all;                /* keep every row */
+	int keep_going;         /* ops (issue 15 part 4): a family the engine refuses is left out, not fatal */
 	int quiet;
 	const char *snp_positions;  /* models (issue 12 part 5): --snp-positions, VCF SNPs by position */
 	int explain_top;        /* explain (issue 13): DIR/explain.tsv for each remain's best N rows, 0 = none */
@@ -139,7 +140,15 @@ typedef struct km_scanstat_s {
 	double exact;               /* pairs rescored exactly */
 	double t_kernel;            /* --bench: thread-seconds of the plain kernel over the same tiles */
 	double kernel_sink;         /* its sums, so the compiler keeps it */
+	/* ops (issue 15 part 4): candidates whose tables the engine refused (KM_EMODEL: a table
+	 * too large, theta enumeration beyond its limit), in candidate order, each with the
+	 * engine's message; every one with o->keep_going (the scan then returns KM_EMODEL
+	 * after all tiles), else the first.  Freed by km_scanstat_free(). */
+	int n_refused;
+	int *refused;               /* candidate index */
+	char **refused_msg;
 } km_scanstat_t;
+void km_scanstat_free(km_scanstat_t *st);
 
 /* Compiles the candidates tile by tile and scans every remain through each tile; keeps
  * rows as o->top / o->min_lr / o->all say, ranked per remain in the total order

@@ -166,7 +166,7 @@ static void test_tsv(void)
 		char want[512];
 		snprintf(want, sizeof want, "%s: cannot open: No such file or directory", tmp_path("nope.tsv"));
 		check_err("tsv: cannot open message", km_tsv_open(&r, tmp_path("nope.tsv"), &e), &e, want);
-		check(km_tsv_open(&r, tmp_path("nope.tsv"), &e) == KM_EIO && r == NULL, "tsv: cannot open is KM_EIO");
+		check(km_tsv_open(&r, tmp_path("nope.tsv"), &e) == KM_EOPEN && r == NULL, "tsv: cannot open is KM_EOPEN (exit 66)");
 	}
 	/* a long line (beyond the 64 KiB read buffer) read from a gzip file */
 	{
