@@ -150,17 +150,20 @@ static int explain_pair(kstring_t *s, const km_xctx_t *X, const km_xpair_t *pr, 
 			ksprintf(s, "\t%s\t", via);
 			if (drop) ksprintf(s, "%.4g", w / (1.0 - w));   /* d from w = d/(1+d) */
 			else kputs("NA", s);
-			kputs("\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n", s);
+			kputs("\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n", s);
 		} else {
 			km_linx_t lx;
 			int ret = km_lin_explain(X->lin, sys, X->p, X->peds, cd->fam, cd->person, r, &lx, e);
 			if (ret < 0) return ret;
 			if (lx.ref < 0) {   /* cannot happen when the table says typed */
-				kputs("NA\tNA\thaplotype\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n", s);
+				kputs("NA\tNA\thaplotype\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n", s);
 				continue;
 			}
-			ksprintf(s, "%s\t%s=%s\thaplotype\tNA\t%s\t%d\t%d\t%d\t%s\t%ld\t%ld\n", lx.rcall, F->person[lx.ref].id, lx.fcall,
+			ksprintf(s, "%s\t%s=%s\thaplotype\tNA\t%s\t%d\t%d\t%d\t%s\t%ld\t%ld\t", lx.rcall, F->person[lx.ref].id, lx.fcall,
 			         F->person[lx.ref].id, lx.k, lx.n_cmp, lx.n_diff, *lx.diff ? lx.diff : ".", lx.x, lx.n);
+			/* Y loci typed in both that the database lacks: left out of the comparison (lineage.c) */
+			int left = sys == KM_SYS_Y ? km_lin_y_left_out(X->lin, r, cd->fam, cd->person) : -1;
+			if (left >= 0) ksprintf(s, "%d\n", left); else kputs("NA\n", s);
 			km_linx_free(&lx);
 		}
 	}
@@ -168,7 +171,7 @@ static int explain_pair(kstring_t *s, const km_xctx_t *X, const km_xpair_t *pr, 
 }
 
 static const char *x_header = "remain\tfamily\tmissing\tsystem\tmarker\tlog10_lr\trank\tremain_call\treferences\tvia\tdropout"
-                              "\tlineage_ref\tmeioses\tcompared\tdifferences\tdiffering\tdb_count\tdb_total\n";
+                              "\tlineage_ref\tmeioses\tcompared\tdifferences\tdiffering\tdb_count\tdb_total\tleft_out\n";
 
 int km_explain_write(FILE *fp, const km_xctx_t *X, const km_xpair_t *pv, size_t n, km_err_t *e)
 {
@@ -281,41 +284,3 @@ int km_explain_incon(FILE *fp, const km_xctx_t *X, int max_warn, const char *dir
 	return bad ? km_err_set(e, KM_EIO, "inconsistent.tsv: write error") : 0;
 }
 
-/* ---- sinks until the output layer (src/out.h) is on main ---------------------------------
- * DIR/.NAME.tmp, renamed into place by km_xsink_commit; km_xsink_abort unlinks it. */
-FILE *km_xsink_open(km_xsink_t *k, const char *dir, const char *name, km_err_t *e)
-{
-	size_t n = strlen(dir) + strlen(name) + 16;
-	memset(k, 0, sizeof *k);
-	if (!(k->fn = malloc(n)) || !(k->tmp = malloc(n))) { km_xsink_abort(k); km_err_set(e, KM_ENOMEM, "out of memory"); return NULL; }
-	snprintf(k->fn, n, "%s/%s", dir, name);
-	snprintf(k->tmp, n, "%s/.%s.tmp", dir, name);
-	if (!(k->fp = fopen(k->tmp, "w"))) { km_err_set(e, KM_EIO, "%s: cannot create", k->tmp); km_xsink_abort(k); return NULL; }
-	return k->fp;
-}
-
-int km_xsink_close(km_xsink_t *k, km_err_t *e)
-{
-	int bad = !k->fp || fflush(k->fp) != 0;
-	if (k->fp && fclose(k->fp) != 0) bad = 1;
-	k->fp = NULL;
-	if (bad) return km_err_set(e, KM_EIO, "%s: cannot write", k->tmp);
-	return 0;
-}
-
-int km_xsink_commit(km_xsink_t *k, km_err_t *e)
-{
-	if (k->fp && km_xsink_close(k, e) < 0) return KM_EIO;
-	if (rename(k->tmp, k->fn) != 0) return km_err_set(e, KM_EIO, "%s: cannot rename into place", k->fn);
-	free(k->fn); free(k->tmp);
-	memset(k, 0, sizeof *k);
-	return 0;
-}
-
-void km_xsink_abort(km_xsink_t *k)
-{
-	if (k->fp) fclose(k->fp);
-	if (k->tmp) remove(k->tmp);
-	free(k->fn); free(k->tmp);
-	memset(k, 0, sizeof *k);
-}

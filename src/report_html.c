@@ -47,7 +47,7 @@ static const char css[] =
 	".conc{display:inline-block;padding:0 6px;border-radius:3px;font-size:12px;white-space:nowrap}.k0,.k1,.k2,.k5{background:#d9efdf;color:#174d2c}\n"
 	".k3,.k6{background:#f8e8c8;color:#6b4508}.k4,.k7{background:#e8ecee;color:#47535a}\n"
 	".lr{font-variant-numeric:tabular-nums;text-align:right;white-space:nowrap}.ex{color:#b3261e;font-weight:600}\n"
-	".bar{width:220px;height:21px;position:relative}.bar span{position:absolute;top:5px;height:11px}.bar .z{left:110px;width:1px;height:21px;top:0;background:#889}\n"
+	".bar{width:220px;height:21px;position:relative;background:linear-gradient(#889,#889) 110px 0/1px 100% no-repeat}.bar span{position:absolute;top:5px;height:11px}\n"
 	".bar .p{left:110px;background:#2f7d4f}.bar .m{right:110px;background:#c0504d}.bar .x{right:110px;width:110px;background:repeating-linear-gradient(45deg,#c0504d,#c0504d 3px,#f1c9c7 3px,#f1c9c7 6px)}\n"
 	".ped{border:1px solid #dde3e6;background:#fcfdfd;max-width:100%;height:auto}.person rect,.person circle{stroke:#222;stroke-width:1.5;fill:#fff}\n"
 	".person.ref rect,.person.ref circle{fill:#9fb3bd}.person.mis rect,.person.mis circle{stroke:#b3261e;stroke-width:3;fill:#fff}\n"
@@ -201,7 +201,7 @@ static int put_file(const char *dir, const char *name, const char *data, size_t 
 	ksprintf(&fn, "%s/%s", dir, name);
 	FILE *fp = fn.s ? fopen(fn.s, "w") : NULL;
 	int ret = 0;
-	if (!fp) ret = km_err_set(e, KM_EIO, "%s: cannot create: %s", fn.s ? fn.s : name, strerror(errno));
+	if (!fp) ret = km_err_set(e, KM_ECREATE, "%s: cannot create: %s", fn.s ? fn.s : name, strerror(errno));
 	else {
 		int bad = fwrite(data, 1, len, fp) != len;
 		if (fclose(fp) != 0) bad = 1;
@@ -230,6 +230,18 @@ static void index_page(kstring_t *s, const rp_run_t *R)
 			rp_esc(s, rp_cell(&R->inc, i, 0)); kputs(" (", s); rp_esc(s, rp_cell(&R->inc, i, 1)); kputs(") at ", s); rp_esc(s, rp_cell(&R->inc, i, 2));
 		}
 		kputs(R->inc.nrow > 50 ? "; ... (all in inconsistent.tsv)</p>\n" : "</p>\n", s);
+	}
+	if (R->warn.buf && R->warn.nrow > 0) {   /* warnings.tsv: what the run had to say */
+		ksprintf(s, "<h3>Warnings of the run (%zu)</h3>\n<table class=\"kv\"><thead><tr>", R->warn.nrow);
+		for (int c = 0; c < R->warn.ncol; ++c) { kputs("<th>", s); rp_esc(s, R->warn.hdr[c]); kputs("</th>", s); }
+		kputs("</tr></thead><tbody>\n", s);
+		for (size_t i = 0; i < R->warn.nrow && i < 500; ++i) {
+			kputs("<tr>", s);
+			for (int c = 0; c < R->warn.ncol; ++c) { kputs("<td>", s); rp_esc(s, rp_cell(&R->warn, i, c)); kputs("</td>", s); }
+			kputs("</tr>\n", s);
+		}
+		kputs("</tbody></table>\n", s);
+		if (R->warn.nrow > 500) kputs("<p class=\"note\">... the rest in warnings.tsv.</p>\n", s);
 	}
 	kputs("<h2 id=\"counts\">Conclusions</h2>\n", s);
 	if (have_id) kputs("<p>From <code>identifications.tsv</code> (the identification stage, <code>--dvi</code>: dvir's undisputed matches, then the joint assignments of each component).</p>\n", s);
@@ -337,9 +349,9 @@ static void explain_table(kstring_t *s, const rp_run_t *R, long x0, size_t n)
 		int sy = sys_idx(rp_cell(X, r, c[3]));
 		ksprintf(s, "<tr><td>%s</td><td>", sys_short[sy]);
 		rp_esc(s, rp_cell(X, r, c[4]));
-		ksprintf(s, "</td><td class=\"lr\" data-v=\"%s\">", ex ? "-Infinity" : t);
+		kputs("</td><td class=\"lr\">", s);   /* sorted by its text: -inf and NA sort lowest */
 		if (ex) kputs("<span class=\"ex\">-inf</span>", s); else rp_esc(s, t);
-		kputs("</td><td><div class=\"bar\"><span class=\"z\"></span>", s);
+		kputs("</td><td><div class=\"bar\">", s);
 		if (ex) kputs("<span class=\"x\" title=\"excluded\"></span>", s);
 		else if (v > 0) ksprintf(s, "<span class=\"p\" style=\"width:%.1fpx\"></span>", 110.0 * v / mx);
 		else if (v < 0) ksprintf(s, "<span class=\"m\" style=\"width:%.1fpx\"></span>", 110.0 * -v / mx);
@@ -365,6 +377,9 @@ static void explain_table(kstring_t *s, const rp_run_t *R, long x0, size_t n)
 			if (strcmp(rp_cell(X, r, c[15]), ".") != 0 && *rp_cell(X, r, c[15])) { kputs(" (", s); rp_esc(s, rp_cell(X, r, c[15])); kputs(")", s); }
 			kputs("; database: ", s); rp_esc(s, rp_cell(X, r, c[16])); kputs(" of ", s); rp_esc(s, rp_cell(X, r, c[17]));
 			kputs(" haplotypes equal to the reference", s);
+			if (c[18] >= 0 && strcmp(rp_cell(X, r, c[18]), "NA") != 0 && strcmp(rp_cell(X, r, c[18]), "0") != 0) {
+				kputs("; ", s); rp_esc(s, rp_cell(X, r, c[18])); kputs(" typed loci left out (not in the database)", s);
+			}
 		} else rp_esc(s, via);
 		kputs("</td></tr>\n", s);
 	}
@@ -546,7 +561,7 @@ int rp_write(const rp_run_t *R, const char *outdir, km_err_t *e)
 	ksprintf(&sub, "%s/r", tmp.s);
 	if (!tmp.s || !old.s || !sub.s) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto end; }
 	nftw(tmp.s, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	if (mkdir(tmp.s, 0777) != 0 || mkdir(sub.s, 0777) != 0) { ret = km_err_set(e, KM_EIO, "%s: cannot create: %s", tmp.s, strerror(errno)); goto end; }
+	if (mkdir(tmp.s, 0777) != 0 || mkdir(sub.s, 0777) != 0) { ret = km_err_set(e, KM_ECREATE, "%s: cannot create: %s", tmp.s, strerror(errno)); goto end; }
 	if ((ret = put_file(tmp.s, "report.css", css, sizeof css - 1, e)) < 0) goto end;
 	if ((ret = put_file(tmp.s, "report.js", js, sizeof js - 1, e)) < 0) goto end;
 	index_page(&s, R);
