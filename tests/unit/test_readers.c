@@ -563,7 +563,7 @@ static void test_vcf(const km_panel_t *p)
 		km_prof_destroy(&pv);
 		km_freqs_destroy(&fv);
 		ret = km_prof_load(&pv, p, &fv, tmp_path("none.vcf"), &e);
-		check(ret == KM_EIO && strstr(e.msg, "cannot open") != NULL, "vcf: missing file is KM_EIO");
+		check(ret == KM_EOPEN && strstr(e.msg, "cannot open") != NULL, "vcf: missing file is KM_EOPEN (exit 66)");
 	}
 	km_prof_destroy(&pt);
 	km_freqs_destroy(&ft);
