@@ -49,29 +49,6 @@ int km_opt_unknown(const char *cmd, int c, char *const argv[], km_err_t *e)
 	return km_exit_code(KM_EUSAGE);
 }
 
-int km_mkdir_p(const char *path, km_err_t *e)
-{
-	char *p = strdup(path);
-	struct stat st;
-	if (!p) return km_err_set(e, KM_ENOMEM, "out of memory");
-	for (char *s = p + 1; ; ++s) {
-		if (*s == '/' || *s == 0) {
-			char c = *s;
-			*s = 0;
-			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-				int ret = km_err_set(e, KM_ECREATE, "--out %s: cannot create directory %s: %s", path, p, strerror(errno));
-				free(p);
-				return ret;
-			}
-			*s = c;
-			if (!c) break;
-		}
-	}
-	free(p);
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) return km_err_set(e, KM_ECREATE, "--out %s: not a directory", path);
-	return 0;
-}
-
 double km_now(void)
 {
 	struct timespec ts;

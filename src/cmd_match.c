@@ -20,6 +20,7 @@
 #include "incr.h"      /* results store (store) */
 #include "store.h"
 #include "out.h"
+#include "progress.h"
 #include "explain.h"
 #include "ident.h"
 
@@ -176,6 +177,14 @@ static int km_opt_check(const km_opt_t *o, km_err_t *e)
 	if (!o->mtdna != !o->mt_db) return km_err_set(e, KM_EUSAGE, "--mtdna and --mt-db go together: the mtDNA LR needs the database for its denominator");
 	return 0;
 }
+
+/* ---- progress (ops): the load phase counts input bytes */
+static double file_bytes(const char *fn)
+{
+	struct stat sb;
+	return fn && stat(fn, &sb) == 0 ? (double)sb.st_size : 0.0;
+}
+/* ---- end progress */
 
 /* ---- summary counts (ops): computed before the commit so the manifest has them */
 typedef struct {
@@ -401,13 +410,21 @@ int km_cmd_match(int argc, char *argv[])
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
+	km_prog_init(o.quiet);   /* ops: progress on a terminal */
+	km_prog_phase("load", file_bytes(o.panel) + file_bytes(o.freqs) + file_bytes(o.remains) + file_bytes(o.references) +
+	              file_bytes(o.pedigrees) + file_bytes(o.remain_info) + file_bytes(o.y_db) + file_bytes(o.mtdna) + file_bytes(o.mt_db));
 	if ((ret = km_panel_load(&panel, o.panel, &e)) < 0) goto fail;
+	km_prog_add(file_bytes(o.panel));
 	if (o.snp_positions && (ret = km_snppos_load(&panel, o.snp_positions, &e)) < 0) goto fail;   /* models (issue 12) */
 	if ((ret = km_freqs_load(&freqs, &panel, o.freqs, o.min_freq, &e)) < 0) goto fail;
 	if ((ret = km_freqs_check_panel(&freqs, &panel, &e)) < 0) goto fail;
+	km_prog_add(file_bytes(o.freqs));
 	if ((ret = km_prof_load(&rem, &panel, &freqs, o.remains, &e)) < 0) goto fail;
+	km_prog_add(file_bytes(o.remains));
 	if ((ret = km_prof_load(&refs, &panel, &freqs, o.references, &e)) < 0) goto fail;
+	km_prog_add(file_bytes(o.references));
 	if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
+	km_prog_add(file_bytes(o.pedigrees));
 	if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
 	if (!(rd = malloc(sizeof(double) * ((size_t)rem.n_sample + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
 	for (int r = 0; r < rem.n_sample; ++r) rd[r] = o.dropout;
@@ -469,6 +486,7 @@ int km_cmd_match(int argc, char *argv[])
 		km_out_count(out, "references_with_missing_id", n_mid);
 	}
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
+	km_prog_phase("compile and scan", tabs.n_cand);   /* ops: scan.c adds each tile's candidates */
 	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &o, &e)) < 0) goto fail;
 	t_load = km_now();
 	/* ---- results store (store): km_incr_scan is km_scan without --store; with it, it keeps
@@ -520,6 +538,7 @@ int km_cmd_match(int argc, char *argv[])
 	 * matches.tsv or not at all */
 	double t_dvi0 = km_now(), t_dvi = 0;
 	if (dvi.on) {
+		km_prog_phase("identify", 0);   /* ops */
 		if (o.explain_top > 0 && !(ist.concl_cand = malloc(sizeof(int) * ((size_t)rem.n_sample + 1)))) {   /* explain (issue 13) */
 			ret = km_err_set(&e, KM_ENOMEM, "out of memory");
 			goto fail;
@@ -543,6 +562,7 @@ int km_cmd_match(int argc, char *argv[])
 			km_warn("--dvi: %ld family likelihoods with remains placed as typed members leave the Y-STR and mtDNA systems out (joint lineage terms are not implemented; README, Identification)",
 			        ist.n_lin_left_out);
 	}
+	km_prog_phase(o.explain_top > 0 ? "explain" : "write", 0);   /* ops */
 	{	/* explain (issue 13): the inconsistent pairs by name, explain.tsv and families.tsv */
 		km_xctx_t X = { &ix, comp, &tabs, &panel, &freqs, &rem, &refs, &peds, lin, &o, o.threads };
 		FILE *fp;
@@ -585,7 +605,9 @@ int km_cmd_match(int argc, char *argv[])
 		km_out_count(out, "no_match", ist.n_nomatch);
 	}
 	if ((ret = km_incr_begin(inc, &tabs, &e)) < 0) goto fail;   /* results store: its transaction first (store.h) */
+	km_prog_phase("write", 0);   /* ops */
 	ret = km_out_commit(out, &e);
+	km_prog_end();
 	out = NULL;
 	if (ret < 0) goto fail;
 	/* ---- end output layer */
@@ -644,6 +666,7 @@ int km_cmd_match(int argc, char *argv[])
 		fprintf(stderr, "kinmatch: open with: column -t -s \"$(printf '\\t')\" %s/matches.tsv | less -S   (or any spreadsheet: tab-separated)\n", o.out);
 	}
 fail:
+	km_prog_end();   /* ops: a clean line for the error */
 	if (ret < 0) km_err_print(&e);
 	km_incr_close(inc);   /* results store: rolls back an open transaction */
 	km_out_abort(out);   /* NULL once committed */

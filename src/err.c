@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "kmpriv.h"
+#include "progress.h"
 
 int km_verbose = 1; /* the only mutable global: 0 quiet, 1 warnings, 2 chatty */
 
@@ -62,7 +63,7 @@ void km_warn(const char *fmt, ...)
 	va_end(ap);
 	pthread_mutex_lock(&warn_lock);
 	if (warn_hook) warn_hook(warn_hook_ud, buf);   /* recorded whatever --quiet says */
-	if (km_verbose >= 1) fprintf(stderr, "kinmatch: warning: %s\n", buf);
+	if (km_verbose >= 1) fprintf(stderr, "%skinmatch: warning: %s\n", km_prog_on() ? "\r\033[K" : "", buf);
 	pthread_mutex_unlock(&warn_lock);
 }
 

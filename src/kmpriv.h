@@ -53,7 +53,6 @@ int km_opt_int(const char *name, const char *arg, long lo, long hi, int *x, km_e
  * (missing value): prints one line naming the option and pointing to `kinmatch CMD
  * --help`; returns the usage exit code (64). */
 int km_opt_unknown(const char *cmd, int c, char *const argv[], km_err_t *e);
-int km_mkdir_p(const char *path, km_err_t *e);   /* mkdir -p, then check it is a directory */
 void km_log10_vec(const double *x, double *y, size_t n);   /* flog.c: y = log10 x, within a few ulp */
 double km_now(void);                              /* monotonic seconds */
 int km_cmp_u64(const void *x, const void *y);     /* qsort order of uint64_t */

@@ -28,6 +28,7 @@
 #endif
 #include "kmpriv.h"
 #include "pipe.h"
+#include "progress.h"
 
 #define KM_TILE 16
 
@@ -558,6 +559,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 			}
 		}
 		T->pairs += (double)nr * nt;
+		km_prog_add(nt);   /* ops: progress on a terminal (progress.h) */
 		T->t_compile += t1 - t0;
 		double t2 = km_now();
 		T->t_scan += t2 - t1;
