@@ -401,7 +401,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_hits_t hits = { 0 };
 	km_comp_t *comp = NULL;
 	km_lin_t *lin = NULL;
-	km_scanstat_t st = { 0 };
+	km_stats_t st = { 0 };
 	double *rd = NULL;
 	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
 	km_istat_t ist = { 0 };   /* --dvi (declared before the first goto fail: explain frees its concl_cand) */
@@ -526,7 +526,7 @@ int km_cmd_match(int argc, char *argv[])
 		free(drop);
 		km_scanstat_free(&st);
 		memset(&st, 0, sizeof st);
-		tabs.n_inconsistent = 0, tabs.n_computed = tabs.n_shared = 0;
+		/* the counts live in st, reset above (core: km_stats_t) */
 		ret = km_incr_scan(inc, &ictx, &hits, &tabs, &ix, comp, &st, &e);
 	}
 	km_out_count(out, "families_omitted", n_omitted);
@@ -597,7 +597,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_out_count(out, "remains_log10_lr_ge_4", sum.r4);
 	km_out_count(out, "remains_strong_for_two_families", sum.rconf);
 	km_out_count(out, "missing_strong_for_two_remains", sum.cconf);
-	km_out_count(out, "inconsistent_pairs", tabs.n_inconsistent);
+	km_out_count(out, "inconsistent_pairs", (double)st.n_inconsistent);
 	if (dvi.on) {
 		km_out_count(out, "undisputed", ist.n_undisputed);
 		km_out_count(out, "joint", ist.n_joint);
@@ -636,7 +636,7 @@ int km_cmd_match(int argc, char *argv[])
 		       o.threads, rem.n_sample, tabs.n_cand, ix.n_loc, t_load - t0, comp_w, scan_w,
 		       st.t_rank, t_write - t_scan, (t_load - t0) + comp_w + scan_w + st.t_rank + (t_write - t_scan), kern_w,
 		       rate, rate * ix.n_loc, krate, krate > 0 ? rate / krate : 0.0,
-		       st.pairs > 0 ? st.exact / st.pairs : 0.0, tabs.n_computed, tabs.n_shared, (double)ru.ru_maxrss / 1024.0);
+		       st.pairs > 0 ? st.exact / st.pairs : 0.0, st.n_computed, st.n_shared, (double)ru.ru_maxrss / 1024.0);
 	}
 	if (!o.quiet) {
 		fprintf(stderr, "kinmatch: %d remains searched against %d missing persons in %d families (%d loci)\n",
@@ -646,7 +646,7 @@ int km_cmd_match(int argc, char *argv[])
 		double busy = st.t_compile + st.t_scan, wall = t_scan - t_load;
 		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan %.2f s, write %.2f s (%d threads; %ld tables computed, %ld shared)\n",
 		        t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, busy > 0 ? wall * st.t_scan / busy : 0.0,
-		        t_write - t_scan, o.threads, tabs.n_computed, tabs.n_shared);
+		        t_write - t_scan, o.threads, st.n_computed, st.n_shared);
 		/* --dvi: the night's result as identifications */
 		if (dvi.on) {
 			char conf_buf[64];   /* results store */
