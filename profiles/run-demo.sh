@@ -11,7 +11,7 @@ out=${DEMO_OUT:-$top/demo-out}
 	--remains "$d/remains.tsv.gz" --references "$d/references.tsv.gz" --pedigrees "$d/pedigrees.tsv.gz" \
 	--remain-info "$d/remain-info.tsv.gz" \
 	--y-db "$ref/optional/ydb_ppy23_east_asia.tsv" --mtdna "$d/mtdna.tsv.gz" --mt-db "$ref/mtdna_1kg_eas.tsv" \
-	--top 10 --out "$out"
+	--top 10 --explain-top 3 --out "$out"
 # against the truth (known only because the demo is simulated)
 gzip -dc "$d/truth.tsv.gz" | awk -F'\t' -v OFS='\t' '
 	NR == FNR { if (FNR > 1) { fam[$1] = $2; rel[$1] = $4 } next }
@@ -22,3 +22,6 @@ gzip -dc "$d/truth.tsv.gz" | awk -F'\t' -v OFS='\t' '
 	END {
 		printf "demo: true family ranked first for %d of %d related remains (%.1f%%); %d of %d unrelated remains have a candidate with log10 LR >= 4\n", ok, n, 100 * ok / n, fu, nu
 	}' - "$out/matches.tsv" >&2
+# the report (issue 13): a self-contained HTML report of the night, with per-locus tables
+# and pedigrees for each remain's 3 best candidates; it says where to open it
+"$top/kinmatch" report --run "$out"

@@ -257,6 +257,7 @@ int km_cmd_match(int argc, char *argv[])
 	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
 	double *re = NULL;  /* models: per remain typing-error rate (issue 12 part 1) */
 	km_xsink_t xs_inc = { 0 }, xs_exp = { 0 }, xs_fam = { 0 };   /* explain (issue 13) */
+	km_istat_t ist = { 0 };   /* --dvi (declared before the first goto fail: explain frees its concl_cand) */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
@@ -308,9 +309,13 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = km_mkdir_p(o.out, &e)) < 0) goto fail;
 	/* --dvi: the identification is computed and written to temp files first, so it
 	 * commits with matches.tsv or not at all */
-	km_istat_t ist = { 0 };
 	double t_dvi0 = km_now(), t_dvi = 0;
 	if (dvi.on) {
+		if (o.explain_top > 0 && !(ist.concl_cand = malloc(sizeof(int) * ((size_t)rem.n_sample + 1)))) {   /* explain (issue 13) */
+			ret = km_err_set(&e, KM_ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (int r = 0; ist.concl_cand && r < rem.n_sample; ++r) ist.concl_cand[r] = -1;
 		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, rsex,
 		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS] };
 		if ((ret = km_ident_files(&iin, o.out, &ist, &e)) < 0) goto fail;
@@ -326,7 +331,7 @@ int km_cmd_match(int argc, char *argv[])
 		if (!(fp = km_xsink_open(&xs_inc, o.out, "inconsistent.tsv", &e))) { ret = KM_EIO; goto fail; }
 		if ((ret = km_explain_incon(fp, &X, 5, xs_inc.fn, &e)) < 0) goto fail;
 		if (o.explain_top > 0) {
-			if ((ret = km_explain_select(&xpairs, &n_xpair, &hits, o.explain_top, &e)) < 0) goto fail;
+			if ((ret = km_explain_select(&xpairs, &n_xpair, &hits, o.explain_top, ist.concl_cand, &rem, &e)) < 0) goto fail;
 			if (!(fp = km_xsink_open(&xs_exp, o.out, "explain.tsv", &e))) { ret = KM_EIO; goto fail; }
 			if ((ret = km_explain_write(fp, &X, xpairs, n_xpair, &e)) < 0) goto fail;
 			if (!(fp = km_xsink_open(&xs_fam, o.out, "families.tsv", &e))) { ret = KM_EIO; goto fail; }
@@ -415,6 +420,7 @@ fail:
 	if (ret < 0) km_err_print(&e);
 	km_xsink_abort(&xs_inc); km_xsink_abort(&xs_exp); km_xsink_abort(&xs_fam);
 	free(xpairs);
+	free(ist.concl_cand);   /* explain (issue 13) */
 	free(rd);
 	free(rsex);
 	free(re);

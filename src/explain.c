@@ -34,18 +34,43 @@
 
 static const char *sys_name[KM_N_SYS] = { "str", "snp", "x", "y", "mt" };
 
-int km_explain_select(km_xpair_t **v, size_t *n, const km_hits_t *hits, int top_n, km_err_t *e)
+static const km_prof_t *g_xrem;
+static int cmp_rid(const void *a, const void *b)
 {
-	size_t k = 0;
+	return strcmp(g_xrem->sample[*(const int *)a], g_xrem->sample[*(const int *)b]);
+}
+
+int km_explain_select(km_xpair_t **v, size_t *n, const km_hits_t *hits, int top_n, const int *concl_cand,
+                      const km_prof_t *rem, km_err_t *e)
+{
+	size_t k = 0, i = 0;
+	int nr = rem->n_sample, *ord = malloc(sizeof(int) * ((size_t)nr + 1));
 	*v = NULL, *n = 0;
-	if (!(*v = malloc(sizeof(km_xpair_t) * (hits->n + 1)))) return km_err_set(e, KM_ENOMEM, "out of memory");
-	for (size_t i = 0; i < hits->n; ++i) {
-		if (hits->rank[i] > top_n) continue;
-		km_xpair_t *x = &(*v)[k++];
-		x->remain = hits->h[i].remain, x->cand = hits->h[i].cand, x->rank = hits->rank[i];
-		x->hit = &hits->h[i];
-		x->order = i;
+	if (!ord || !(*v = malloc(sizeof(km_xpair_t) * (hits->n + (size_t)nr + 1)))) { free(ord); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	for (int r = 0; r < nr; ++r) ord[r] = r;
+	g_xrem = rem;   /* under no threads */
+	qsort(ord, (size_t)nr, sizeof(int), cmp_rid);
+	/* remains in byte order (as hits are): each remain's rows of rank <= top_n, then its
+	 * identification's candidate if that is not among them (its rank in matches.tsv, or
+	 * 0 when matches.tsv does not hold it) */
+	for (int j = 0; j < nr; ++j) {
+		int r = ord[j], want = concl_cand ? concl_cand[r] : -1, have = 0;
+		const km_hit_t *wh = NULL;
+		int wrank = 0;
+		for (; i < hits->n && hits->h[i].remain == r; ++i) {
+			const km_hit_t *h = &hits->h[i];
+			if (h->cand == want) wh = h, wrank = hits->rank[i];
+			if (hits->rank[i] > top_n) continue;
+			km_xpair_t *x = &(*v)[k++];
+			x->remain = r, x->cand = h->cand, x->rank = hits->rank[i], x->hit = h, x->order = k;
+			have |= h->cand == want;
+		}
+		if (want >= 0 && !have) {
+			km_xpair_t *x = &(*v)[k++];
+			x->remain = r, x->cand = want, x->rank = wrank, x->hit = wh, x->order = k;
+		}
 	}
+	free(ord);
 	*n = k;
 	return 0;
 }
@@ -105,7 +130,8 @@ static int explain_pair(kstring_t *s, const km_xctx_t *X, const km_xpair_t *pr, 
 		ksprintf(s, "%s\t%s\t%s\t%s\t%s\t", X->rem->sample[r], F->id, F->person[cd->person].id, sys_name[sys],
 		         m >= 0 ? X->p->marker[m].name : sys == KM_SYS_Y ? "Y-STR haplotype" : "mtDNA");
 		fmt_lr(s, v);
-		ksprintf(s, "\t%d\t", pr->rank);
+		if (pr->rank > 0) ksprintf(s, "\t%d\t", pr->rank);
+		else kputs("\tNA\t", s);   /* an identification's candidate that matches.tsv does not hold */
 		if (m >= 0) {
 			const km_alleles_t *al = &X->f->loc[m];
 			int xl = X->p->marker[m].type == KM_SYS_X, nref = 0;

@@ -27,8 +27,11 @@ typedef struct km_xctx_s {
 	int threads;
 } km_xctx_t;
 
-/* The rows of rank <= top_n of every remain, in the order of hits.  *v: caller frees. */
-int km_explain_select(km_xpair_t **v, size_t *n, const km_hits_t *hits, int top_n, km_err_t *e);
+/* The rows of rank <= top_n of every remain, in the order of hits (remains in byte order),
+ * and after a remain's rows the candidate of its identification (concl_cand[r], -1 none;
+ * concl_cand may be NULL) if not among them.  *v: caller frees. */
+int km_explain_select(km_xpair_t **v, size_t *n, const km_hits_t *hits, int top_n, const int *concl_cand,
+                      const km_prof_t *rem, km_err_t *e);
 /* DIR/explain.tsv: header, then for each pair in the order given one row per compared
  * locus (README, "Reading explain.tsv").  Compiles each candidate once (threads). */
 int km_explain_write(FILE *fp, const km_xctx_t *X, const km_xpair_t *v, size_t n, km_err_t *e);

@@ -125,6 +125,8 @@ typedef struct km_istat_s {
 	int n_steps;            /* undisputed steps that found something */
 	int n_exch;             /* remains whose best candidates are exchangeable (equal LR, one family) */
 	long n_lin_left_out;    /* joint terms that left a lineage system out */
+	int *concl_cand;        /* explain (issue 13): if the caller sets it, [n_remain]: the candidate of
+	                           each remain's conclusion, -1 for `no match` */
 } km_istat_t;
 
 /* The inputs the stage needs (owned by cmd_match.c). */

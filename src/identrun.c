@@ -270,7 +270,9 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	double *urv = NULL;
 	int *comp = NULL, *copt_n = NULL;
 	memset(&R, 0, sizeof(R));
+	int *concl_cand = st->concl_cand;   /* explain (issue 13): the caller's */
 	memset(st, 0, sizeof(*st));
+	st->concl_cand = concl_cand;
 	R.in = in, R.e = e, R.nr = in->rem->n_sample, R.nc = t->n_cand, R.nf = peds->n_family;
 	R.thr = dv->min_lr < 0.0 ? dv->min_lr : 0.0;
 	R.cfam = malloc(sizeof(int) * ((size_t)R.nc + 1));
@@ -461,6 +463,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 			if (R.und_step[r]) {
 				int c = R.und_c[r];
 				const km_family_t *F = &peds->fam[t->cand[c].fam];
+				if (st->concl_cand) st->concl_cand[r] = c;   /* explain (issue 13) */
 				fprintf(f_id, "%s\t%s\t%s\tundisputed\t", rn, F->id, F->person[t->cand[c].person].id);
 				put_lr(f_id, R.und_lr[r]);
 				fputs("\tNA\n", f_id);
@@ -473,6 +476,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 			else if (top_c[r] >= 0 && p_top[r] >= dv->min_post) concl = "joint", c = top_c[r], lr = top_lr[r], post = p_top[r], ++st->n_joint;
 			else if (top_c[r] < 0 && p_star[r] >= dv->min_post) concl = "no match", post = p_star[r];
 			else concl = "inconclusive", c = best_c[r], lr = best_lr[r], post = best_p[r], ++st->n_inconclusive;
+			if (st->concl_cand) st->concl_cand[r] = c;   /* explain (issue 13) */
 			if (c < 0) {
 				++st->n_nomatch;
 				fprintf(f_id, "%s\t*\t*\t%s\tNA\t", rn, concl);

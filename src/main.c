@@ -7,6 +7,7 @@
 int km_cmd_match(int argc, char *argv[]);
 int km_cmd_simulate(int argc, char *argv[]);
 int km_cmd_check(int argc, char *argv[]);
+int km_cmd_report(int argc, char *argv[]);   /* report (issue 13) */
 
 static int cmd_version(int argc, char *argv[])
 {
@@ -24,6 +25,7 @@ static const struct {
 } cmds[] = {
 	{ "match", km_cmd_match, "rank every family's missing persons for every remain by likelihood ratio" },
 	{ "simulate", km_cmd_simulate, "write a simulated dataset with known truth: families, references, degraded remains" },
+	{ "report", km_cmd_report, "a self-contained HTML report of a match run: plots, per-locus LRs, pedigrees" },
 	{ "check-reference", km_cmd_check, "validate a panel with its frequencies, --y-db and --mt-db; summary per marker system" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this help" },

@@ -48,6 +48,19 @@ got=$(tail -n +2 "$OUT/sim/t1/explain.tsv" | cut -f1-3 | sort -u | wc -l)
 [ "$(tail -n +2 "$OUT/sim/t1/families.tsv" | cut -f1 | sort -u | wc -l)" = "$(tail -n +2 "$OUT/sim/t1/explain.tsv" | cut -f2 | sort -u | wc -l)" ] \
 	|| { echo "families.tsv does not hold exactly the explained families"; exit 1; }
 
+# --dvi: every identification that is not `no match` is explained too, after its remain's rows
+"$KM" match --panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --remains "$OUT/sim/remains.tsv" \
+	--references "$OUT/sim/references.tsv" --pedigrees "$OUT/sim/pedigrees.tsv" --remain-info "$OUT/sim/remain-info.tsv" \
+	--y-db "$ref/optional/ydb_ppy23_east_asia.tsv" --mtdna "$OUT/sim/mtdna.tsv" --mt-db "$ref/mtdna_1kg_eas.tsv" \
+	--mutation none --explain-top 1 --top 3 --dvi --quiet --out "$OUT/sim/dvi"
+awk -F'\t' 'NR > 1 && $4 != "no match" { print $1 "\t" $2 "\t" $3 }' "$OUT/sim/dvi/identifications.tsv" | sort -u > "$OUT/sim/id_pairs.txt"
+[ -s "$OUT/sim/id_pairs.txt" ] || { echo "no identification to explain"; exit 1; }
+tail -n +2 "$OUT/sim/dvi/explain.tsv" | cut -f1-3 | sort -u > "$OUT/sim/x_pairs.txt"
+missing=$(comm -23 "$OUT/sim/id_pairs.txt" "$OUT/sim/x_pairs.txt" | wc -l)
+[ "$missing" = 0 ] || { echo "$missing identifications not explained"; exit 1; }
+awk -F'\t' -f "$top/tests/explain/sums.awk" "$OUT/sim/dvi/matches.tsv" <(awk -F'\t' 'NR == 1 || $7 != "NA"' "$OUT/sim/dvi/explain.tsv") \
+	|| { echo "--dvi: sums of the rows that are in matches.tsv"; exit 1; }
+
 # 3. father and son both typed, contradicting each other at L2 without mutation
 o="$OUT/inc"; mkdir -p "$o"; cd "$o"
 printf 'marker\ttype\tchrom\tmutation_rate\nL1\tSTR\t1\t0\nL2\tSTR\t2\t0\n' > panel.tsv
