@@ -17,6 +17,7 @@
 #include "lik.h"
 #include "pipe.h"
 #include "lineage.h"
+#include "out.h"
 #include "explain.h"
 #include "ident.h"
 
@@ -243,6 +244,13 @@ int km_cmd_match(int argc, char *argv[])
 	km_tsv_set_threads(o.threads);
 	if (o.min_freq < 0) o.min_freq = o.freq_n > 0 ? 5.0 / (2.0 * (double)o.freq_n) : 0.001;   /* ISFG: 5/2N */
 
+	/* ---- output layer (ops): --out is created, locked and probed before any loading, so
+	 * an unwritable or busy --out fails at once; every file of the run is a sink of `out`
+	 * and they are committed together at the end (out.h) */
+	km_out_t *out = NULL;
+	if ((ret = km_out_open(&out, o.out, &e)) < 0) { km_err_print(&e); return km_exit_code(ret); }
+	/* ---- end output layer */
+
 	km_panel_t panel = { 0 };
 	km_freqs_t freqs = { 0 };
 	km_prof_t rem = { 0 }, refs = { 0 };
@@ -256,7 +264,6 @@ int km_cmd_match(int argc, char *argv[])
 	double *rd = NULL;
 	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
 	double *re = NULL;  /* models: per remain typing-error rate (issue 12 part 1) */
-	km_xsink_t xs_inc = { 0 }, xs_exp = { 0 }, xs_fam = { 0 };   /* explain (issue 13) */
 	km_istat_t ist = { 0 };   /* --dvi (declared before the first goto fail: explain frees its concl_cand) */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
@@ -306,9 +313,9 @@ int km_cmd_match(int argc, char *argv[])
 	/* models (issue 12 part 1): with typing error, count each row's incompatible loci */
 	if ((o.typing_error > 0.0 || ix.max_e > 0.0) && (ret = km_hits_incon(&hits, &tabs, &ix, comp, o.threads, &e)) < 0) goto fail;
 	t_scan = km_now();
-	if ((ret = km_mkdir_p(o.out, &e)) < 0) goto fail;
-	/* --dvi: the identification is computed and written to temp files first, so it
-	 * commits with matches.tsv or not at all */
+	/* ---- output layer (ops): every file of the run is a sink of `out`, committed together */
+	/* --dvi: the identification's three files are sinks too, so they commit with
+	 * matches.tsv or not at all */
 	double t_dvi0 = km_now(), t_dvi = 0;
 	if (dvi.on) {
 		if (o.explain_top > 0 && !(ist.concl_cand = malloc(sizeof(int) * ((size_t)rem.n_sample + 1)))) {   /* explain (issue 13) */
@@ -318,34 +325,42 @@ int km_cmd_match(int argc, char *argv[])
 		for (int r = 0; ist.concl_cand && r < rem.n_sample; ++r) ist.concl_cand[r] = -1;
 		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, rsex,
 		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS] };
-		if ((ret = km_ident_files(&iin, o.out, &ist, &e)) < 0) goto fail;
+		FILE *f_und = km_out_add(out, "undisputed.tsv", &e), *f_joint = f_und ? km_out_add(out, "joint.tsv", &e) : NULL;
+		FILE *f_id = f_joint ? km_out_add(out, "identifications.tsv", &e) : NULL;
+		if (!f_id) { ret = KM_ECREATE; goto fail; }
+		if ((ret = km_ident_run(&iin, f_und, f_joint, f_id, &ist, &e)) < 0) goto fail;
 		t_dvi = km_now() - t_dvi0;
 		if (ist.n_lin_left_out > 0)
 			km_warn("--dvi: %ld family likelihoods with remains placed as typed members leave the Y-STR and mtDNA systems out (joint lineage terms are not implemented; README, Identification)",
 			        ist.n_lin_left_out);
 	}
-	{	/* explain (issue 13): the inconsistent pairs by name, explain.tsv and families.tsv,
-		 * written to temps first and renamed after matches.tsv */
+	{	/* explain (issue 13): the inconsistent pairs by name, explain.tsv and families.tsv */
 		km_xctx_t X = { &ix, comp, &tabs, &panel, &freqs, &rem, &refs, &peds, lin, &o, o.threads };
 		FILE *fp;
-		if (!(fp = km_xsink_open(&xs_inc, o.out, "inconsistent.tsv", &e))) { ret = KM_EIO; goto fail; }
-		if ((ret = km_explain_incon(fp, &X, 5, xs_inc.fn, &e)) < 0) goto fail;
+		char *where = malloc(strlen(o.out) + 32);
+		if (!where) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+		sprintf(where, "%s/inconsistent.tsv", o.out);
+		if (!(fp = km_out_add(out, "inconsistent.tsv", &e))) { free(where); ret = KM_ECREATE; goto fail; }
+		ret = km_explain_incon(fp, &X, 5, where, &e);
+		free(where);
+		if (ret < 0) goto fail;
 		if (o.explain_top > 0) {
 			if ((ret = km_explain_select(&xpairs, &n_xpair, &hits, o.explain_top, ist.concl_cand, &rem, &e)) < 0) goto fail;
-			if (!(fp = km_xsink_open(&xs_exp, o.out, "explain.tsv", &e))) { ret = KM_EIO; goto fail; }
+			if (!(fp = km_out_add(out, "explain.tsv", &e))) { ret = KM_ECREATE; goto fail; }
 			if ((ret = km_explain_write(fp, &X, xpairs, n_xpair, &e)) < 0) goto fail;
-			if (!(fp = km_xsink_open(&xs_fam, o.out, "families.tsv", &e))) { ret = KM_EIO; goto fail; }
+			if (!(fp = km_out_add(out, "families.tsv", &e))) { ret = KM_ECREATE; goto fail; }
 			if ((ret = km_explain_families(fp, &X, xpairs, n_xpair, &e)) < 0) goto fail;
 		}
-		if ((ret = km_xsink_close(&xs_inc, &e)) < 0) goto fail;
-		if (xs_exp.fp && (ret = km_xsink_close(&xs_exp, &e)) < 0) goto fail;
-		if (xs_fam.fp && (ret = km_xsink_close(&xs_fam, &e)) < 0) goto fail;
 	}
-	if ((ret = km_out_tsv(o.out, &hits, &tabs, &peds, &rem, lin, &e)) < 0) goto fail;
-	if (dvi.on && (ret = km_ident_commit(o.out, 1, &e)) < 0) goto fail;   /* --dvi */
-	if ((ret = km_xsink_commit(&xs_inc, &e)) < 0) goto fail;
-	if (xs_exp.fn && (ret = km_xsink_commit(&xs_exp, &e)) < 0) goto fail;
-	if (xs_fam.fn && (ret = km_xsink_commit(&xs_fam, &e)) < 0) goto fail;
+	{
+		FILE *fp = km_out_add(out, "matches.tsv", &e);
+		if (!fp) { ret = KM_ECREATE; goto fail; }
+		if ((ret = km_out_matches(fp, &hits, &tabs, &peds, &rem, lin, &e)) < 0) goto fail;
+	}
+	ret = km_out_commit(out, &e);
+	out = NULL;
+	if (ret < 0) goto fail;
+	/* ---- end output layer */
 	t_write = km_now();
 	if (o.bench) {
 		/* one line for bench/: phases in wall seconds (compile and scan interleave per
@@ -416,9 +431,8 @@ int km_cmd_match(int argc, char *argv[])
 		fprintf(stderr, "kinmatch: open with: column -t -s \"$(printf '\\t')\" %s/matches.tsv | less -S   (or any spreadsheet: tab-separated)\n", o.out);
 	}
 fail:
-	if (ret < 0 && dvi.on && o.out) km_ident_commit(o.out, 0, NULL);   /* --dvi: no partial output */
 	if (ret < 0) km_err_print(&e);
-	km_xsink_abort(&xs_inc); km_xsink_abort(&xs_exp); km_xsink_abort(&xs_fam);
+	km_out_abort(out);   /* NULL once committed */
 	free(xpairs);
 	free(ist.concl_cand);   /* explain (issue 13) */
 	free(rd);
@@ -434,5 +448,5 @@ fail:
 	km_prof_destroy(&rem);
 	km_freqs_destroy(&freqs);
 	km_panel_destroy(&panel);
-	return ret < 0 ? (ret == KM_EUSAGE ? 2 : 1) : 0;
+	return km_exit_code(ret);
 }

@@ -144,7 +144,7 @@ int km_cmd_simulate(int argc, char *argv[])
 	t0 = km_now();
 	if ((ret = km_sim_run(&o, &st, &e)) < 0) {
 		km_err_print(&e);
-		return ret == KM_EUSAGE ? 2 : 1;
+		return km_exit_code(ret);
 	}
 	if (st.n_empty > 0)
 		km_warn("%ld remains lost every locus to degradation and were left out", st.n_empty);

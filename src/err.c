@@ -54,3 +54,14 @@ void km_err_print(const km_err_t *e)
 {
 	fprintf(stderr, "kinmatch: error: %s\n", e && e->msg[0] ? e->msg : "unknown error");
 }
+
+int km_exit_code(int ret)
+{
+	if (ret >= 0) return 0;
+	switch (ret) {
+	case KM_EUSAGE: return 2;
+	case KM_ECREATE: return 73;   /* EX_CANTCREAT */
+	case KM_EBUSY: return 75;     /* EX_TEMPFAIL */
+	default: return 1;
+	}
+}

@@ -18,8 +18,20 @@
 
 #define KM_VERSION "0.1.0"
 
-/* return codes of fallible functions: 0 ok, < 0 error */
-enum { KM_OK = 0, KM_EINPUT = -1, KM_EIO = -2, KM_ENOMEM = -3, KM_EUSAGE = -4, KM_EMODEL = -5 };
+/* return codes of fallible functions: 0 ok, < 0 error.  main maps them to sysexits.h
+ * exit codes (km_exit_code(), err.c): */
+enum {
+	KM_OK = 0,
+	KM_EINPUT = -1,    /* malformed data (65, EX_DATAERR) */
+	KM_EIO = -2,       /* an I/O error while writing or reading an open file (74, EX_IOERR) */
+	KM_ENOMEM = -3,    /* out of memory (71, EX_OSERR) */
+	KM_EUSAGE = -4,    /* unknown option, bad option value (64, EX_USAGE) */
+	KM_EMODEL = -5,    /* the model cannot compute this case (70, EX_SOFTWARE) */
+	KM_EOPEN = -6,     /* an input that cannot be opened (66, EX_NOINPUT) */
+	KM_ECREATE = -7,   /* an output that cannot be created (73, EX_CANTCREAT) */
+	KM_EINTERNAL = -8, /* an internal error, a bug (70, EX_SOFTWARE) */
+	KM_EBUSY = -9      /* another job holds the output directory (75, EX_TEMPFAIL) */
+};
 
 /* marker systems, in the order the loci are laid out for the scan */
 typedef enum { KM_SYS_STR = 0, KM_SYS_SNP = 1, KM_SYS_X = 2, KM_SYS_Y = 3, KM_SYS_MT = 4, KM_N_SYS = 5 } km_sys_t;

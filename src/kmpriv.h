@@ -28,6 +28,8 @@ int km_err_at(km_err_t *e, const char *fn, int line, int col, const char *fmt, .
 void km_warn(const char *fmt, ...) KM_PRINTF(1, 2);
 /* Prints "kinmatch: error: <e->msg>" to stderr. */
 void km_err_print(const km_err_t *e);
+/* The process exit code of a KM_E* return code (0 for ret >= 0). */
+int km_exit_code(int ret);
 
 /* ---- cli.c: shared by the subcommands ------------------------------------------ */
 /* "--NAME: expected a number in [lo,hi), got 'x'" style checks of option values */

@@ -1,6 +1,5 @@
-/* out_tsv.c — DIR/matches.tsv, written to a temp file and renamed into place only when
- * complete, so a crash or an error never leaves a half-written result and an earlier
- * matches.tsv stays as it was until the new one is whole (CONTRACT.md, `kinmatch match`). */
+/* out_tsv.c — the rows of DIR/matches.tsv (CONTRACT.md, `kinmatch match`), written to a
+ * sink of the output layer (out.h), which commits it with the run's other files. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,16 +21,11 @@ void km_fmt_lr(char *buf, size_t n, double x)
 	}
 }
 
-int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,
-               const km_prof_t *rem, const struct km_lin_s *ylin, km_err_t *e)
+/* Writes matches.tsv's header and rows to fp (a sink of the output layer, out.h).  0, or
+ * KM_EIO when a write fails (the layer's commit catches what buffering hides). */
+int km_out_matches(FILE *fp, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,
+                   const km_prof_t *rem, const struct km_lin_s *ylin, km_err_t *e)
 {
-	size_t ld = strlen(dir) + 32;
-	char *fn = malloc(ld), *tmp = malloc(ld);
-	if (!fn || !tmp) { free(fn); free(tmp); return km_err_set(e, KM_ENOMEM, "out of memory"); }
-	snprintf(fn, ld, "%s/matches.tsv", dir);
-	snprintf(tmp, ld, "%s/.matches.tsv.tmp", dir);
-	FILE *fp = fopen(tmp, "w");
-	if (!fp) { int ret = km_err_set(e, KM_EIO, "%s: cannot create: %s", tmp, strerror(errno)); free(fn); free(tmp); return ret; }
 	int bad = fputs("remain\tfamily\tmissing\trank\tlog10_lr\tlog10_lr_str\tlog10_lr_snp\tlog10_lr_x\tlog10_lr_y\tlog10_lr_mt\tloci\ty_ref\ty_meioses\tmt_ref\tmt_meioses", fp) < 0;
 	/* extra columns after the contract's, in COORD.md's order; each only where it says something */
 	int y_left = km_lin_y_nleft(ylin) > 0;   /* models, issue 12 part 3: Y loci the database lacks */
@@ -44,17 +38,19 @@ int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const
 		char b[KM_N_SYS + 1][32];
 		km_fmt_lr(b[KM_N_SYS], 32, h->lr);
 		for (int s = 0; s < KM_N_SYS; ++s) km_fmt_lr(b[s], 32, h->sys[s]);
-		/* the lineage reference each system used (the explain output needs it) */
-		char lin[2][2][64];
+		/* the lineage reference each system used (the explain output needs it); ids are
+		 * printed whole, never cut */
+		const char *lref[2] = { "NA", "NA" };
+		char lk[2][16] = { "NA", "NA" };
 		for (int k = 0; k < 2; ++k) {
-			if (h->lin_ref[k] < 0) { strcpy(lin[k][0], "NA"); strcpy(lin[k][1], "NA"); continue; }
-			snprintf(lin[k][0], 64, "%s", F->person[h->lin_ref[k]].id);
-			snprintf(lin[k][1], 64, "%d", h->lin_k[k]);
+			if (h->lin_ref[k] < 0) continue;
+			lref[k] = F->person[h->lin_ref[k]].id;
+			snprintf(lk[k], sizeof lk[k], "%d", h->lin_k[k]);
 		}
 		bad = fprintf(fp, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s", rem->sample[h->remain], F->id,
 		              F->person[t->cand[h->cand].person].id, hits->rank[i], b[KM_N_SYS],
 		              b[KM_SYS_STR], b[KM_SYS_SNP], b[KM_SYS_X], b[KM_SYS_Y], b[KM_SYS_MT], h->loci,
-		              lin[0][0], lin[0][1], lin[1][0], lin[1][1]) < 0;
+		              lref[0], lk[0], lref[1], lk[1]) < 0;
 		if (hits->incon && !bad) bad = fprintf(fp, "\t%d", hits->incon[i]) < 0;
 		if (y_left && !bad) {
 			int n = km_lin_y_left_out(ylin, h->remain, t->cand[h->cand].fam, t->cand[h->cand].person);
@@ -62,14 +58,6 @@ int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const
 		}
 		if (!bad) bad = fputs("\n", fp) < 0;
 	}
-	if (fflush(fp) != 0) bad = 1;
-	if (fclose(fp) != 0) bad = 1;
-	if (bad || rename(tmp, fn) != 0) {
-		int ret = km_err_set(e, KM_EIO, "%s: cannot write: %s", bad ? tmp : fn, strerror(errno));
-		unlink(tmp);
-		free(fn); free(tmp);
-		return ret;
-	}
-	free(fn); free(tmp);
+	if (bad) return km_err_set(e, KM_EIO, "matches.tsv: cannot write: %s", strerror(errno));
 	return 0;
 }

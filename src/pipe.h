@@ -3,6 +3,7 @@
 #define KM_PIPE_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "kinmatch.h"
 
 /* Candidates compared on fewer loci than this are not ranked (README, "--min-loci"). */
@@ -167,8 +168,9 @@ void km_hits_destroy(km_hits_t *h);
 /* "%.6f", "-inf" or "NA" (never "-0.000000") */
 void km_fmt_lr(char *buf, size_t n, double x);
 
-/* Writes DIR/matches.tsv through a temp file and rename(). */
-int km_out_tsv(const char *dir, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,
-               const km_prof_t *rem, const struct km_lin_s *lin, km_err_t *e);
+/* Writes matches.tsv (header and rows) to fp, a sink of the output layer (out.h); ylin
+ * (may be NULL) adds the y_left_out column where a Y locus lacks database columns. */
+int km_out_matches(FILE *fp, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,
+                   const km_prof_t *rem, const struct km_lin_s *ylin, km_err_t *e);
 
 #endif

@@ -38,6 +38,7 @@
 #include "lik.h"
 #include "rcrs.h"
 #include "sim.h"
+#include "out.h"
 
 #define SIM_MAXP 16       /* persons per family: the largest shape has 12 */
 #define SIM_MAXMISS 2     /* missing persons per family */
@@ -773,8 +774,9 @@ static const char *const file_base[N_FILE] = { "pedigrees", "references", "mtdna
 
 typedef struct {
 	BGZF *fp[N_FILE];
-	char *tmp[N_FILE], *fin[N_FILE];
+	char *fin[N_FILE];        /* file names in DIR, for messages */
 	hts_tpool *pool;
+	km_out_t *out;            /* the output layer: every file a sink, committed together */
 } sim_files_t;
 
 static int files_open(sim_files_t *F, const km_simopt_t *o, int with_mt, km_err_t *e)
@@ -783,15 +785,16 @@ static int files_open(sim_files_t *F, const km_simopt_t *o, int with_mt, km_err_
 		return km_err_set(e, KM_ENOMEM, "cannot start compression threads");
 	for (int k = 0; k < N_FILE; ++k) {
 		const char *ext = o->gz ? ".tsv.gz" : ".tsv";
+		int fd;
 		if (k == F_MT && !with_mt) continue;
-		F->fin[k] = malloc(strlen(o->out) + 40);
-		F->tmp[k] = malloc(strlen(o->out) + 48);
-		if (!F->fin[k] || !F->tmp[k]) return km_err_set(e, KM_ENOMEM, "out of memory");
+		if ((F->fin[k] = malloc(strlen(o->out) + 40)) == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
 		sprintf(F->fin[k], "%s/%s%s", o->out, file_base[k], ext);
-		sprintf(F->tmp[k], "%s/.%s%s.tmp", o->out, file_base[k], ext);
+		if ((fd = km_out_add_fd(F->out, F->fin[k] + strlen(o->out) + 1, e)) < 0) return fd;
 		/* deflate level 1: ~10^8 rows must compress in seconds; the text is repetitive */
-		if ((F->fp[k] = bgzf_open(F->tmp[k], o->gz ? "w1" : "wu")) == NULL)
-			return km_err_set(e, KM_EIO, "%s: cannot create: %s", F->tmp[k], strerror(errno));
+		if ((F->fp[k] = bgzf_dopen(fd, o->gz ? "w1" : "wu")) == NULL) {
+			close(fd);
+			return km_err_set(e, KM_ENOMEM, "%s: cannot open a stream", F->fin[k]);
+		}
 		if (F->pool && bgzf_thread_pool(F->fp[k], F->pool, 0) < 0)
 			return km_err_set(e, KM_ENOMEM, "cannot start compression threads");
 	}
@@ -801,7 +804,7 @@ static int files_open(sim_files_t *F, const km_simopt_t *o, int with_mt, km_err_
 static int fwrite_ks(sim_files_t *F, int k, const char *s, size_t n, km_err_t *e)
 {
 	if (n > 0 && bgzf_write(F->fp[k], s, n) != (ssize_t)n)
-		return km_err_set(e, KM_EIO, "%s: write failed: %s", F->tmp[k], strerror(errno));
+		return km_err_set(e, KM_EIO, "%s: write failed: %s", F->fin[k], strerror(errno));
 	return 0;
 }
 
@@ -810,24 +813,20 @@ static int fwrite_str(sim_files_t *F, int k, const char *s, km_err_t *e)
 	return fwrite_ks(F, k, s, strlen(s), e);
 }
 
-/* Closes every file; on success renames the temps, else removes them. */
+/* Closes every stream; on success commits the files (out.h), else drops them. */
 static int files_close(sim_files_t *F, int ok, km_err_t *e)
 {
 	int ret = 0;
 	for (int k = 0; k < N_FILE; ++k) {
 		if (F->fp[k] && bgzf_close(F->fp[k]) < 0 && ok && ret == 0)
-			ret = km_err_set(e, KM_EIO, "%s: write failed: %s", F->tmp[k], strerror(errno));
+			ret = km_err_set(e, KM_EIO, "%s: write failed: %s", F->fin[k], strerror(errno));
 		F->fp[k] = NULL;
 	}
 	if (F->pool) hts_tpool_destroy(F->pool);
 	F->pool = NULL;
-	for (int k = 0; k < N_FILE; ++k) {
-		if (!F->tmp[k]) continue;
-		if (ok && ret == 0 && rename(F->tmp[k], F->fin[k]) != 0)
-			ret = km_err_set(e, KM_EIO, "%s: cannot rename to %s: %s", F->tmp[k], F->fin[k], strerror(errno));
-		if (!ok || ret < 0) unlink(F->tmp[k]);
-	}
-	for (int k = 0; k < N_FILE; ++k) free(F->tmp[k]), free(F->fin[k]);
+	if (ok && ret == 0) ret = km_out_commit(F->out, e);
+	else km_out_abort(F->out);
+	for (int k = 0; k < N_FILE; ++k) free(F->fin[k]);
 	memset(F, 0, sizeof *F);
 	return ret;
 }
@@ -1027,6 +1026,9 @@ int km_sim_run(const km_simopt_t *o, km_simstat_t *st, km_err_t *e)
 	memset(&R, 0, sizeof R);
 	memset(st, 0, sizeof *st);
 	if ((ret = km_simopt_check(o, e)) < 0) return ret;
+	/* --out created, locked and probed before anything is loaded (out.h) */
+	if ((ret = km_out_open(&F.out, o->out, e)) < 0) return ret;
+	opened = 1;
 	if ((ret = km_panel_load(&panel, o->panel, e)) < 0) goto out;
 	if ((ret = km_freqs_load(&freqs, &panel, o->freqs, 0.001, e)) < 0) goto out;
 	if ((ret = km_freqs_check_panel(&freqs, &panel, e)) < 0) goto out;
@@ -1053,9 +1055,7 @@ int km_sim_run(const km_simopt_t *o, km_simstat_t *st, km_err_t *e)
 			ret = km_err_set(e, KM_ENOMEM, "out of memory");
 			goto out;
 		}
-	/* everything is loaded and checked: only now touch the output directory */
-	if ((ret = km_mkdir_p(o->out, e)) < 0) goto out;
-	opened = 1;
+	/* everything is loaded and checked: only now make the output files */
 	if ((ret = files_open(&F, o, S->mdb != NULL, e)) < 0) goto out;
 	if ((ret = fwrite_str(&F, F_PED, "family\tperson\tfather\tmother\tsex\trole\n", e)) < 0) goto out;
 	if ((ret = fwrite_str(&F, F_REF, "sample\tmarker\tallele1\tallele2\n", e)) < 0) goto out;

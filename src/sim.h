@@ -84,8 +84,9 @@ int km_sim_mix_parse(const char *s, double *mix, km_err_t *e);
 const char *km_sim_shape_name(int shape);
 
 /* Runs the whole simulation: loads the inputs, writes DIR/{pedigrees,references,
- * remains,remain-info,truth}.tsv[.gz] and mtdna.tsv[.gz] (with --mt-db) through temp
- * files renamed at the end; on error no temp file is left and earlier files stay. */
+ * remains,remain-info,truth}.tsv[.gz] and mtdna.tsv[.gz] (with --mt-db) as sinks of the
+ * output layer (out.h: DIR locked and checked before loading, all files committed
+ * together); on error no temp file is left and earlier files stay. */
 int km_sim_run(const km_simopt_t *o, km_simstat_t *st, km_err_t *e);
 
 /* ---- the generator, for tests -------------------------------------------------------- */
