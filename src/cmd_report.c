@@ -38,16 +38,16 @@ int km_cmd_report(int argc, char *argv[])
 		case 'o': out = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': report_usage(stdout); return 0;
-		default: report_usage(stderr); return 2;
+		default: report_usage(stderr); return km_exit_code(KM_EUSAGE);
 		}
 	}
-	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s'", argv[optind]); km_err_print(&e); return 2; }
-	if (!run) { km_err_set(&e, KM_EUSAGE, "--run is required (see kinmatch report --help)"); km_err_print(&e); return 2; }
+	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s'", argv[optind]); km_err_print(&e); return km_exit_code(KM_EUSAGE); }
+	if (!run) { km_err_set(&e, KM_EUSAGE, "--run is required (see kinmatch report --help)"); km_err_print(&e); return km_exit_code(KM_EUSAGE); }
 	kstring_t od = { 0, 0, NULL };
 	if (out) kputs(out, &od); else ksprintf(&od, "%s/report", run);
 	rp_run_t R;
 	double t0 = km_now();
-	if ((ret = rp_run_load(&R, run, &e)) < 0) { km_err_print(&e); free(od.s); return ret == KM_EUSAGE ? 2 : 1; }
+	if ((ret = rp_run_load(&R, run, &e)) < 0) { km_err_print(&e); free(od.s); return km_exit_code(ret); }
 	if ((ret = rp_write(&R, od.s, &e)) < 0) km_err_print(&e);
 	else if (!quiet) {
 		int np = 0;
@@ -58,5 +58,5 @@ int km_cmd_report(int argc, char *argv[])
 	}
 	rp_run_destroy(&R);
 	free(od.s);
-	return ret < 0 ? 1 : 0;
+	return km_exit_code(ret);
 }

@@ -150,17 +150,20 @@ static int explain_pair(kstring_t *s, const km_xctx_t *X, const km_xpair_t *pr, 
 			ksprintf(s, "\t%s\t", via);
 			if (drop) ksprintf(s, "%.4g", w / (1.0 - w));   /* d from w = d/(1+d) */
 			else kputs("NA", s);
-			kputs("\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n", s);
+			kputs("\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n", s);
 		} else {
 			km_linx_t lx;
 			int ret = km_lin_explain(X->lin, sys, X->p, X->peds, cd->fam, cd->person, r, &lx, e);
 			if (ret < 0) return ret;
 			if (lx.ref < 0) {   /* cannot happen when the table says typed */
-				kputs("NA\tNA\thaplotype\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n", s);
+				kputs("NA\tNA\thaplotype\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n", s);
 				continue;
 			}
-			ksprintf(s, "%s\t%s=%s\thaplotype\tNA\t%s\t%d\t%d\t%d\t%s\t%ld\t%ld\n", lx.rcall, F->person[lx.ref].id, lx.fcall,
+			ksprintf(s, "%s\t%s=%s\thaplotype\tNA\t%s\t%d\t%d\t%d\t%s\t%ld\t%ld\t", lx.rcall, F->person[lx.ref].id, lx.fcall,
 			         F->person[lx.ref].id, lx.k, lx.n_cmp, lx.n_diff, *lx.diff ? lx.diff : ".", lx.x, lx.n);
+			/* Y loci typed in both that the database lacks: left out of the comparison (lineage.c) */
+			int left = sys == KM_SYS_Y ? km_lin_y_left_out(X->lin, r, cd->fam, cd->person) : -1;
+			if (left >= 0) ksprintf(s, "%d\n", left); else kputs("NA\n", s);
 			km_linx_free(&lx);
 		}
 	}
@@ -168,7 +171,7 @@ static int explain_pair(kstring_t *s, const km_xctx_t *X, const km_xpair_t *pr, 
 }
 
 static const char *x_header = "remain\tfamily\tmissing\tsystem\tmarker\tlog10_lr\trank\tremain_call\treferences\tvia\tdropout"
-                              "\tlineage_ref\tmeioses\tcompared\tdifferences\tdiffering\tdb_count\tdb_total\n";
+                              "\tlineage_ref\tmeioses\tcompared\tdifferences\tdiffering\tdb_count\tdb_total\tleft_out\n";
 
 int km_explain_write(FILE *fp, const km_xctx_t *X, const km_xpair_t *pv, size_t n, km_err_t *e)
 {

@@ -54,9 +54,9 @@ typedef struct rp_remain_s {
 
 typedef struct rp_run_s {
 	const char *dir;
-	rp_table_t m, x, id, inc, fam;   /* matches, explain, identifications, inconsistent, families */
+	rp_table_t m, x, id, inc, fam, warn;   /* matches, explain, identifications, inconsistent, families, warnings */
 	int mc[16];             /* matches columns: see report_load.c */
-	int xc[18];             /* explain columns */
+	int xc[19];             /* explain columns */
 	int ic[6];              /* identifications columns */
 	int n_remain;
 	rp_remain_t *r;         /* in byte order of ids */

@@ -201,7 +201,7 @@ static int put_file(const char *dir, const char *name, const char *data, size_t 
 	ksprintf(&fn, "%s/%s", dir, name);
 	FILE *fp = fn.s ? fopen(fn.s, "w") : NULL;
 	int ret = 0;
-	if (!fp) ret = km_err_set(e, KM_EIO, "%s: cannot create: %s", fn.s ? fn.s : name, strerror(errno));
+	if (!fp) ret = km_err_set(e, KM_ECREATE, "%s: cannot create: %s", fn.s ? fn.s : name, strerror(errno));
 	else {
 		int bad = fwrite(data, 1, len, fp) != len;
 		if (fclose(fp) != 0) bad = 1;
@@ -230,6 +230,18 @@ static void index_page(kstring_t *s, const rp_run_t *R)
 			rp_esc(s, rp_cell(&R->inc, i, 0)); kputs(" (", s); rp_esc(s, rp_cell(&R->inc, i, 1)); kputs(") at ", s); rp_esc(s, rp_cell(&R->inc, i, 2));
 		}
 		kputs(R->inc.nrow > 50 ? "; ... (all in inconsistent.tsv)</p>\n" : "</p>\n", s);
+	}
+	if (R->warn.buf && R->warn.nrow > 0) {   /* warnings.tsv: what the run had to say */
+		ksprintf(s, "<h3>Warnings of the run (%zu)</h3>\n<table class=\"kv\"><thead><tr>", R->warn.nrow);
+		for (int c = 0; c < R->warn.ncol; ++c) { kputs("<th>", s); rp_esc(s, R->warn.hdr[c]); kputs("</th>", s); }
+		kputs("</tr></thead><tbody>\n", s);
+		for (size_t i = 0; i < R->warn.nrow && i < 500; ++i) {
+			kputs("<tr>", s);
+			for (int c = 0; c < R->warn.ncol; ++c) { kputs("<td>", s); rp_esc(s, rp_cell(&R->warn, i, c)); kputs("</td>", s); }
+			kputs("</tr>\n", s);
+		}
+		kputs("</tbody></table>\n", s);
+		if (R->warn.nrow > 500) kputs("<p class=\"note\">... the rest in warnings.tsv.</p>\n", s);
 	}
 	kputs("<h2 id=\"counts\">Conclusions</h2>\n", s);
 	if (have_id) kputs("<p>From <code>identifications.tsv</code> (the identification stage, <code>--dvi</code>: dvir's undisputed matches, then the joint assignments of each component).</p>\n", s);
@@ -365,6 +377,9 @@ static void explain_table(kstring_t *s, const rp_run_t *R, long x0, size_t n)
 			if (strcmp(rp_cell(X, r, c[15]), ".") != 0 && *rp_cell(X, r, c[15])) { kputs(" (", s); rp_esc(s, rp_cell(X, r, c[15])); kputs(")", s); }
 			kputs("; database: ", s); rp_esc(s, rp_cell(X, r, c[16])); kputs(" of ", s); rp_esc(s, rp_cell(X, r, c[17]));
 			kputs(" haplotypes equal to the reference", s);
+			if (c[18] >= 0 && strcmp(rp_cell(X, r, c[18]), "NA") != 0 && strcmp(rp_cell(X, r, c[18]), "0") != 0) {
+				kputs("; ", s); rp_esc(s, rp_cell(X, r, c[18])); kputs(" typed loci left out (not in the database)", s);
+			}
 		} else rp_esc(s, via);
 		kputs("</td></tr>\n", s);
 	}
@@ -546,7 +561,7 @@ int rp_write(const rp_run_t *R, const char *outdir, km_err_t *e)
 	ksprintf(&sub, "%s/r", tmp.s);
 	if (!tmp.s || !old.s || !sub.s) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto end; }
 	nftw(tmp.s, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	if (mkdir(tmp.s, 0777) != 0 || mkdir(sub.s, 0777) != 0) { ret = km_err_set(e, KM_EIO, "%s: cannot create: %s", tmp.s, strerror(errno)); goto end; }
+	if (mkdir(tmp.s, 0777) != 0 || mkdir(sub.s, 0777) != 0) { ret = km_err_set(e, KM_ECREATE, "%s: cannot create: %s", tmp.s, strerror(errno)); goto end; }
 	if ((ret = put_file(tmp.s, "report.css", css, sizeof css - 1, e)) < 0) goto end;
 	if ((ret = put_file(tmp.s, "report.js", js, sizeof js - 1, e)) < 0) goto end;
 	index_page(&s, R);

@@ -35,7 +35,7 @@ static int read_all(const char *fn, char **buf, size_t *len, km_err_t *e)
 {
 	FILE *fp = fopen(fn, "rb");
 	*buf = NULL, *len = 0;
-	if (!fp) return errno == ENOENT ? 1 : km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(errno));
+	if (!fp) return errno == ENOENT ? 1 : km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno));
 	size_t m = 1 << 16, n = 0;
 	char *b = malloc(m + 1);
 	while (b) {
@@ -67,7 +67,7 @@ int rp_table_load(rp_table_t *t, const char *fn, int required, km_err_t *e)
 	memset(t, 0, sizeof *t);
 	int ret = read_all(fn, &t->buf, &len, e);
 	if (ret < 0) return ret;
-	if (ret == 1) return required ? km_err_set(e, KM_EINPUT, "%s: no such file (is this a kinmatch match --out directory?)", fn) : 0;
+	if (ret == 1) return required ? km_err_set(e, KM_EOPEN, "%s: no such file (is this a kinmatch match --out directory?)", fn) : 0;
 	if (!(t->fn = strdup(fn))) goto oom;
 	/* lines: split at \n (a \r before it dropped), '#' lines skipped, first is the header */
 	size_t m_row = 1024, n_cell = 0, m_cell = 0;
@@ -143,7 +143,7 @@ static int need_cols(const rp_table_t *t, const char *const *names, int n, int n
 static const char *const m_cols[] = { "remain", "family", "missing", "rank", "log10_lr", "log10_lr_str", "log10_lr_snp",
 	"log10_lr_x", "log10_lr_y", "log10_lr_mt", "loci", "y_ref", "y_meioses", "mt_ref", "mt_meioses", "tie" };
 static const char *const x_cols[] = { "remain", "family", "missing", "system", "marker", "log10_lr", "rank", "remain_call",
-	"references", "via", "dropout", "lineage_ref", "meioses", "compared", "differences", "differing", "db_count", "db_total" };
+	"references", "via", "dropout", "lineage_ref", "meioses", "compared", "differences", "differing", "db_count", "db_total", "left_out" };
 static const char *const i_cols[] = { "remain", "family", "missing", "conclusion", "log10_lr", "posterior" };
 
 static double num(const char *s)
@@ -217,10 +217,11 @@ int rp_run_load(rp_run_t *R, const char *dir, km_err_t *e)
 	if ((ret = rp_table_load(&R->m, PATH("matches.tsv"), 1, e)) < 0) goto end;
 	if ((ret = need_cols(&R->m, m_cols, 16, 11, R->mc, e)) < 0) goto end;
 	if ((ret = rp_table_load(&R->x, PATH("explain.tsv"), 0, e)) < 0) goto end;
-	if (R->x.buf && (ret = need_cols(&R->x, x_cols, 18, 18, R->xc, e)) < 0) goto end;
+	if (R->x.buf && (ret = need_cols(&R->x, x_cols, 19, 18, R->xc, e)) < 0) goto end;
 	if ((ret = rp_table_load(&R->id, PATH("identifications.tsv"), 0, e)) < 0) goto end;
 	if (R->id.buf && (ret = need_cols(&R->id, i_cols, 6, 6, R->ic, e)) < 0) goto end;
 	if ((ret = rp_table_load(&R->inc, PATH("inconsistent.tsv"), 0, e)) < 0) goto end;
+	if ((ret = rp_table_load(&R->warn, PATH("warnings.tsv"), 0, e)) < 0) goto end;   /* the output layer's, any columns */
 	{
 		size_t len;
 		if ((ret = read_all(PATH("manifest.json"), &R->manifest, &len, e)) < 0) goto end;
@@ -344,7 +345,7 @@ void rp_run_destroy(rp_run_t *R)
 	if (R->famidx) khash_str2int_destroy(R->famidx);
 	for (int i = 0; R->r && i < R->n_remain; ++i) free(R->r[i].page);
 	free(R->r); free(R->xn); free(R->mnext); free(R->manifest);
-	rp_table_destroy(&R->m); rp_table_destroy(&R->x); rp_table_destroy(&R->id); rp_table_destroy(&R->inc); rp_table_destroy(&R->fam);
+	rp_table_destroy(&R->m); rp_table_destroy(&R->x); rp_table_destroy(&R->id); rp_table_destroy(&R->inc); rp_table_destroy(&R->fam); rp_table_destroy(&R->warn);
 	km_peds_destroy(&R->peds);
 	memset(R, 0, sizeof *R);
 }

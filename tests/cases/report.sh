@@ -112,3 +112,8 @@ for c in undisputed joint inconclusive "no match"; do
 	n=$(awk -F'\t' -v c="$c" 'NR > 1 && $4 == c' "$run/identifications.tsv" | wc -l)
 	grep -q ">$c</span></td><td class=\"n\">$n</td>" "$OUT/index.html" || { echo "count of '$c' is not $n on the index"; exit 1; }
 done
+# the run's provenance: manifest.json (when the run wrote one) shown as a table, never lost
+if [ -f "$run/manifest.json" ]; then
+	grep -q '<h2 id="run">The run</h2>' "$OUT/index.html" && awk '/<h2 id="run">/ { on = 1 } on && /<table class="kv">/ { ok = 1 } /<h2 id="counts">/ { exit } END { exit !ok }' "$OUT/index.html" \
+		|| { echo "manifest.json is not shown on the index"; exit 1; }
+fi
