@@ -1,6 +1,6 @@
 # kinmatch — see README.md.  `make` builds ./kinmatch, `make check` runs every test.
 CC      ?= cc
-PKGS     = htslib gsl zlib
+PKGS     = htslib gsl zlib sqlite3
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wdouble-promotion -Wno-unused-parameter

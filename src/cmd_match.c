@@ -17,6 +17,8 @@
 #include "lik.h"
 #include "pipe.h"
 #include "lineage.h"
+#include "incr.h"      /* results store (store) */
+#include "store.h"
 #include "out.h"
 #include "explain.h"
 #include "ident.h"
@@ -47,6 +49,7 @@ enum {
 	O_PANEL = 256, O_FREQS, O_REMAINS, O_REFS, O_PEDS, O_OUT, O_MTDNA, O_MTDB, O_MTRATE, O_YDB,
 	O_LINFREQ, O_THETA, O_MUT, O_RANGE, O_RATE2, O_DROPOUT, O_RINFO, O_MINLOCI, O_THREADS,
 	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH,
+	O_STORE, O_INCR,   /* results store (store) */
 	O_EXPLAIN,  /* explain (issue 13) */
 	O_SNPPOS,   /* models (issue 12): --snp-positions */
 	O_TYPERR,   /* models (issue 12): --typing-error */
@@ -81,6 +84,10 @@ static const struct option match_opts[] = {
 	{ "all", no_argument, 0, O_ALL },
 	{ "quiet", no_argument, 0, O_QUIET },
 	{ "bench", no_argument, 0, O_BENCH },
+	/* ---- results store (store) */
+	{ "store", required_argument, 0, O_STORE },
+	{ "incremental", no_argument, 0, O_INCR },
+	/* ---- end results store */
 	{ "explain-top", required_argument, 0, O_EXPLAIN },   /* explain (issue 13) */
 	{ "snp-positions", required_argument, 0, O_SNPPOS },  /* models (issue 12) */
 	{ "typing-error", required_argument, 0, O_TYPERR },   /* models (issue 12) */
@@ -132,7 +139,11 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --explain-top N         DIR/explain.tsv: per-locus LRs of each remain's N best rows [0]\n"
 	        "  --threads N             worker threads [%d]; the output is the same for any N\n"
 	        "  --quiet                 no summary on stderr\n"
-	        "  --bench                 print one line of timings, rates and a reference kernel's rate (bench/)\n",
+	        "  --bench                 print one line of timings, rates and a reference kernel's rate (bench/)\n"
+	        "\nResults store (README.md, \"Running it every night\"):\n"
+	        "  --store FILE            record the run in an SQLite store (created if needed; one transaction per run)\n"
+	        "  --incremental           with --store: compute only pairs of new or changed remains and families,\n"
+	        "                          the rest from the store's last run (the same output as a full run)\n",
 	        km_mut_name(d->mutation), d->range, d->rate2, d->theta, d->dropout, d->min_loci, d->top, d->threads);
 	/* --dvi (identification) */
 	fprintf(fp,
@@ -158,6 +169,7 @@ static int km_opt_check(const km_opt_t *o, km_err_t *e)
 		if (!*(const char *const *)((const char *)o + req[i].off))
 			return km_err_set(e, KM_EUSAGE, "--%s is required (see kinmatch match --help)", req[i].name);
 	/* --all keeps every row whatever --top, --min-log10-lr and --min-loci say (CONTRACT.md) */
+	if (o->incremental && !o->store) return km_err_set(e, KM_EUSAGE, "--incremental needs --store FILE (the store keeps the last run)");   /* results store (store) */
 	if (!o->mtdna != !o->mt_db) return km_err_set(e, KM_EUSAGE, "--mtdna and --mt-db go together: the mtDNA LR needs the database for its denominator");
 	return 0;
 }
@@ -214,6 +226,8 @@ int km_cmd_match(int argc, char *argv[])
 		case O_ALL: o.all = 1; break;
 		case O_QUIET: o.quiet = 1; break;
 		case O_BENCH: o.bench = 1; break;
+		case O_STORE: o.store = optarg; break;   /* results store (store) */
+		case O_INCR: o.incremental = 1; break;
 		case O_SNPPOS: o.snp_positions = optarg; break;   /* models (issue 12) */
 		case O_TYPERR: ret = km_opt_double("typing-error", optarg, 0, 1, 0, 1, &o.typing_error, &e); break;   /* models (issue 12) */
 		case O_EXPLAIN: ret = km_opt_int("explain-top", optarg, 0, 1000000, &o.explain_top, &e); break;
@@ -250,6 +264,12 @@ int km_cmd_match(int argc, char *argv[])
 	km_out_t *out = NULL;
 	if ((ret = km_out_open(&out, o.out, &e)) < 0) { km_err_print(&e); return km_exit_code(ret); }
 	/* ---- end output layer */
+
+	/* ---- results store (store): opened (created, migrated) before any loading, so a bad
+	 * or newer store fails at once */
+	km_incr_t *inc = NULL;
+	if ((ret = km_incr_open(&inc, &o, match_opts, argc, argv, &e)) < 0) { km_err_print(&e); km_out_abort(out); return km_exit_code(ret); }
+	/* ---- end results store */
 
 	km_panel_t panel = { 0 };
 	km_freqs_t freqs = { 0 };
@@ -309,7 +329,12 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
 	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &o, &e)) < 0) goto fail;
 	t_load = km_now();
-	if ((ret = km_scan(&hits, &tabs, &ix, comp, &rem, &o, &st, &e)) < 0) goto fail;
+	/* ---- results store (store): km_incr_scan is km_scan without --store; with it, it keeps
+	 * the ranked rows for the next night, and with --incremental it reuses the last run's */
+	km_incr_ctx_t ictx = { &panel, &freqs, &rem, &refs, &peds, rd, lin, &o };
+	if ((ret = km_incr_plan(inc, &ictx, &e)) < 0) goto fail;
+	if ((ret = km_incr_scan(inc, &ictx, &hits, &tabs, &ix, comp, &st, &e)) < 0) goto fail;
+	/* ---- end results store */
 	/* models (issue 12 part 1): with typing error, count each row's incompatible loci */
 	if ((o.typing_error > 0.0 || ix.max_e > 0.0) && (ret = km_hits_incon(&hits, &tabs, &ix, comp, o.threads, &e)) < 0) goto fail;
 	t_scan = km_now();
@@ -324,11 +349,18 @@ int km_cmd_match(int argc, char *argv[])
 		}
 		for (int r = 0; ist.concl_cand && r < rem.n_sample; ++r) ist.concl_cand[r] = -1;
 		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, rsex,
-		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS] };
+		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS], NULL, 0 };
 		FILE *f_und = km_out_add(out, "undisputed.tsv", &e), *f_joint = f_und ? km_out_add(out, "joint.tsv", &e) : NULL;
 		FILE *f_id = f_joint ? km_out_add(out, "identifications.tsv", &e) : NULL;
 		if (!f_id) { ret = KM_ECREATE; goto fail; }
-		if ((ret = km_ident_run(&iin, f_und, f_joint, f_id, &ist, &e)) < 0) goto fail;
+		/* results store (store): the analysts' reviews carry into the identification */
+		km_review_t *rv = NULL;
+		int n_rv = 0;
+		if (o.store && (ret = km_store_reviews(o.store, &rv, &n_rv, &e)) < 0) goto fail;
+		iin.rv = rv, iin.n_rv = n_rv;
+		ret = km_ident_run(&iin, f_und, f_joint, f_id, &ist, &e);
+		km_store_reviews_free(rv, n_rv);
+		if (ret < 0) goto fail;
 		t_dvi = km_now() - t_dvi0;
 		if (ist.n_lin_left_out > 0)
 			km_warn("--dvi: %ld family likelihoods with remains placed as typed members leave the Y-STR and mtDNA systems out (joint lineage terms are not implemented; README, Identification)",
@@ -357,10 +389,15 @@ int km_cmd_match(int argc, char *argv[])
 		if (!fp) { ret = KM_ECREATE; goto fail; }
 		if ((ret = km_out_matches(fp, &hits, &tabs, &peds, &rem, lin, &e)) < 0) goto fail;
 	}
+	if ((ret = km_incr_begin(inc, &tabs, &e)) < 0) goto fail;   /* results store: its transaction first (store.h) */
 	ret = km_out_commit(out, &e);
 	out = NULL;
 	if (ret < 0) goto fail;
 	/* ---- end output layer */
+	{	/* results store: the committed files read back, then the store commits */
+		static const char *const ident_files[] = { "undisputed.tsv", "joint.tsv", "identifications.tsv", NULL };
+		if ((ret = km_incr_commit(inc, o.out, dvi.on ? ident_files : NULL, &e)) < 0) goto fail;
+	}
 	t_write = km_now();
 	if (o.bench) {
 		/* one line for bench/: phases in wall seconds (compile and scan interleave per
@@ -418,7 +455,9 @@ int km_cmd_match(int argc, char *argv[])
 		        t_write - t_scan, o.threads, tabs.n_computed, tabs.n_shared);
 		/* --dvi: the night's result as identifications */
 		if (dvi.on) {
-			fprintf(stderr, "kinmatch: identification: %d undisputed, %d joint, %d inconclusive, %d no match (%d undisputed steps, %.2f s)\n",
+			char conf_buf[64];   /* results store */
+			fprintf(stderr, "kinmatch: identification: %s%d undisputed, %d joint, %d inconclusive, %d no match (%d undisputed steps, %.2f s)\n",
+			        ist.n_confirmed ? (snprintf(conf_buf, sizeof conf_buf, "%d confirmed by review, ", ist.n_confirmed), conf_buf) : "",   /* results store */
 			        ist.n_undisputed, ist.n_joint, ist.n_inconclusive, ist.n_nomatch, ist.n_steps, t_dvi);
 			fprintf(stderr, "kinmatch: identification: %d components, %d with two or more remains; largest %d remains, %d families; %d solved by branch and bound\n",
 			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded);
@@ -432,6 +471,7 @@ int km_cmd_match(int argc, char *argv[])
 	}
 fail:
 	if (ret < 0) km_err_print(&e);
+	km_incr_close(inc);   /* results store: rolls back an open transaction */
 	km_out_abort(out);   /* NULL once committed */
 	free(xpairs);
 	free(ist.concl_cand);   /* explain (issue 13) */

@@ -42,11 +42,4 @@ int km_explain_families(FILE *fp, const km_xctx_t *X, const km_xpair_t *v, size_
  * NULL); where names the file in the warning. */
 int km_explain_incon(FILE *fp, const km_xctx_t *X, int max_warn, const char *where, km_err_t *e);
 
-/* A file of the run written to DIR/.NAME.tmp and renamed into place (until src/out.h). */
-typedef struct km_xsink_s { char *fn, *tmp; FILE *fp; } km_xsink_t;
-FILE *km_xsink_open(km_xsink_t *k, const char *dir, const char *name, km_err_t *e);
-int km_xsink_close(km_xsink_t *k, km_err_t *e);
-int km_xsink_commit(km_xsink_t *k, km_err_t *e);   /* close (if open) and rename */
-void km_xsink_abort(km_xsink_t *k);                 /* close and unlink; a zeroed sink is a no-op */
-
 #endif

@@ -125,6 +125,7 @@ typedef struct km_istat_s {
 	int n_steps;            /* undisputed steps that found something */
 	int n_exch;             /* remains whose best candidates are exchangeable (equal LR, one family) */
 	long n_lin_left_out;    /* joint terms that left a lineage system out */
+	int n_confirmed;        /* results store (store): remains placed by a confirmed review */
 	int *concl_cand;        /* explain (issue 13): if the caller sets it, [n_remain]: the candidate of
 	                           each remain's conclusion, -1 for `no match` */
 } km_istat_t;
@@ -143,6 +144,12 @@ typedef struct km_iin_s {
 	const double *rd;       /* per remain dropout */
 	const int *rsex;        /* per remain sex (0 unknown, KM_MALE, KM_FEMALE), NULL = all unknown */
 	int has_lineage;        /* Y or mt data present */
+	/* ---- results store (store): the latest confirmed / rejected review per pair
+	 * (km_store_reviews, store.h); a confirmed pair is placed before step 1, a rejected one
+	 * is no candidate.  NULL / 0: none. */
+	const struct km_review_s *rv;
+	int n_rv;
+	/* ---- end results store */
 } km_iin_t;
 
 /* Runs the identify stage and writes undisputed.tsv, joint.tsv and identifications.tsv to

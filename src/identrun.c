@@ -23,6 +23,7 @@
 #include "kmpriv.h"
 #include "pipe.h"
 #include "ident.h"
+#include "store.h"   /* results store (store): reviews */
 
 typedef struct {
 	int r;
@@ -48,6 +49,9 @@ typedef struct {
 	int *und_step; int *und_c; double *und_lr;  /* per remain: step (0 none), candidate, lr */
 	long lin_left;
 	km_err_t *e;
+	/* results store (store): remains placed by a confirmed review; rejected (r, c) pairs */
+	uint8_t *conf;
+	int n_rej, *rej;
 } run_t;
 
 static int sex_ok(const run_t *R, int r, int c)
@@ -181,6 +185,94 @@ static int base_push(run_t *R, int fam, int person, int r)
 	return 0;
 }
 
+/* ---- results store (store): reviews ----------------------------------------------------- */
+static int review_rejected(const run_t *R, int r, int c)
+{
+	for (int i = 0; i < R->n_rej; ++i) if (R->rej[2 * i] == r && R->rej[2 * i + 1] == c) return 1;
+	return 0;
+}
+
+/* the candidate (family id, missing id), or -1 */
+static int find_cand(const run_t *R, const char *fam, const char *miss)
+{
+	const km_tabs_t *t = R->in->tabs;
+	for (int c = 0; c < R->nc; ++c) {
+		const km_family_t *F = &R->in->peds->fam[t->cand[c].fam];
+		if (strcmp(F->id, fam) == 0 && strcmp(F->person[t->cand[c].person].id, miss) == 0) return c;
+	}
+	return -1;
+}
+
+/* the pairwise log10 LR of (r, c), as in matches.tsv (the compiled tables) */
+static int pair_lr(run_t *R, int r, int c, double *x)
+{
+	const km_index_t *ix = R->in->ix;
+	size_t per_c = ix->n_totcol + (size_t)ix->n_hom * 3;
+	km_cwork_t *w = km_cwork_new(R->in->comp);
+	double *buf = malloc(sizeof(double) * (per_c + 1));
+	uint8_t *typ = malloc((size_t)ix->n_loc + 1);
+	int ret = 0;
+	if (!w || !buf || !typ) ret = km_err_set(R->e, KM_ENOMEM, "out of memory");
+	else {
+		km_ctab_t ct = { 0 };
+		ct.lr = buf, ct.hom = buf + ix->n_totcol, ct.typed = typ;
+		if ((ret = km_comp_cand(R->in->comp, w, &R->in->tabs->cand[c], &ct, R->e)) == 0) *x = exact_lr(ix, &ct, r);
+	}
+	if (w) km_cwork_free(w, NULL, NULL);
+	free(buf); free(typ);
+	return ret;
+}
+
+static int base_push(run_t *R, int fam, int person, int r);
+static int rescore_family(run_t *R, int fam);
+
+/* Before step 1: a rejected pair leaves the matrix (and stays out when its family is
+ * rescored); a confirmed pair is placed in its family as a typed member, as an undisputed
+ * match is, and its family's other columns are computed again (CONTRACT.md,
+ * "Identification", 3).  Reviews of remains or candidates not in tonight's data are
+ * ignored; a confirmed review that contradicts another (the remain or the missing person
+ * already placed) or the remain's sex is ignored with a warning. */
+static int apply_reviews(run_t *R, km_istat_t *st)
+{
+	const km_iin_t *in = R->in;
+	const km_tabs_t *t = in->tabs;
+	int ret = 0;
+	uint8_t *touched = calloc((size_t)R->nf + 1, 1);
+	R->conf = calloc((size_t)R->nr + 1, 1);
+	R->rej = malloc(sizeof(int) * (2 * (size_t)in->n_rv + 1));
+	if (!touched || !R->conf || !R->rej) { free(touched); return km_err_set(R->e, KM_ENOMEM, "out of memory"); }
+	for (int i = 0; i < in->n_rv; ++i) {
+		const km_review_t *v = &in->rv[i];
+		int r = km_prof_find(in->rem, v->remain), c = find_cand(R, v->family, v->missing);
+		if (r < 0 || c < 0 || v->status != KM_REV_REJECTED) continue;
+		R->rej[2 * R->n_rej] = r, R->rej[2 * R->n_rej + 1] = c, ++R->n_rej;
+		col_t *cl = &R->col[c];
+		for (int k = 0; k < cl->n; ++k)
+			if (cl->v[k].r == r) { memmove(cl->v + k, cl->v + k + 1, sizeof(cell_t) * (size_t)(cl->n - k - 1)); --cl->n; break; }
+	}
+	for (int i = 0; i < in->n_rv && ret == 0; ++i) {
+		const km_review_t *v = &in->rv[i];
+		int r = km_prof_find(in->rem, v->remain), c = find_cand(R, v->family, v->missing);
+		if (r < 0 || c < 0 || v->status != KM_REV_CONFIRMED) continue;
+		if (!R->ract[r] || !R->cact[c] || !sex_ok(R, r, c)) {
+			km_warn("--store: the confirmed review of %s = %s/%s (review %ld) is ignored: %s", v->remain, v->family, v->missing, v->id,
+			        !sex_ok(R, r, c) ? "the remain's sex is not the missing person's" : "another confirmed review already placed the remain or the missing person");
+			continue;
+		}
+		double x = 0.0;
+		if ((ret = pair_lr(R, r, c, &x)) < 0) break;
+		R->conf[r] = 1, R->und_c[r] = c, R->und_lr[r] = x;
+		R->ract[r] = 0, R->cact[c] = 0;
+		if (base_push(R, t->cand[c].fam, t->cand[c].person, r) < 0) { ret = km_err_set(R->e, KM_ENOMEM, "out of memory"); break; }
+		touched[t->cand[c].fam] = 1;
+		++st->n_confirmed;
+	}
+	for (int f = 0; f < R->nf && ret == 0; ++f) if (touched[f]) ret = rescore_family(R, f);
+	free(touched);
+	return ret;
+}
+/* ---- end results store */
+
 /* the columns of family fam's active candidates, computed again with its placed remains */
 static int rescore_family(run_t *R, int fam)
 {
@@ -192,7 +284,7 @@ static int rescore_family(run_t *R, int fam)
 	for (int c = 0; c < R->nc; ++c) {
 		if (R->cfam[c] != fam || !R->cact[c]) continue;
 		int n = 0;
-		for (int r = 0; r < R->nr; ++r) if (R->ract[r] && sex_ok(R, r, c)) rs[n++] = r;
+		for (int r = 0; r < R->nr; ++r) if (R->ract[r] && sex_ok(R, r, c) && !review_rejected(R, r, c)) rs[n++] = r;
 		if ((ret = km_famlik_scores(R->fl, fam, R->base[fam], R->n_base[fam], t->cand[c].person, rs, n, v, R->e)) < 0) break;
 		R->col[c].n = 0;
 		for (int i = 0; i < n; ++i)
@@ -290,6 +382,8 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	for (int i = 0; i < R.nr; ++i) R.rpos[R.ord[i]] = i;
 	if ((ret = km_famlik_new(&R.fl, in->panel, in->freqs, in->refs, peds, in->rem, in->rd, in->o, e)) < 0) goto done;
 	if ((ret = fill_matrix(&R)) < 0) goto done;
+	/* results store (store): reviews carry into the night, before step 1 */
+	if (in->n_rv > 0 && (ret = apply_reviews(&R, st)) < 0) goto done;
 
 	/* ---- undisputed, with conditioning ---- */
 	fputs("step\tremain\tfamily\tmissing\tlog10_lr\tlog10_lr_rival\n", f_und);
@@ -460,6 +554,14 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 		for (int i = 0; i < R.nr; ++i) {
 			int r = R.ord[i];
 			const char *rn = in->rem->sample[r];
+			if (R.conf && R.conf[r]) {   /* results store (store): a confirmed review */
+				int c = R.und_c[r];
+				const km_family_t *F = &peds->fam[t->cand[c].fam];
+				fprintf(f_id, "%s\t%s\t%s\tconfirmed\t", rn, F->id, F->person[t->cand[c].person].id);
+				put_lr(f_id, R.und_lr[r]);
+				fputs("\tNA\n", f_id);
+				continue;
+			}
 			if (R.und_step[r]) {
 				int c = R.und_c[r];
 				const km_family_t *F = &peds->fam[t->cand[c].fam];
@@ -501,6 +603,7 @@ done:
 	if (R.base) for (int f = 0; f < R.nf; ++f) free(R.base[f]);
 	free(R.cfam); free(R.col); free(R.ract); free(R.cact); free(R.ord); free(R.rpos); free(R.base); free(R.n_base); free(R.m_base);
 	free(R.und_step); free(R.und_c); free(R.und_lr);
+	free(R.conf); free(R.rej);   /* results store (store) */
 	km_famlik_free(R.fl);
 	return ret;
 }

@@ -1228,6 +1228,41 @@ int km_lin_cand(const km_lin_t *L, int sys, const km_peds_t *peds, int fam, int 
 	return sys == KM_SYS_Y ? y_cand(L, s->slot_of[pi], s->k[pi], tab, e) : mt_cand(L, s->slot_of[pi], s->k[pi], tab, e);
 }
 
+/* ---- results store (store): the lineage evidence of a subset of the remains --------- */
+int km_lin_subset(km_lin_t **S, const km_lin_t *L, const int *rsel, int n)
+{
+	*S = NULL;
+	if (!L) return 0;
+	km_lin_t *V = malloc(sizeof(*V));
+	if (!V) return KM_ENOMEM;
+	*V = *L;   /* shares everything but the per-remain columns */
+	V->n_remain = n;
+	V->y.rcol = V->m.rcol = NULL;
+	V->yr_left = NULL;
+	if ((L->y.rcol && !(V->y.rcol = malloc(sizeof(int) * ((size_t)n + 1)))) ||
+	    (L->m.rcol && !(V->m.rcol = malloc(sizeof(int) * ((size_t)n + 1)))) ||
+	    (L->yr_left && !(V->yr_left = malloc(sizeof(uint64_t) * ((size_t)n + 1))))) {
+		km_lin_subset_free(V);
+		return KM_ENOMEM;
+	}
+	for (int i = 0; i < n; ++i) {
+		if (V->y.rcol) V->y.rcol[i] = L->y.rcol[rsel[i]];
+		if (V->m.rcol) V->m.rcol[i] = L->m.rcol[rsel[i]];
+		if (V->yr_left) V->yr_left[i] = L->yr_left[rsel[i]];
+	}
+	*S = V;
+	return 0;
+}
+
+void km_lin_subset_free(km_lin_t *S)
+{
+	if (!S) return;
+	free(S->y.rcol);
+	free(S->m.rcol);
+	free(S->yr_left);
+	free(S);
+}
+/* ---- end results store */
 int km_lin_y_nleft(const km_lin_t *L)
 {
 	return L && L->y_on ? L->n_yleft : 0;

@@ -91,6 +91,12 @@ int km_lin_col(const km_lin_t *L, int sys, int remain);
 int km_lin_cand(const km_lin_t *L, int sys, const km_peds_t *peds, int fam, int q, double *tab,
                 int *ref, int *k_meioses, km_err_t *e);
 
+/* ---- results store (store): a view of L for remains rsel[0..n) (remain i of the view is
+ * remain rsel[i] of L), sharing L's tables; free with km_lin_subset_free() before L.
+ * L == NULL gives *S == NULL. */
+int km_lin_subset(km_lin_t **S, const km_lin_t *L, const int *rsel, int n);
+void km_lin_subset_free(km_lin_t *S);
+/* ---- end results store */
 /* Partial Y databases (issue 12 part 3): Y-STR loci typed in the remains that the --y-db
  * lacks are left out of the comparison.  km_lin_y_nleft: how many such loci (0 = none,
  * and no y_left_out column).  km_lin_y_left_out: for (remain, family fam, missing q),

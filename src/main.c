@@ -7,6 +7,10 @@
 int km_cmd_match(int argc, char *argv[]);
 int km_cmd_simulate(int argc, char *argv[]);
 int km_cmd_check(int argc, char *argv[]);
+/* ---- results store (store) */
+int km_cmd_review(int argc, char *argv[]);
+int km_cmd_history(int argc, char *argv[]);
+/* ---- end results store */
 int km_cmd_report(int argc, char *argv[]);   /* report (issue 13) */
 
 static int cmd_version(int argc, char *argv[])
@@ -27,6 +31,10 @@ static const struct {
 	{ "simulate", km_cmd_simulate, "write a simulated dataset with known truth: families, references, degraded remains" },
 	{ "report", km_cmd_report, "a self-contained HTML report of a match run: plots, per-locus LRs, pedigrees" },
 	{ "check-reference", km_cmd_check, "validate a panel with its frequencies, --y-db and --mt-db; summary per marker system" },
+	/* ---- results store (store) */
+	{ "review", km_cmd_review, "record an analyst's review of a candidate pair in the results store (--store)" },
+	{ "history", km_cmd_history, "what changed between the runs of a results store, and the reviews" },
+	/* ---- end results store */
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this help" },
 };

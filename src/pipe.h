@@ -32,6 +32,10 @@ typedef struct km_opt_s {
 	const char *snp_positions;  /* models (issue 12 part 5): --snp-positions, VCF SNPs by position */
 	int explain_top;        /* explain (issue 13): DIR/explain.tsv for each remain's best N rows, 0 = none */
 	int bench;              /* also time a plain table-sum kernel over the same tables; print one line */
+	/* ---- results store (store) */
+	const char *store;      /* --store FILE: SQLite results store, NULL = none */
+	int incremental;        /* --incremental: reuse the store's last run where nothing changed */
+	/* ---- end results store */
 } km_opt_t;
 
 /* Remains indexed for the scan.  Scan loci are the panel markers typed in at least one

@@ -47,7 +47,7 @@ static const char css[] =
 	".conc{display:inline-block;padding:0 6px;border-radius:3px;font-size:12px;white-space:nowrap}.k0,.k1,.k2,.k5{background:#d9efdf;color:#174d2c}\n"
 	".k3,.k6{background:#f8e8c8;color:#6b4508}.k4,.k7{background:#e8ecee;color:#47535a}\n"
 	".lr{font-variant-numeric:tabular-nums;text-align:right;white-space:nowrap}.ex{color:#b3261e;font-weight:600}\n"
-	".bar{width:220px;height:21px;position:relative}.bar span{position:absolute;top:5px;height:11px}.bar .z{left:110px;width:1px;height:21px;top:0;background:#889}\n"
+	".bar{width:220px;height:21px;position:relative;background:linear-gradient(#889,#889) 110px 0/1px 100% no-repeat}.bar span{position:absolute;top:5px;height:11px}\n"
 	".bar .p{left:110px;background:#2f7d4f}.bar .m{right:110px;background:#c0504d}.bar .x{right:110px;width:110px;background:repeating-linear-gradient(45deg,#c0504d,#c0504d 3px,#f1c9c7 3px,#f1c9c7 6px)}\n"
 	".ped{border:1px solid #dde3e6;background:#fcfdfd;max-width:100%;height:auto}.person rect,.person circle{stroke:#222;stroke-width:1.5;fill:#fff}\n"
 	".person.ref rect,.person.ref circle{fill:#9fb3bd}.person.mis rect,.person.mis circle{stroke:#b3261e;stroke-width:3;fill:#fff}\n"
@@ -349,9 +349,9 @@ static void explain_table(kstring_t *s, const rp_run_t *R, long x0, size_t n)
 		int sy = sys_idx(rp_cell(X, r, c[3]));
 		ksprintf(s, "<tr><td>%s</td><td>", sys_short[sy]);
 		rp_esc(s, rp_cell(X, r, c[4]));
-		ksprintf(s, "</td><td class=\"lr\" data-v=\"%s\">", ex ? "-Infinity" : t);
+		kputs("</td><td class=\"lr\">", s);   /* sorted by its text: -inf and NA sort lowest */
 		if (ex) kputs("<span class=\"ex\">-inf</span>", s); else rp_esc(s, t);
-		kputs("</td><td><div class=\"bar\"><span class=\"z\"></span>", s);
+		kputs("</td><td><div class=\"bar\">", s);
 		if (ex) kputs("<span class=\"x\" title=\"excluded\"></span>", s);
 		else if (v > 0) ksprintf(s, "<span class=\"p\" style=\"width:%.1fpx\"></span>", 110.0 * v / mx);
 		else if (v < 0) ksprintf(s, "<span class=\"m\" style=\"width:%.1fpx\"></span>", 110.0 * -v / mx);

@@ -235,14 +235,14 @@ void rp_svg_pedigree(kstring_t *s, const km_family_t *F, const char *missing, co
 			nd[i].order = i;
 			if (nd[i].gen != g) continue;
 			const km_person_t *p = &F->person[i];
-			if (p->father >= 0) nd[i].key = (nd[p->father].x + nd[p->mother].x) / 2;
+			if (p->father >= 0) nd[i].key = (nd[p->father].x + nd[p->mother].x) / 2 + 1e-6 * i;   /* siblings in file order */
 			else nd[i].key = g == 0 ? i : 1e9 + i;   /* married in: placed by the partner below */
 			ord[k++] = i;
 		}
 		for (int j = 0; j < k; ++j) {
 			int i = ord[j], q = partner[i];
 			if (F->person[i].father < 0 && g > 0 && q >= 0 && nd[q].gen == g && F->person[q].father >= 0)
-				nd[i].key = nd[q].key + 1e-3 * (1 + (F->person[i].sex == KM_FEMALE));   /* after the partner */
+				nd[i].key = nd[q].key + 1e-8 * (1 + i);   /* right after the partner, before the partner's next sibling */
 		}
 		g_F = F, g_nd = nd;
 		qsort(ord, (size_t)k, sizeof(int), cmp_node);
