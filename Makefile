@@ -26,7 +26,7 @@ UNIT_BIN = $(UNIT_SRC:.c=)
 all: kinmatch
 
 # the compile phase's inner loops (peeling, log10, the lineage columns): let them vectorise
-src/peel.o src/flog.o src/lineage.o: CFLAGS += -O3
+src/peel.o src/flog.o src/lineage.o src/theta.o: CFLAGS += -O3
 
 src/%.o: src/%.c
 	$(CC) $(CPPFLAGS) $(WARN) $(KMFLAGS) $(CFLAGS) -c -o $@ $<

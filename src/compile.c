@@ -495,6 +495,8 @@ struct km_cwork_s {
 	uint64_t *lkh;
 	size_t kstride;
 	km_lws_t *lws;          /* the likelihood engine's scratch */
+	km_theta_t *th;         /* theta.c's scratch and pattern cache */
+	double *phi2;           /* n*n: H2 under theta */
 	shard_t *cache;         /* the shared table cache (km_comp_t's) */
 	long hits, misses;
 };
@@ -543,6 +545,76 @@ struct km_comp_s {
 	shard_t *cache;         /* the table cache, shared by the threads */
 	struct incl_s *incl;    /* explain (issue 13): the (candidate, locus) pairs left out as inconsistent */
 };
+
+/* The old theta route (lik.c's enumeration of the untyped founders' alleles), column by
+ * column with the alleles seen in neither lumped; kept for pedigrees beyond theta.c's
+ * limits (it refuses those with too many combinations itself). */
+static int theta_enum_cols(const km_comp_t *C, int l, km_lped_t *Pp, int q, double *T, double *hom, int *incp,
+                           work_t *w, km_err_t *e)
+{
+	const km_index_t *ix = C->ix;
+	const km_opt_t *o = C->o;
+	const mmat_t *mm = C->mm;
+	const km_alleles_t *al = &C->f->loc[ix->marker[l]];
+	const int32_t *ca = ix->col_a + ix->col_off[l], *cb = ix->col_b + ix->col_off[l];
+	int nc = ix->n_col[l], np = Pp->n, xl = 0, ret = 0, inc = 0;
+	km_lped_t P = *Pp;
+	{
+		uint8_t *use = (uint8_t *)w->wmap + sizeof(int) * (size_t)al->n_allele;  /* scratch after wmap */
+		int32_t *gsave = w->gt + 2 * np;
+		for (int k = 1; k < nc; ++k) {
+			int32_t a = ca[k], b = cb[k];
+			int n = al->n_allele, nn;
+			for (int x = 0; x < n; ++x) use[x] = o->mutation == KM_MUT_STEPWISE && mm[l].Mf;
+			for (int i = 0; i < np; ++i) if (w->gt[2 * i] >= 0) { use[w->gt[2 * i]] = 1; if (w->gt[2 * i + 1] >= 0) use[w->gt[2 * i + 1]] = 1; }
+			use[a] = 1; if (b >= 0) use[b] = 1;
+			nn = lump(al, &mm[l], use, w);
+			km_locus_t L = { nn, w->lp, mm[l].Mf ? w->lMf : NULL, mm[l].Mm ? w->lMm : NULL, xl, NULL, NULL };
+			for (int i = 0; i < 2 * np; ++i) gsave[i] = w->gt[i];
+			for (int i = 0; i < 2 * np; ++i) if (w->gt[i] >= 0) w->gt[i] = w->wmap[w->gt[i]];
+			int wa = w->wmap[a], wb = b >= 0 ? w->wmap[b] : b;
+			double l1, l2;
+			int extra[2] = { wa, wb };
+			/* H2: family with M untyped, the remain an extra founder (ordered alleles;
+			 * the urn is exchangeable, so a heterozygote counts twice) */
+			ret = km_lik_theta(&L, &P, o->theta, extra, 2, &l2, e);
+			if (ret == 0) {
+				if (wa != wb) l2 += log10(2.0);
+				w->gt[2 * q] = wa, w->gt[2 * q + 1] = wb;
+				ret = km_lik_theta(&L, &P, o->theta, NULL, 0, &l1, e);
+			}
+			for (int i = 0; i < 2 * np; ++i) w->gt[i] = gsave[i];
+			if (ret < 0) return ret;
+			if (l2 == KM_NEG_INF) { inc = 1; T[k] = 0.0; continue; }
+			T[k] = l1 - l2;
+			int slot = ix->hom_slot[ix->col_off[l] + k];
+			if (slot < 0) continue;
+			/* dropout under theta: the same mixture, every L from the urn; the sums over
+			 * the remain's unseen second allele x run over the working alleles, the lumped
+			 * one standing exactly for all the others */
+			double *H = hom + (size_t)slot * 3, q1 = 0.0, r2 = 0.0;
+			H[0] = pow(10.0, l1 - l2);
+			for (int x = 0; x < nn && ret == 0; ++x) {
+				if (x == wa) continue;
+				double m1, m2;
+				for (int i = 0; i < 2 * np; ++i) if (w->gt[i] >= 0) w->gt[i] = w->wmap[w->gt[i]];
+				int ex2[2] = { wa, x };
+				ret = km_lik_theta(&L, &P, o->theta, ex2, 2, &m2, e);
+				if (ret == 0) {
+					w->gt[2 * q] = wa, w->gt[2 * q + 1] = x;
+					ret = km_lik_theta(&L, &P, o->theta, NULL, 0, &m1, e);
+				}
+				for (int i = 0; i < 2 * np; ++i) w->gt[i] = gsave[i];
+				q1 += pow(10.0, m1 - l2);
+				r2 += pow(10.0, m2 + log10(2.0) - l2);
+			}
+			if (ret < 0) return ret;
+			H[1] = q1, H[2] = r2;
+		}
+		}
+	*incp = inc;
+	return 0;
+}
 
 /* ---- explain (issue 13): which (candidate, locus) pairs contradict their pedigree --------
  * The count alone named neither family nor marker; every compile notes its pairs here
@@ -846,58 +918,49 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 				if (er > 0.0) H[0] = (1.0 - er) * H[0] + er, H[1] = (1.0 - er) * H[1] + er * H[2];
 			}
 		} else {
-			/* theta: per column, H1 with M typed as the column, H2 with the column as an
-			 * extra founder; alleles seen in neither are lumped (not for stepwise). */
-			uint8_t *use = (uint8_t *)w->wmap + sizeof(int) * (size_t)al->n_allele;  /* scratch after wmap */
-			int32_t *gsave = w->gt + 2 * np;
+			/* theta (theta.c): one pass for H1 (P(refs, G_M = g) for every ordered g) and
+			 * one for H2 (the remain an extra founder of the same urn, ordered alleles) */
+			int n = al->n_allele;
+			km_locus_t L = { n, al->p, mm[l].Mf, mm[l].Mm, xl, NULL, NULL };
+			double *P1 = w->phi, *P2 = w->phi2;
+			ret = km_theta_query(w->th, &L, &P, q, 0, o->theta, P1, e);
+			if (ret == 0) ret = km_theta_query(w->th, &L, &P, q, 1, o->theta, P2, e);
+			if (ret == KM_EMODEL && !xl) {   /* beyond theta.c's limits: the enumeration, column by column */
+				if ((ret = theta_enum_cols(C, l, &P, q, T, hom, &inc, w, e)) < 0)
+					return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
+				goto store;
+			}
+			if (ret < 0) return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
+			double pref = 0.0;
+			size_t nphi = male_q ? (size_t)n : (size_t)n * n;
+			for (size_t i = 0; i < nphi; ++i) pref += P2[i];
+			if (!(pref > 0.0)) { inc = 1; goto store; }   /* the references contradict the pedigree */
 			for (int k = 1; k < nc; ++k) {
 				int32_t a = ca[k], b = cb[k];
-				int n = al->n_allele, nn;
-				for (int x = 0; x < n; ++x) use[x] = o->mutation == KM_MUT_STEPWISE && mm[l].Mf;
-				for (int i = 0; i < np; ++i) if (w->gt[2 * i] >= 0) { use[w->gt[2 * i]] = 1; if (w->gt[2 * i + 1] >= 0) use[w->gt[2 * i + 1]] = 1; }
-				use[a] = 1; if (b >= 0) use[b] = 1;
-				nn = lump(al, &mm[l], use, w);
-				km_locus_t L = { nn, w->lp, mm[l].Mf ? w->lMf : NULL, mm[l].Mm ? w->lMm : NULL, xl, NULL, NULL };
-				for (int i = 0; i < 2 * np; ++i) gsave[i] = w->gt[i];
-				for (int i = 0; i < 2 * np; ++i) if (w->gt[i] >= 0) w->gt[i] = w->wmap[w->gt[i]];
-				int wa = w->wmap[a], wb = b >= 0 ? w->wmap[b] : b;
 				double l1, l2;
-				int extra[2] = { wa, wb };
-				/* H2: family with M untyped, the remain an extra founder (ordered alleles;
-				 * the urn is exchangeable, so a heterozygote counts twice) */
-				ret = km_lik_theta(&L, &P, o->theta, extra, 2, &l2, e);
-				if (ret == 0) {
-					if (wa != wb) l2 += log10(2.0);
-					w->gt[2 * q] = wa, w->gt[2 * q + 1] = wb;
-					ret = km_lik_theta(&L, &P, o->theta, NULL, 0, &l1, e);
+				if (male_q) {
+					if (b >= 0 && b != a) { T[k] = KM_NEG_INF; continue; }   /* a heterozygous remain is not a man */
+					l1 = P1[a], l2 = P2[a];
+				} else {
+					if (b == KM_HEMI) { T[k] = KM_NEG_INF; continue; }      /* a hemizygous remain is not a woman */
+					l1 = a == b ? P1[(size_t)a * n + a] : P1[(size_t)a * n + b] + P1[(size_t)b * n + a];
+					l2 = a == b ? P2[(size_t)a * n + a] : P2[(size_t)a * n + b] + P2[(size_t)b * n + a];
 				}
-				for (int i = 0; i < 2 * np; ++i) w->gt[i] = gsave[i];
-				if (ret < 0) return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
-				if (l2 == KM_NEG_INF) { inc = 1; T[k] = 0.0; continue; }
-				T[k] = l1 - l2;
+				T[k] = l1 > 0.0 ? log10(l1 / l2) : KM_NEG_INF;
 				int slot = ix->hom_slot[ix->col_off[l] + k];
 				if (slot < 0) continue;
-				/* dropout under theta: the same mixture, every L from the urn; the sums over
-				 * the remain's unseen second allele x run over the working alleles, the lumped
-				 * one standing exactly for all the others */
-				double *H = hom + (size_t)slot * 3, q1 = 0.0, r2 = 0.0;
-				H[0] = pow(10.0, l1 - l2);
-				for (int x = 0; x < nn && ret == 0; ++x) {
-					if (x == wa) continue;
-					double m1, m2;
-					for (int i = 0; i < 2 * np; ++i) if (w->gt[i] >= 0) w->gt[i] = w->wmap[w->gt[i]];
-					int ex2[2] = { wa, x };
-					ret = km_lik_theta(&L, &P, o->theta, ex2, 2, &m2, e);
-					if (ret == 0) {
-						w->gt[2 * q] = wa, w->gt[2 * q + 1] = x;
-						ret = km_lik_theta(&L, &P, o->theta, NULL, 0, &m1, e);
-					}
-					for (int i = 0; i < 2 * np; ++i) w->gt[i] = gsave[i];
-					q1 += pow(10.0, m1 - l2);
-					r2 += pow(10.0, m2 + log10(2.0) - l2);
+				/* dropout under theta: the same mixture as at theta = 0 (issue 4), every L from
+				 * the urn: H = (L1(aa), sum_{x!=a} L1(ax), sum_{x!=a} L2(ax)) / L2(aa) */
+				double *H = hom + (size_t)slot * 3;
+				H[0] = l1 / l2, H[1] = H[2] = 0.0;
+				if (male_q) continue;
+				double q1 = 0.0, r2 = 0.0;
+				for (int x = 0; x < n; ++x) {
+					if (x == a) continue;
+					q1 += P1[(size_t)a * n + x] + P1[(size_t)x * n + a];
+					r2 += P2[(size_t)a * n + x] + P2[(size_t)x * n + a];
 				}
-				if (ret < 0) return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
-				H[1] = q1, H[2] = r2;
+				H[1] = q1 / l2, H[2] = r2 / l2;
 			}
 		}
 store:
@@ -942,12 +1005,6 @@ int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, cons
 	km_comp_t *C = calloc(1, sizeof(km_comp_t));
 	*Cp = NULL;
 	if (!C) return km_err_set(e, KM_ENOMEM, "out of memory");
-	if (o->theta > 0.0 && ix->sys_start[KM_SYS_X + 1] > ix->sys_start[KM_SYS_X]) {
-		ret = km_err_set(e, KM_EUSAGE, "--theta with X-STRs (marker '%s') is not supported: the Balding–Nichols urn for hemizygous founders is not implemented; run the X-STRs with --theta 0 or leave them out of the panel",
-		                 p->marker[ix->marker[ix->sys_start[KM_SYS_X]]].name);
-		free(C);
-		return ret;
-	}
 	if (o->theta > 0.0 && (o->typing_error > 0.0 || ix->max_e > 0.0)) {   /* models (issue 12 part 1) */
 		free(C);
 		return km_err_set(e, KM_EUSAGE, "--typing-error with --theta > 0 is not implemented (the error term under the Balding–Nichols urn); use --theta 0 or --typing-error 0");
@@ -1023,8 +1080,10 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	w->lkn = malloc(sizeof(int) * nl);
 	w->lkh = malloc(sizeof(uint64_t) * nl);
 	w->lws = km_lws_new();
+	w->th = km_theta_new();
+	w->phi2 = malloc(sizeof(double) * nn);
 	w->cache = C->cache;
-	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->ephi && w->ekey && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws &&
+	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->ephi && w->ekey && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws && w->th && w->phi2 &&
 	      w->lgt && w->lkey && w->ltyped && w->lcache && w->lkn && w->lkh)) {
 		km_cwork_free(w, NULL, NULL);
 		return NULL;
@@ -1042,6 +1101,8 @@ void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared)
 	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf); free(w->lbuf);
 	free(w->lgt); free(w->lkey); free(w->ltyped); free(w->lcache); free(w->lkn); free(w->lkh);
 	km_lws_free(w->lws);
+	km_theta_free(w->th);
+	free(w->phi2);
 	free(w);
 }
 

@@ -71,4 +71,21 @@ extern int km_lik_engine;
 int km_lik_theta(const km_locus_t *L, const km_lped_t *P, double theta, const int *extra, int n_extra,
                  double *log10_l, km_err_t *e);
 
+/* theta.c: the exact θ engine (Balding–Nichols urn over the founder alleles, every
+ * mutation model, X-linked loci).  One workspace per thread; it caches the inheritance
+ * patterns of the last pedigrees it saw.
+ *   extra = 0 (H1): phi[a*n + b] = P(data, q's paternal allele a, maternal b), q's own
+ *                   typing ignored; a man at X: phi[a] = P(data, q's allele a).
+ *   extra = 1 (H2): q untyped, and one more founder drawn from the same urn with ordered
+ *                   alleles (a, b): phi[a*n + b]; if q is a man at X, that founder is a
+ *                   man: phi[a].
+ * phi holds n*n doubles.  Returns 0, KM_ENOMEM, or KM_EMODEL when the pedigree is beyond
+ * the engine's limits (e->msg says which). */
+typedef struct km_theta_s km_theta_t;
+km_theta_t *km_theta_new(void);
+void km_theta_free(km_theta_t *t);
+extern int km_theta_nofast;   /* tests: 1 = always the general query path */
+int km_theta_query(km_theta_t *t, const km_locus_t *L, const km_lped_t *P, int q, int extra, double theta,
+                   double *phi, km_err_t *e);
+
 #endif

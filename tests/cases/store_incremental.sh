@@ -55,3 +55,8 @@ awk -F'\t' 'NR == 1 || $4 <= 7' "$OUT/night4/matches.tsv" | cmp - "$OUT/full2/ma
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM runs')" = 4 ]
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM matches WHERE run = 2')" = "$(($(wc -l < "$OUT/night2/matches.tsv") - 1))" ]
 [ "$(sqlite3 "$db" "SELECT status FROM reviews WHERE remain = '$r'")" = confirmed ]
+# history: the nights' rank changes, candidates gone (--top 10 -> 7) and the review
+"$KM" history --store "$db" > "$OUT/history.tsv"
+grep -q "	rank	2	R[0-9]*	F[0-9]*	F[0-9]*-M[0-9]	rank [0-9]* -> [0-9]*, log10 LR " "$OUT/history.tsv"
+grep -q "	gone	2	R[0-9]*	F[0-9]*	F[0-9]*-M[0-9]	was rank [89]$" "$OUT/history.tsv"
+grep -q "	review		$r	$f	$m	confirmed by tester: test$" "$OUT/history.tsv"

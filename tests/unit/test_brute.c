@@ -157,7 +157,7 @@ int main(void)
 	for (int it = 0; it < 60; ++it) {
 		K = 3 + irand(2);
 		XL = irand(4) == 0;
-		THETA = (!XL && irand(3) == 0) ? 0.05 : 0.0;
+		THETA = irand(3) == 0 ? 0.05 : 0.0;   /* X too: the hemizygous urn (theta.c) */
 		MODEL = irand(4);
 		double s = 0, rate_f = irand(2) ? 0.01 : 0.0, rate_m = 0.02;
 		for (int a = 0; a < K; ++a) s += (P[a] = 0.2 + urand());
