@@ -280,7 +280,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_hits_t hits = { 0 };
 	km_comp_t *comp = NULL;
 	km_lin_t *lin = NULL;
-	km_scanstat_t st = { 0 };
+	km_stats_t st = { 0 };
 	double *rd = NULL;
 	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
 	double *re = NULL;  /* models: per remain typing-error rate (issue 12 part 1) */
@@ -419,7 +419,7 @@ int km_cmd_match(int argc, char *argv[])
 		       o.threads, rem.n_sample, tabs.n_cand, ix.n_loc, t_load - t0, comp_w, scan_w,
 		       st.t_rank, t_write - t_scan, (t_load - t0) + comp_w + scan_w + st.t_rank + (t_write - t_scan), kern_w,
 		       rate, rate * ix.n_loc, krate, krate > 0 ? rate / krate : 0.0,
-		       st.pairs > 0 ? st.exact / st.pairs : 0.0, tabs.n_computed, tabs.n_shared, (double)ru.ru_maxrss / 1024.0);
+		       st.pairs > 0 ? st.exact / st.pairs : 0.0, st.n_computed, st.n_shared, (double)ru.ru_maxrss / 1024.0);
 	}
 	if (!o.quiet) {
 		/* the night's summary: strong candidates, and the conflicts an analyst must look
@@ -452,7 +452,7 @@ int km_cmd_match(int argc, char *argv[])
 		double busy = st.t_compile + st.t_scan, wall = t_scan - t_load;
 		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan %.2f s, write %.2f s (%d threads; %ld tables computed, %ld shared)\n",
 		        t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, busy > 0 ? wall * st.t_scan / busy : 0.0,
-		        t_write - t_scan, o.threads, tabs.n_computed, tabs.n_shared);
+		        t_write - t_scan, o.threads, st.n_computed, st.n_shared);
 		/* --dvi: the night's result as identifications */
 		if (dvi.on) {
 			char conf_buf[64];   /* results store */

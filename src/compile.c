@@ -20,6 +20,7 @@
 #include "lik.h"
 #include "pipe.h"
 #include "lineage.h"
+#include "obs.h"
 
 /* table cache budget per thread (MiB of values), and the shards of the shared cache */
 #define KM_CACHE_SHARDS 64
@@ -62,6 +63,7 @@ void km_index_destroy(km_index_t *ix)
 	free(ix->marker); free(ix->n_col); free(ix->col_off); free(ix->col_a); free(ix->col_b);
 	free(ix->gidx); free(ix->rsys); free(ix->rd); free(ix->drop_start); free(ix->drop); free(ix->hom_slot);
 	free(ix->col_e);
+	free(ix->hom_first); free(ix->hom_n);
 	memset(ix, 0, sizeof(*ix));
 }
 
@@ -223,21 +225,28 @@ static int index_dropout(km_index_t *ix, const double *rd, km_err_t *e)
 	ix->drop_start = calloc((size_t)nr + 1, sizeof(size_t));
 	ix->hom_slot = malloc(sizeof(int) * (ix->n_totcol + 1));
 	ix->drop = malloc(sizeof(*ix->drop));
-	if (!ix->rd || !ix->drop_start || !ix->hom_slot || !ix->drop) return km_err_set(e, KM_ENOMEM, "out of memory");
+	ix->hom_first = calloc((size_t)ix->n_loc + 1, sizeof(int));
+	ix->hom_n = calloc((size_t)ix->n_loc + 1, sizeof(int));
+	if (!ix->rd || !ix->drop_start || !ix->hom_slot || !ix->drop || !ix->hom_first || !ix->hom_n)
+		return km_err_set(e, KM_ENOMEM, "out of memory");
 	for (int r = 0; r < nr; ++r) if ((ix->rd[r] = rd ? rd[r] : 0.0) > 0.0) any = 1;
 	for (size_t k = 0; k < ix->n_totcol; ++k) ix->hom_slot[k] = -1;
 	ix->n_hom = 0;
 	if (!any) return 0;
-	for (int l = 0; l < ix->n_loc; ++l)
+	/* a locus's slots are consecutive, in column order: [hom_first[l], + hom_n[l]) */
+	for (int l = 0; l < ix->n_loc; ++l) {
+		ix->hom_first[l] = ix->n_hom;
 		for (int k = 1; k < ix->n_col[l]; ++k) {
 			size_t c = ix->col_off[l] + k;
 			if (ix->col_b[c] >= 0 && ix->col_a[c] == ix->col_b[c]) ix->hom_slot[c] = ix->n_hom++;
 		}
+		ix->hom_n[l] = ix->n_hom - ix->hom_first[l];
+	}
 	size_t n = 0, m = 0;
 	for (int r = 0; r < nr; ++r) {
 		ix->drop_start[r] = n;
 		if (ix->rd[r] <= 0.0) continue;
-		double w = ix->rd[r] / (1.0 + ix->rd[r]);   /* d(1-d) / (1-d^2) */
+		double w = km_obs_drop_w(ix->rd[r]);        /* obs.h */
 		uint16_t *g = ix->gidx + (size_t)r * ix->n_loc;
 		for (int l = 0; l < ix->n_loc; ++l) {
 			if (!g[l] || ix->hom_slot[ix->col_off[l] + g[l]] < 0) continue;
@@ -257,12 +266,12 @@ static int index_dropout(km_index_t *ix, const double *rd, km_err_t *e)
 
 /* ---- candidates ----------------------------------------------------------------------- */
 
-static const km_peds_t *g_sort_peds;   /* qsort has no context argument; set under no threads */
-
-static int cmp_cand(const void *x, const void *y)
+/* qsort_r order of candidates: family id, then missing person id (byte order) */
+static int cmp_cand(const void *x, const void *y, void *arg)
 {
+	const km_peds_t *peds = arg;
 	const km_cand_t *a = x, *b = y;
-	const km_family_t *fa = &g_sort_peds->fam[a->fam], *fb = &g_sort_peds->fam[b->fam];
+	const km_family_t *fa = &peds->fam[a->fam], *fb = &peds->fam[b->fam];
 	int c = strcmp(fa->id, fb->id);
 	if (c) return c;
 	return strcmp(fa->person[a->person].id, fb->person[b->person].id);
@@ -429,7 +438,7 @@ static void cache_put(cache_t *c, int locus, const int32_t *k, int n, uint64_t h
 
 typedef struct {
 	_Alignas(64) cache_t c;                    /* shards on separate cache lines */
-	char lock;
+	unsigned char lock;                        /* km_spin_lock */
 } shard_t;
 
 static inline shard_t *shard_of(shard_t *sh, uint64_t h)
@@ -439,13 +448,12 @@ static inline shard_t *shard_of(shard_t *sh, uint64_t h)
 
 static inline void shard_lock(shard_t *s)
 {
-	while (__atomic_test_and_set(&s->lock, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&s->lock, __ATOMIC_RELAXED)) {}
+	km_spin_lock(&s->lock);
 }
 
 static inline void shard_unlock(shard_t *s)
 {
-	__atomic_clear(&s->lock, __ATOMIC_RELEASE);
+	km_spin_unlock(&s->lock);
 }
 
 /* A hit copies the row (nc values) and the homozygote block (nh doubles) out; returns
@@ -541,10 +549,15 @@ struct km_comp_s {
 	const km_lin_t *lin;
 	mmat_t *mm;
 	int max_np, max_n, max_col;
-	int *hs0, *hn;          /* per locus: first homozygote slot and their number */
 	shard_t *cache;         /* the table cache, shared by the threads */
 	struct incl_s *incl;    /* explain (issue 13): the (candidate, locus) pairs left out as inconsistent */
 };
+
+/* Prefixes e's message with the family and marker; returns ret. */
+static int cand_err(km_err_t *e, int ret, const km_family_t *F, const char *marker)
+{
+	return km_err_prefix(e, ret, "family '%s', marker '%s'", F->id, marker);
+}
 
 /* The old theta route (lik.c's enumeration of the untyped founders' alleles), column by
  * column with the alleles seen in neither lumped; kept for pedigrees beyond theta.c's
@@ -624,20 +637,20 @@ struct incl_s {
 	km_incon_t *v;
 	size_t n, m;
 	int oom;
-	char lock;
+	unsigned char lock;     /* km_spin_lock */
 };
 
 static void incl_note(const km_comp_t *C, const km_cand_t *cand, int l)
 {
 	struct incl_s *I = C->incl;
-	while (__atomic_test_and_set(&I->lock, __ATOMIC_ACQUIRE)) {}
+	km_spin_lock(&I->lock);
 	if (I->n == I->m) {
 		size_t m = I->m ? 2 * I->m : 64;
 		km_incon_t *t = realloc(I->v, sizeof(*t) * m);
 		if (t) I->v = t, I->m = m; else I->oom = 1;
 	}
 	if (I->n < I->m) I->v[I->n].fam = cand->fam, I->v[I->n].person = cand->person, I->v[I->n++].l = l;
-	__atomic_clear(&I->lock, __ATOMIC_RELEASE);
+	km_spin_unlock(&I->lock);
 }
 
 static int cmp_incon(const void *x, const void *y)
@@ -809,7 +822,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 		w->ltyped[l] = (uint8_t)typed;
 		if (!typed) continue;
 		/* cache key: the pruned pedigree in family order, with genotypes and M */
-		km_lped_t P = { np, w->father, w->mother, w->sex, gt };
+		km_lped_t P = { np, w->father, w->mother, w->sex, gt, NULL };   /* references: exact calls */
 		int32_t *key = w->lkey + (size_t)l * w->kstride;
 		int nk = 0, kn = 1, n_allele = f->loc[m].n_allele;
 		km_lik_prune(&P, q, w->keep);
@@ -853,12 +866,12 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 		out->csys |= (uint8_t)(1u << sys);
 		memcpy(w->gt, w->lgt + (size_t)l * 2 * np, sizeof(int32_t) * 2 * (size_t)np);
 		memcpy(w->key, w->lkey + (size_t)l * w->kstride, sizeof(int32_t) * (size_t)kn);
-		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt };
+		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt, NULL };   /* references: exact calls */
 		if (l + 6 < ix->n_loc) cache_prefetch(&shard_of(w->cache, w->lkh[l + 6])->c, w->lkh[l + 6]);
-		/* a locus's homozygote slots are consecutive, in column order (index_dropout) */
+		/* a locus's homozygote slots are consecutive, in column order (km_index_t) */
 		int hinc = 0;
-		if (cacheable && cache_fetch(w->cache, l, w->key, kn, kh, T, (size_t)nc, hom + (size_t)C->hs0[l] * 3,
-		                             3 * (size_t)C->hn[l], &hinc)) {
+		if (cacheable && cache_fetch(w->cache, l, w->key, kn, kh, T, (size_t)nc, hom + (size_t)ix->hom_first[l] * 3,
+		                             3 * (size_t)ix->hom_n[l], &hinc)) {
 			++w->hits;
 			if (hinc) ++*n_inc, incl_note(C, cand, l);
 			continue;
@@ -869,7 +882,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			double lg;
 			int n = al->n_allele;
 			if ((ret = query_err(&L, &P, q, l, o->typing_error, al->p, w->phi, &lg, w, e)) < 0)
-				return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
+				return cand_err(e, ret, F, p->marker[m].name);
 			double pref = 0.0;
 			size_t nphi = male_q ? (size_t)n : (size_t)n * n;
 			for (size_t i = 0; i < nphi; ++i) pref += w->phi[i];
@@ -903,19 +916,14 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 				if (slot < 0) continue;
 				/* dropout, apparent homozygote {a} (issue 4; Buckleton et al. 2016 ch. 8):
 				 * LR = [(1-d^2) L1(aa) + d(1-d) sum_{x!=a} L1(ax)] / [(1-d^2) L2(aa) + d(1-d) sum_{x!=a} L2(ax)]
-				 * with L2(g) = P(refs) P(g); divided through by (1-d^2) P(refs) p_a^2 this is
-				 * (P + wQ) / (1 + wR), w = d/(1+d). */
-				double *H = hom + (size_t)slot * 3;
-				if (male_q) { H[0] = (1.0 - er) * l1 / pref / al->p[a] + er; H[1] = H[2] = 0.0; continue; }
-				double rs = -2.0 * w->phi[(size_t)a * n + a];
-				for (int x = 0; x < n; ++x) rs += w->phi[(size_t)a * n + x] + w->phi[(size_t)x * n + a];
-				double a2 = al->p[a] * al->p[a];
-				H[0] = l1 / pref / a2;
-				H[1] = (rs > 0.0 ? rs : 0.0) / pref / a2;
-				H[2] = 2.0 * al->p[a] * (S - al->p[a]) / a2;
-				/* with the remain's error: (1-E)(P + wQ)/(1 + wR) + E = (P' + wQ')/(1 + wR),
-				 * P' = (1-E) P + E, Q' = (1-E) Q + E R (issue 12 part 1) */
-				if (er > 0.0) H[0] = (1.0 - er) * H[0] + er, H[1] = (1.0 - er) * H[1] + er * H[2];
+				 * with L2(g) = P(refs) P(g): the observation model's mixture terms (obs.h). */
+				km_obs_hom_pqr(w->phi, n, al->p, S, pref, a, l1, male_q, hom + (size_t)slot * 3);
+				/* with the remain's error (issue 12 part 1): (1-E)(P + wQ)/(1 + wR) + E =
+				 * (P' + wQ')/(1 + wR), P' = (1-E) P + E, Q' = (1-E) Q + E R */
+				if (er > 0.0) {
+					double *H = hom + (size_t)slot * 3;
+					H[0] = (1.0 - er) * H[0] + er, H[1] = (1.0 - er) * H[1] + er * H[2];
+				}
 			}
 		} else {
 			/* theta (theta.c): one pass for H1 (P(refs, G_M = g) for every ordered g) and
@@ -927,10 +935,10 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			if (ret == 0) ret = km_theta_query(w->th, &L, &P, q, 1, o->theta, P2, e);
 			if (ret == KM_EMODEL && !xl) {   /* beyond theta.c's limits: the enumeration, column by column */
 				if ((ret = theta_enum_cols(C, l, &P, q, T, hom, &inc, w, e)) < 0)
-					return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
+					return cand_err(e, ret, F, p->marker[m].name);
 				goto store;
 			}
-			if (ret < 0) return km_err_set(e, ret, "family '%s', marker '%s': %s", F->id, p->marker[m].name, e->msg);
+			if (ret < 0) return cand_err(e, ret, F, p->marker[m].name);
 			double pref = 0.0;
 			size_t nphi = male_q ? (size_t)n : (size_t)n * n;
 			for (size_t i = 0; i < nphi; ++i) pref += P2[i];
@@ -969,8 +977,8 @@ store:
 		if (cacheable) memcpy(w->vbuf + 1, T, sizeof(double) * nc);
 		if (cacheable) {
 			double *hv = w->vbuf + 1 + nc;
-			if (C->hn[l]) memcpy(hv, hom + (size_t)C->hs0[l] * 3, sizeof(double) * 3 * (size_t)C->hn[l]);
-			cache_store(w->cache, l, w->key, kn, kh, w->vbuf, (size_t)nc + 1 + 3 * (size_t)C->hn[l]);
+			if (ix->hom_n[l]) memcpy(hv, hom + (size_t)ix->hom_first[l] * 3, sizeof(double) * 3 * (size_t)ix->hom_n[l]);
+			cache_store(w->cache, l, w->key, kn, kh, w->vbuf, (size_t)nc + 1 + 3 * (size_t)ix->hom_n[l]);
 		}
 	}
 	out->n_inc = *n_inc;
@@ -993,8 +1001,7 @@ int km_cands_build(km_tabs_t *t, const km_peds_t *peds, km_err_t *e)
 	for (int i = 0; i < peds->n_family; ++i)
 		for (int j = 0; j < peds->fam[i].n_person; ++j)
 			if (peds->fam[i].person[j].role == KM_ROLE_MISSING) t->cand[t->n_cand].fam = i, t->cand[t->n_cand++].person = j;
-	g_sort_peds = peds;
-	qsort(t->cand, (size_t)t->n_cand, sizeof(km_cand_t), cmp_cand);
+	qsort_r(t->cand, (size_t)t->n_cand, sizeof(km_cand_t), cmp_cand, (void *)peds);
 	return 0;
 }
 
@@ -1023,17 +1030,6 @@ int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, cons
 	for (int i = 0; i < KM_CACHE_SHARDS; ++i)
 		C->cache[i].c.budget = ((size_t)KM_CACHE_MB << 20) * (size_t)(o->threads > 0 ? o->threads : 1) / KM_CACHE_SHARDS;
 	if (!(C->incl = calloc(1, sizeof(*C->incl)))) { km_comp_destroy(C); return km_err_set(e, KM_ENOMEM, "out of memory"); }
-	C->hs0 = calloc((size_t)ix->n_loc + 1, sizeof(int));
-	C->hn = calloc((size_t)ix->n_loc + 1, sizeof(int));
-	if (!C->hs0 || !C->hn) { km_comp_destroy(C); return km_err_set(e, KM_ENOMEM, "out of memory"); }
-	for (int l = 0; l < ix->n_loc; ++l)
-		for (int k = 1; k < ix->n_col[l]; ++k) {
-			int slot = ix->hom_slot[ix->col_off[l] + k];
-			if (slot < 0) continue;
-			if (C->hn[l] == 0) C->hs0[l] = slot;
-			if (slot != C->hs0[l] + C->hn[l]) { km_comp_destroy(C); return km_err_set(e, KM_EINPUT, "internal: homozygote slots out of order"); }
-			++C->hn[l];
-		}
 	*Cp = C;
 	return 0;
 }
@@ -1044,7 +1040,6 @@ void km_comp_destroy(km_comp_t *C)
 	mmat_free(C->mm, C->ix->n_loc);
 	if (C->cache) for (int i = 0; i < KM_CACHE_SHARDS; ++i) cache_free(&C->cache[i].c);
 	free(C->cache);
-	free(C->hs0); free(C->hn);
 	if (C->incl) free(C->incl->v);
 	free(C->incl);
 	free(C);
@@ -1085,17 +1080,16 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	w->cache = C->cache;
 	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->ephi && w->ekey && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws && w->th && w->phi2 &&
 	      w->lgt && w->lkey && w->ltyped && w->lcache && w->lkn && w->lkh)) {
-		km_cwork_free(w, NULL, NULL);
+		km_cwork_free(w, NULL);
 		return NULL;
 	}
 	return w;
 }
 
-void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared)
+void km_cwork_free(km_cwork_t *w, km_stats_t *st)
 {
 	if (!w) return;
-	if (n_computed) *n_computed += w->misses;
-	if (n_shared) *n_shared += w->hits;
+	if (st) st->n_computed += w->misses, st->n_shared += w->hits;
 	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi); free(w->ephi); free(w->ekey);
 	free(w->lp); free(w->lMf); free(w->lMm); free(w->wmap);
 	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf); free(w->lbuf);
@@ -1144,7 +1138,7 @@ int km_comp_incompat(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, u
 		}
 		if (!typed) continue;
 		km_locus_t L = { n, al->p, NULL, NULL, xl, NULL, NULL };
-		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt };
+		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt, NULL };
 		double lg, pref = 0.0;
 		if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0) return ret;
 		size_t nphi = male_q ? (size_t)n : (size_t)n * n;

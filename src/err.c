@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "kmpriv.h"
 
 int km_verbose = 1; /* the only mutable global: 0 quiet, 1 warnings, 2 chatty */
@@ -18,6 +19,25 @@ int km_err_set(km_err_t *e, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
+	return code;
+}
+
+/* core (issue 10): "<fmt>: <the message e held>".  The old message is copied out first:
+ * formatting e->msg into itself through "%s" is undefined behaviour (it garbled
+ * messages as "family 'F', marker 'M': family 'F', marker 'M': ounder alleles"). */
+int km_err_prefix(km_err_t *e, int code, const char *fmt, ...)
+{
+	char why[sizeof e->msg];
+	va_list ap;
+	int n;
+	if (e == NULL) return code;
+	memcpy(why, e->msg, sizeof why);
+	why[sizeof why - 1] = '\0';
+	va_start(ap, fmt);
+	n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) n = 0;
+	if ((size_t)n < sizeof e->msg) snprintf(e->msg + n, sizeof e->msg - n, ": %s", why);
 	return code;
 }
 

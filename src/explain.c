@@ -220,7 +220,7 @@ int km_explain_write(FILE *fp, const km_xctx_t *X, const km_xpair_t *pv, size_t 
 		}
 		#pragma omp critical
 		if (bad && !failed) failed = bad < 0 ? bad : KM_ENOMEM, terr = le;
-		km_cwork_free(cw, NULL, NULL);
+		km_cwork_free(cw, NULL);
 		free(buf); free(typ);
 	}
 	if (failed) { *e = terr; ret = failed; goto end; }

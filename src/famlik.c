@@ -247,6 +247,7 @@ static void fam_setup(km_famlik_t *F, const km_family_t *fa, int m, km_lped_t *P
 		F->gt[2 * i] = a, F->gt[2 * i + 1] = b;
 	}
 	P->n = fa->n_person, P->father = F->father, P->mother = F->mother, P->sex = F->sex, P->gt = F->gt;
+	P->obs = NULL;   /* core (obs.h): exact calls; a placed remain's dropout could go here */
 }
 
 /* places pl[0..n) into F->gt (after fam_setup); appends dropout persons from *nd.
@@ -285,7 +286,7 @@ static int fam_lv(km_famlik_t *F, int fam, int m, const km_place_t *b, int nb, c
 	if (place(F, fa, m, b, nb, &nd) || place(F, fa, m, s, ns, &nd)) { *lv = KM_NEG_INF; return 0; }
 	double lg;
 	if ((ret = locus_v(F, &L, &P, -1, nd, &lg, e)) < 0)
-		return km_err_set(e, ret, "family '%s', marker '%s': %s", fa->id, F->p->marker[m].name, e->msg);
+		return km_err_prefix(e, ret, "family '%s', marker '%s'", fa->id, F->p->marker[m].name);
 	*lv = lg > KM_NEG_INF && F->acc[0] > 0.0 ? lg + log10(F->acc[0]) : KM_NEG_INF;
 	return 0;
 }
@@ -344,7 +345,7 @@ int km_famlik_scores(km_famlik_t *F, int fam, const km_place_t *base, int n_base
 		F->gt[2 * q] = F->gt[2 * q + 1] = KM_NOALLELE;
 		double lg;
 		if ((ret = locus_v(F, &L, &P, q, nd, &lg, e)) < 0)
-			return km_err_set(e, ret, "family '%s', marker '%s': %s", fa->id, F->p->marker[m].name, e->msg);
+			return km_err_prefix(e, ret, "family '%s', marker '%s'", fa->id, F->p->marker[m].name);
 		int male_q = L.xlinked && qsex == KM_MALE;
 		size_t nphi = male_q ? (size_t)na : (size_t)na * na;
 		double V = 0.0;

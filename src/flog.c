@@ -21,7 +21,7 @@
 #define LN2_LO 1.90821492927058770002e-10   /* has trailing zeros, so e * LN2_HI is exact */
 #define LOG10E 0.43429448190325182765
 
-__attribute__((target_clones("avx2", "default")))
+KM_AVX2_CLONES
 void km_log10_vec(const double *restrict x, double *restrict y, size_t n)
 {
 	for (size_t i = 0; i < n; ++i) {

@@ -128,7 +128,7 @@ static int fill_matrix(run_t *R)
 					rets[tid] = km_err_set(&errs[tid], KM_ENOMEM, "out of memory");
 			}
 		}
-		km_cwork_free(w, NULL, NULL);
+		km_cwork_free(w, NULL);
 		free(buf); free(typ);
 	}
 	for (int i = 0; i < nthr; ++i) if (rets[i] < 0 && bad < 0) bad = i;
@@ -218,7 +218,7 @@ static int pair_lr(run_t *R, int r, int c, double *x)
 		ct.lr = buf, ct.hom = buf + ix->n_totcol, ct.typed = typ;
 		if ((ret = km_comp_cand(R->in->comp, w, &R->in->tabs->cand[c], &ct, R->e)) == 0) *x = exact_lr(ix, &ct, r);
 	}
-	if (w) km_cwork_free(w, NULL, NULL);
+	if (w) km_cwork_free(w, NULL);
 	free(buf); free(typ);
 	return ret;
 }

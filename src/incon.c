@@ -71,7 +71,7 @@ int km_hits_incon(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, con
 		for (int k = 0; k < threads; ++k)
 			if (tret[k] < 0 && ret == 0) ret = tret[k], *e = te[k];
 	} else ret = km_err_set(e, KM_ENOMEM, "out of memory");
-	for (int k = 0; W && k < threads; ++k) if (W[k]) km_cwork_free(W[k], NULL, NULL);
+	for (int k = 0; W && k < threads; ++k) if (W[k]) km_cwork_free(W[k], NULL);
 	for (int k = 0; fl && k < threads; ++k) free(fl[k]);
 	free(W); free(fl); free(te); free(tret); free(ord); free(start);
 	if (ret < 0) { free(hits->incon); hits->incon = NULL; }

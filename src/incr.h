@@ -41,7 +41,7 @@ int km_incr_plan(km_incr_t *I, const km_incr_ctx_t *c, km_err_t *e);
 /* Fills hits as km_scan(hits, t, ix, C, rem, o, st, e) would, and keeps the deeper ranked
  * rows per remain for the next night.  With I == NULL it is km_scan. */
 int km_incr_scan(km_incr_t *I, const km_incr_ctx_t *c, km_hits_t *hits, km_tabs_t *t, const km_index_t *ix,
-                 const km_comp_t *C, km_scanstat_t *st, km_err_t *e);
+                 const km_comp_t *C, km_stats_t *st, km_err_t *e);
 int km_incr_begin(km_incr_t *I, const km_tabs_t *t, km_err_t *e);
 /* files: the names in DIR this run committed besides matches.tsv (NULL-terminated; may be NULL) */
 int km_incr_commit(km_incr_t *I, const char *dir, const char *const *files, km_err_t *e);

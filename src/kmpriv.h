@@ -18,10 +18,52 @@
 #define KM_PRINTF(a, b)
 #endif
 
+/* ---- CPU helpers (core): vector clones and spin locks ---------------------------- */
+/* Loops written lane by lane, cloned for AVX-512 and AVX2 and chosen at run time (GNU
+ * ifunc: the loader asks the CPU once).  The clones do the same element-wise operations
+ * in the same order (no FMA: -ffp-contract=off), so every clone gives the same bits.
+ * Off x86-64 (or with -DKM_NO_CLONES) the plain C loop is compiled once; likewise with
+ * clang before 16, whose ifunc symbol of an external clone is not the function's name
+ * (a call from another file does not link). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(KM_NO_CLONES) && \
+	(!defined(__clang__) || __clang_major__ >= 16)
+#define KM_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define KM_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define KM_SIMD_CLONES
+#define KM_AVX2_CLONES
+#endif
+
+/* A spin-wait hint: lets the sibling hyperthread run and saves power while a lock is
+ * held by another thread (x86 PAUSE, Arm YIELD). */
+static inline void km_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* Test-and-test-and-set lock on one byte (0 = free): for short critical sections (a
+ * table-cache shard, one remain's ranking).  Waiters spin on a plain load with a pause,
+ * so the line is not bounced between cores. */
+static inline void km_spin_lock(volatile unsigned char *l)
+{
+	while (__atomic_test_and_set(l, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED)) km_cpu_relax();
+}
+static inline void km_spin_unlock(volatile unsigned char *l)
+{
+	__atomic_clear(l, __ATOMIC_RELEASE);
+}
+
 /* ---- err.c --------------------------------------------------------------------- */
 extern int km_verbose;                 /* 0 quiet, 1 normal (warnings), 2 chatty */
 /* Sets e->msg from fmt and returns code. */
 int km_err_set(km_err_t *e, int code, const char *fmt, ...) KM_PRINTF(3, 4);
+/* Prefixes e->msg: "<fmt>: <old message>"; returns code (core, issue 10). */
+int km_err_prefix(km_err_t *e, int code, const char *fmt, ...) KM_PRINTF(3, 4);
 /* Sets e->msg to "FN:LINE:COL: message" and returns KM_EINPUT. */
 int km_err_at(km_err_t *e, const char *fn, int line, int col, const char *fmt, ...) KM_PRINTF(5, 6);
 /* Prints "kinmatch: warning: ..." to stderr when km_verbose >= 1. */

@@ -33,6 +33,7 @@
 #include <string.h>
 #include "kmpriv.h"
 #include "lik.h"
+#include "obs.h"
 
 #define VE_MAXU 40                    /* variables in one intermediate table */
 #define VE_MAXCELLS ((size_t)1 << 27)  /* 1 GiB of doubles: beyond, refuse */
@@ -56,7 +57,7 @@ typedef struct {
 	int nvar;                     /* 2 per person: 2i paternal, 2i+1 maternal */
 	int *dn;                      /* domain size per variable (0 = variable unused) */
 	int **dom;                    /* domain values (allele indices) */
-	int *dombuf;                  /* 2 slots per variable for restricted domains */
+	int *dombuf;                  /* KM_OBS_MAXE slots per variable for restricted domains */
 	int *all;                     /* 0..n-1 */
 	int nfac, mfac;
 	fac_t *fac;
@@ -426,6 +427,36 @@ static inline int hemi(const km_locus_t *L, const km_lped_t *P, int i)
 	return L->xlinked && P->sex[i] == KM_MALE;
 }
 
+/* Person i's call through the observation model (obs.h); 0 if untyped. */
+static inline int person_obs(const km_locus_t *L, const km_lped_t *P, int i, km_obs_t *o)
+{
+	return km_obs_call(o, P->obs ? &P->obs[i] : NULL, P->gt[2 * i], P->gt[2 * i + 1], hemi(L, P, i));
+}
+
+/* The values allele variable k (0 paternal, 1 maternal; a man's one X allele is k = 1)
+ * of a typed person can take under call o, sorted ascending into dom[0..KM_OBS_MAXE);
+ * returns their number, or 0 for any allele (dense weights). */
+static int obs_dom(const km_obs_t *o, int k, int *dom)
+{
+	int nv = 0;
+	if (o->ne == 0) return 0;
+	for (int j = 0; j < o->ne; ++j) {
+		int x = o->nd == 1 || k == 0 ? o->ea[j] : o->eb[j], i, dup = 0;
+		for (i = 0; i < nv; ++i) dup |= dom[i] == x;
+		if (dup) continue;
+		for (i = nv++; i > 0 && dom[i - 1] > x; --i) dom[i] = dom[i - 1];
+		dom[i] = x;
+	}
+	return nv;
+}
+
+/* 1 if the call's weights are not all 1 on its domain, so they need a factor (an exact
+ * {a} restricts the domain and nothing more) */
+static inline int obs_factor(const km_obs_t *o)
+{
+	return !(o->ne == 1 && o->ew[0] == 1.0);
+}
+
 /* Sets up variables and factors.  clamp (may be NULL): per variable a fixed allele or -1;
  * clamped founders get no prior (their probability is the caller's). */
 static int ve_build(ve_t *ve, const km_locus_t *L, const km_lped_t *P, const int *keep,
@@ -437,39 +468,43 @@ static int ve_build(ve_t *ve, const km_locus_t *L, const km_lped_t *P, const int
 	ve->nvar = 2 * np;
 	ve->dn = calloc((size_t)ve->nvar, sizeof(int));
 	ve->dom = calloc((size_t)ve->nvar, sizeof(int *));
-	ve->dombuf = calloc((size_t)ve->nvar * 2, sizeof(int));
+	ve->dombuf = calloc((size_t)ve->nvar * KM_OBS_MAXE, sizeof(int));
 	ve->all = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
 	if (!ve->dn || !ve->dom || !ve->dombuf || !ve->all) return km_err_set(e, KM_ENOMEM, "out of memory");
 	for (int a = 0; a < n; ++a) ve->all[a] = a;
-	/* domains */
+	/* domains: a typed person's variables range over the values its call allows */
 	for (int i = 0; i < np; ++i) {
 		if (!keep[i]) continue;
-		int h = hemi(L, P, i), a = P->gt[2 * i], b = P->gt[2 * i + 1];
+		km_obs_t o;
+		int h = hemi(L, P, i), typed = person_obs(L, P, i, &o);
 		for (int k = h ? 1 : 0; k < 2; ++k) {
-			int v = 2 * i + k;
+			int v = 2 * i + k, nv;
+			int *db = &ve->dombuf[(size_t)KM_OBS_MAXE * v];
 			if (clamp && clamp[v] >= 0) {
-				ve->dombuf[2 * v] = clamp[v]; ve->dom[v] = &ve->dombuf[2 * v]; ve->dn[v] = 1;
-			} else if (a == KM_NOALLELE) {
+				db[0] = clamp[v]; ve->dom[v] = db; ve->dn[v] = 1;
+			} else if (!typed || (nv = obs_dom(&o, k, db)) == 0) {
 				ve->dom[v] = ve->all; ve->dn[v] = n;
-			} else if (h || b < 0 || a == b) {
-				ve->dombuf[2 * v] = a; ve->dom[v] = &ve->dombuf[2 * v]; ve->dn[v] = 1;
 			} else {
-				ve->dombuf[2 * v] = a; ve->dombuf[2 * v + 1] = b; ve->dom[v] = &ve->dombuf[2 * v]; ve->dn[v] = 2;
+				ve->dom[v] = db; ve->dn[v] = nv;
 			}
 		}
 	}
 	/* factors */
 	for (int i = 0; i < np; ++i) {
 		if (!keep[i]) continue;
-		int h = hemi(L, P, i), a = P->gt[2 * i], b = P->gt[2 * i + 1];
+		km_obs_t o;
+		int h = hemi(L, P, i), typed = person_obs(L, P, i, &o);
 		int vp = 2 * i, vm = 2 * i + 1;
-		if (!h && a != KM_NOALLELE && b >= 0 && a != b) {         /* {pat, mat} = {a, b} */
+		if (typed && obs_factor(&o)) {                            /* P(call | pat, mat), obs.h */
 			int vv[2] = { vp, vm };
-			fac_t *f = ve_newfac(ve, 2, vv, e);
+			fac_t *f = h ? ve_newfac(ve, 1, &vm, e) : ve_newfac(ve, 2, vv, e);
 			if (!f) return KM_ENOMEM;
-			for (int x = 0; x < ve->dn[vp]; ++x)
-				for (int y = 0; y < ve->dn[vm]; ++y)
-					f->x[x * ve->dn[vm] + y] = ve->dom[vp][x] != ve->dom[vm][y];
+			if (h)
+				for (int x = 0; x < ve->dn[vm]; ++x) f->x[x] = km_obs_at(&o, ve->dom[vm][x], 0);
+			else
+				for (int x = 0; x < ve->dn[vp]; ++x)
+					for (int y = 0; y < ve->dn[vm]; ++y)
+						f->x[x * ve->dn[vm] + y] = km_obs_at(&o, ve->dom[vp][x], ve->dom[vm][y]);
 		}
 		if (P->father[i] < 0) {                                   /* founder */
 			for (int k = h ? 1 : 0; k < 2; ++k) {
@@ -659,7 +694,7 @@ int km_lik_theta(const km_locus_t *L, const km_lped_t *P, double theta, const in
 	int *clamp = malloc(sizeof(int) * (size_t)(2 * np + 1));
 	int *ev = malloc(sizeof(int) * (size_t)(2 * np + 1));          /* enumerated variables */
 	int *edn = malloc(sizeof(int) * (size_t)(2 * np + 1));
-	int *edom = malloc(sizeof(int) * (size_t)(4 * np + 2));        /* up to 2 values, or all */
+	int *edom = malloc(sizeof(int) * KM_OBS_MAXE * (size_t)(2 * np + 1));   /* a call's values, or all */
 	int *dig = calloc((size_t)(2 * np + 1), sizeof(int));
 	int *cnt = calloc((size_t)(n + 1), sizeof(int));
 	double acc = KM_NEG_INF;
@@ -670,12 +705,12 @@ int km_lik_theta(const km_locus_t *L, const km_lped_t *P, double theta, const in
 	for (int i = 0; i < 2 * np; ++i) clamp[i] = -1;
 	for (int i = 0; i < np; ++i) {
 		if (!keep[i] || P->father[i] >= 0) continue;
-		int h = hemi(L, P, i), a = P->gt[2 * i], b = P->gt[2 * i + 1];
+		km_obs_t o;
+		int h = hemi(L, P, i), typed = person_obs(L, P, i, &o);
 		for (int k = h ? 1 : 0; k < 2; ++k) {
+			int nv = typed ? obs_dom(&o, k, &edom[(size_t)KM_OBS_MAXE * ne]) : 0;
 			ev[ne] = 2 * i + k;
-			if (a == KM_NOALLELE) edn[ne] = n;
-			else if (h || b < 0 || a == b) edn[ne] = 1, edom[2 * ne] = a;
-			else edn[ne] = 2, edom[2 * ne] = a, edom[2 * ne + 1] = b;
+			edn[ne] = nv > 0 ? nv : n;     /* sorted, so a domain of n values is 0..n-1 */
 			total *= edn[ne];
 			++ne;
 		}
@@ -688,7 +723,7 @@ int km_lik_theta(const km_locus_t *L, const km_lped_t *P, double theta, const in
 		memset(cnt, 0, sizeof(int) * (size_t)n);
 		int j = 0;
 		for (int k = 0; k < ne + n_extra; ++k) {
-			int a = k < ne ? (edn[k] == n ? dig[k] : edom[2 * k + dig[k]]) : extra[k - ne];
+			int a = k < ne ? (edn[k] == n ? dig[k] : edom[(size_t)KM_OBS_MAXE * k + dig[k]]) : extra[k - ne];
 			if (k < ne) clamp[ev[k]] = a;
 			++j;
 			double num = cnt[a] * theta + (1.0 - theta) * L->p[a];

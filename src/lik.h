@@ -24,12 +24,16 @@ typedef struct km_locus_s {
 } km_locus_t;
 
 /* One pedigree at one locus.  gt[2*i], gt[2*i+1]: person i's observed alleles (indices
- * into the locus), KM_NOALLELE if untyped; a male at an X locus uses gt[2*i] only. */
+ * into the locus), KM_NOALLELE if untyped; a male at an X locus uses gt[2*i] only.
+ * What a call says about the genotype is the observation model's (obs.h): obs[i] are
+ * person i's parameters (dropout d, ...), obs NULL = every call exact. */
+struct km_obsp_s;
 typedef struct km_lped_s {
 	int n;
 	const int *father, *mother;   /* -1 = founder */
 	const int *sex;               /* KM_MALE / KM_FEMALE */
 	const int32_t *gt;
+	const struct km_obsp_s *obs;  /* [n] or NULL (obs.h) */
 } km_lped_t;
 
 /* keep[i] = 0 for persons that cannot matter: untyped, not q, no kept descendants

@@ -453,7 +453,7 @@ static int y_dbindex(km_lin_t *L, const km_ydb_t *db, const uint8_t *rmask, km_e
 }
 
 /* agree[h] |= bit l where haplotype h has id `id` at locus l (ids > 0) */
-__attribute__((target_clones("avx2", "default")))
+KM_AVX2_CLONES
 static void y_agree(const uint16_t *restrict col, int nh, uint16_t id, int l, uint64_t *restrict agree)
 {
 	for (int h = 0; h < nh; ++h) agree[h] |= (uint64_t)(col[h] == id) << l;
@@ -524,7 +524,7 @@ static double y_fone(const km_lin_t *L, const yagree_t *A, int m, int upper95)
  * at most k whole steps from it at each copy, and its log10 numerator gains log10
  * P_k(d) per copy (Pl[d + k]), in copy order — per column the same additions in the
  * same order as the scalar test of y_cand.  Untyped columns are not compared. */
-__attribute__((target_clones("avx2", "default")))
+KM_AVX2_CLONES
 static void y_accum(const int16_t *restrict w0, const int8_t *restrict f0, const int16_t *restrict w1,
                     const int8_t *restrict f1, int nc, int rw0, int rf0, int has2, int rw1, int rf1, int k,
                     const double *restrict Pl, double *restrict num, uint8_t *restrict alive)

@@ -39,6 +39,7 @@
 #include <string.h>
 #include "kmpriv.h"
 #include "lik.h"
+#include "obs.h"
 
 /* The dense loops are cloned for AVX2: the same element-wise products and sums in the
  * same order (no FMA contraction, no reordered reductions), only wider; every clone gives
@@ -266,15 +267,28 @@ static int gf_mul(pl_t *S, const gf_t *a, const gf_t *b, gf_t *o)
 	return 0;
 }
 
-/* typed person i: the indicator of the observed genotype (MODELS.md §2) */
+/* typed person i: P(call | genotype) from the observation model (obs.h; MODELS.md §2):
+ * sparse (the indicator of an exact call) or dense (a dropout homozygote).  Returns 1 if
+ * typed, 0 if not, < 0 on error. */
+_Static_assert(GF_MAXE >= KM_OBS_MAXE, "a sparse call fits a sparse message");
 static int evidence(const pl_t *S, int i, gf_t *g)
 {
-	int32_t a = S->P->gt[2 * i], b = S->P->gt[2 * i + 1];
-	if (a == KM_NOALLELE) return 0;
+	km_obs_t o;
+	if (!km_obs_call(&o, S->P->obs ? &S->P->obs[i] : NULL, S->P->gt[2 * i], S->P->gt[2 * i + 1], pl_hemi(S, i)))
+		return 0;
 	memset(g, 0, sizeof *g);
-	g->kind = GF_SPARSE, g->nd = pl_hemi(S, i) ? 1 : 2;
-	if (g->nd == 1 || b < 0 || a == b) { g->ne = 1, g->ea[0] = g->eb[0] = a, g->ew[0] = 1.0; }
-	else { g->ne = 2, g->ea[0] = g->eb[1] = a, g->eb[0] = g->ea[1] = b, g->ew[0] = g->ew[1] = 1.0; }
+	g->nd = o.nd;
+	if (o.ne > 0) {
+		g->kind = GF_SPARSE, g->ne = o.ne;
+		for (int k = 0; k < o.ne; ++k) g->ea[k] = o.ea[k], g->eb[k] = o.eb[k], g->ew[k] = o.ew[k];
+		return 1;
+	}
+	int n = S->n;
+	double *d = ws_get(S->ws, o.nd == 1 ? (size_t)n : (size_t)n * n);
+	if (!d) return km_err_set(S->e, KM_ENOMEM, "out of memory");
+	if (o.nd == 1) for (int x = 0; x < n; ++x) d[x] = km_obs_at(&o, x, 0);
+	else for (int x = 0; x < n; ++x) for (int y = 0; y < n; ++y) d[(size_t)x * n + y] = km_obs_at(&o, x, y);
+	g->kind = GF_DENSE, g->d = d;
 	return 1;
 }
 
@@ -790,6 +804,8 @@ static int msg_person(pl_t *S, int X, int from, gf_t *out)
 	int ret, nd = pl_hemi(S, X) ? 1 : 2;
 	gf_t G, ev, B;
 	int typed = evidence(S, X, &ev);
+	if (typed < 0) return typed;
+	const gf_t *res = typed && ev.kind == GF_SPARSE ? &ev : NULL;   /* only those phases are needed */
 	memset(&G, 0, sizeof G);
 	G.nd = nd;
 	if (S->up[X] < 0) {                               /* founder: Hardy–Weinberg */
@@ -797,14 +813,14 @@ static int msg_person(pl_t *S, int X, int from, gf_t *out)
 	} else if (S->up[X] == from) {
 		G.kind = GF_ONE;
 	} else {
-		if ((ret = fam_msg(S, S->up[X], X, typed ? &ev : NULL, &G)) != 0) return ret;
+		if ((ret = fam_msg(S, S->up[X], X, res, &G)) != 0) return ret;
 		if (S->zero) return 0;
 	}
 	if (typed && (ret = gf_mul(S, &G, &ev, &G)) < 0) return ret;
 	for (int k = S->sp_start[X]; k < S->sp_start[X + 1]; ++k) {
 		int f = S->sp[k];
 		if (f == from) continue;
-		if ((ret = fam_msg(S, f, X, typed ? &ev : NULL, &B)) != 0) return ret;
+		if ((ret = fam_msg(S, f, X, res, &B)) != 0) return ret;
 		if (S->zero) return 0;
 		if ((ret = gf_mul(S, &G, &B, &G)) < 0) return ret;
 	}

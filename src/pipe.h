@@ -56,12 +56,13 @@ typedef struct km_index_s {
 	/* allelic dropout (d > 0): a remain's apparent homozygote {a} cannot be a plain table
 	 * lookup, since its LR depends on the remain's d.  Such loci are listed per remain
 	 * (their gidx is 0, so the table sum skips them) and scored from three per-candidate
-	 * numbers of the column: LR = (P + wQ) / (1 + wR), w = d / (1 + d). */
+	 * numbers of the column: LR = (P + wQ) / (1 + wR), w = d / (1 + d) (obs.h). */
 	double *rd;             /* per remain: dropout probability d */
 	size_t *drop_start;     /* [n_remain + 1]: remain r's entries are drop[drop_start[r] .. drop_start[r+1]) */
 	struct km_drop_s { int l; int col; double w; } *drop;
 	int *hom_slot;          /* [n_totcol]: slot of a homozygous column in the P,Q,R arrays, -1 = none */
-	int n_hom;              /* homozygous columns that need P,Q,R */
+	int *hom_first, *hom_n; /* [n_loc]: locus l's slots are hom_first[l] .. + hom_n[l], in column order */
+	int n_hom;              /* homozygous columns that need P,Q,R (obs.h: the mixture terms) */
 	double *col_e;          /* [n_totcol]: typing-error rate of the column's remains (issue 12); NULL = all 0 */
 	double max_e;           /* the largest rate of any remain */
 } km_index_t;
@@ -74,8 +75,6 @@ typedef struct km_cand_s {
 typedef struct km_tabs_s {
 	int n_cand;
 	km_cand_t *cand;        /* sorted by family id, then missing person id (byte order) */
-	int n_inconsistent;     /* (candidate, locus) pairs whose references contradict the pedigree */
-	long n_computed, n_shared;  /* tables computed / taken from the cache */
 } km_tabs_t;
 
 /* One candidate's compiled tables, in caller-owned buffers. */
@@ -134,7 +133,9 @@ int km_comp_init(km_comp_t **C, const km_index_t *ix, const km_panel_t *p, const
                  const km_opt_t *o, km_err_t *e);
 void km_comp_destroy(km_comp_t *C);
 km_cwork_t *km_cwork_new(const km_comp_t *C);
-void km_cwork_free(km_cwork_t *w, long *n_computed, long *n_shared);
+struct km_stats_s;
+/* Frees w; its table counts are added to st (NULL: dropped). */
+void km_cwork_free(km_cwork_t *w, struct km_stats_s *st);
 /* Compiles one candidate into out (buffers sized by the index). Thread-safe with
  * one km_cwork_t per thread. */
 int km_comp_cand(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, km_ctab_t *out, km_err_t *e);
@@ -151,22 +152,27 @@ int km_comp_incon(const km_comp_t *C, km_incon_t **v, size_t *n, km_err_t *e);
 int km_comp_incompat(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, uint8_t *flag, km_err_t *e);
 int km_hits_incon(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_comp_t *C, int threads, km_err_t *e);
 
-/* Timings and counts of one scan, for the summary and `bench/`. */
-typedef struct km_scanstat_s {
+/* Every timing and count of a run's compile, scan and rank, in one place: each thread
+ * keeps its own and they are added after the loop (km_stats_add), for the summary and
+ * `bench/`. */
+typedef struct km_stats_s {
 	double t_compile, t_scan;   /* thread-seconds summed over threads */
 	double t_rank;              /* wall seconds of the final merge */
-	double pairs;               /* remain x candidate pairs screened */
-	double exact;               /* pairs rescored exactly */
 	double t_kernel;            /* --bench: thread-seconds of the plain kernel over the same tiles */
 	double kernel_sink;         /* its sums, so the compiler keeps it */
-} km_scanstat_t;
+	double pairs;               /* remain x candidate pairs screened */
+	double exact;               /* pairs rescored exactly */
+	long n_computed, n_shared;  /* (candidate, locus) tables computed / taken from the cache */
+	long n_inconsistent;        /* (candidate, locus) pairs whose references contradict the pedigree */
+} km_stats_t;
+void km_stats_add(km_stats_t *to, const km_stats_t *x);
 
 /* Compiles the candidates tile by tile and scans every remain through each tile; keeps
  * rows as o->top / o->min_lr / o->all say, ranked per remain in the total order
  * (log10 LR desc, family, missing).  Memory does not grow as remains x candidates
  * (except with --all, which keeps every row). */
-int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t *C,
-            const km_prof_t *rem, const km_opt_t *o, km_scanstat_t *st, km_err_t *e);
+int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_comp_t *C,
+            const km_prof_t *rem, const km_opt_t *o, km_stats_t *st, km_err_t *e);
 void km_hits_destroy(km_hits_t *h);
 
 /* "%.6f", "-inf" or "NA" (never "-0.000000") */

@@ -28,6 +28,7 @@
 #endif
 #include "kmpriv.h"
 #include "pipe.h"
+#include "obs.h"
 
 #define KM_TILE 16
 
@@ -54,7 +55,7 @@ static inline int better(double la, int ca, double lb, int cb)
 
 /* log10 of the product of a system's dropout LRs, in locus order, one logarithm per
  * system instead of one per locus.  An apparent homozygote's LR is (P + wQ) / (1 + wR),
- * from the candidate's P, Q, R of the column (compile.c; hom + slot[i] points at them)
+ * from the candidate's P, Q, R of the column (compile.c, obs.h; hom + slot[i] points at them)
  * and the remain's w = d/(1+d).  The product is kept in range by powers of two (frexp),
  * which do not change its bits: scaling only when it leaves [2^-500, 2^500] gives the
  * same result as scaling after every factor, as long as each factor lies in that range
@@ -66,16 +67,14 @@ static double drop_log10(const double *hom, const uint32_t *slot, const struct k
 	int e;
 	size_t i = 0;
 	for (; i < n; ++i) {
-		const double *H = hom + slot[i];
-		double x = (H[0] + dr[i].w * H[1]) / (1.0 + dr[i].w * H[2]);
+		double x = km_obs_mix(hom + slot[i], dr[i].w);
 		if (!(x >= 0x1p-500 && x <= 0x1p500)) break;
 		prod *= x;
 		if (!(prod >= 0x1p-500 && prod <= 0x1p500)) { prod = frexp(prod, &e); e2 += e; }
 	}
 	prod = frexp(prod, &e); e2 += e;
 	for (; i < n; ++i) {   /* step by step: in [1/2, 1) after every factor */
-		const double *H = hom + slot[i];
-		prod *= (H[0] + dr[i].w * H[1]) / (1.0 + dr[i].w * H[2]);
+		prod *= km_obs_mix(hom + slot[i], dr[i].w);
 		if (prod == 0.0) return KM_NEG_INF;
 		prod = frexp(prod, &e);
 		e2 += e;
@@ -90,10 +89,11 @@ void km_hits_destroy(km_hits_t *h)
 	memset(h, 0, sizeof(*h));
 }
 
-static const km_prof_t *g_sort_rem;
-static int cmp_remain(const void *x, const void *y)
+/* qsort_r order of remain indices: byte order of their ids */
+static int cmp_remain(const void *x, const void *y, void *arg)
 {
-	return strcmp(g_sort_rem->sample[*(const int *)x], g_sort_rem->sample[*(const int *)y]);
+	const km_prof_t *rem = arg;
+	return strcmp(rem->sample[*(const int *)x], rem->sample[*(const int *)y]);
 }
 
 static int cmp_hit(const void *x, const void *y)
@@ -255,7 +255,7 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
  * remain costs len one-line loads and one load and store of its row of partial sums.
  * Lanes are independent, so every instruction set gives the same sums; the clones only
  * widen the vectors. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+KM_SIMD_CLONES
 static void block_sums(float *restrict acc, const float *restrict S, const uint16_t *restrict idx,
                        int len, int n, int first)
 {
@@ -272,7 +272,7 @@ static void block_sums(float *restrict acc, const float *restrict S, const uint1
 
 /* The reference kernel (--bench): the plain table sum of one remain over the same float
  * screen, all loci in order, one contiguous KM_TILE-wide load and add per locus. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+KM_SIMD_CLONES
 static void tile_sum(const float *S, const size_t *soff, const uint16_t *si, int nl, float out[KM_TILE])
 {
 	float acc[KM_TILE] __attribute__((aligned(64)));
@@ -316,9 +316,7 @@ typedef struct {
 	double errb[KM_TILE];   /* per lane: bound of |float screen - exact value| (screen_fill) */
 	float *acc;             /* [RCHUNK * KM_TILE] partial screen sums of a chunk of remains */
 	double *tw;             /* [2 * max_twin * KM_TILE] twin bounds and their log10 */
-	double t_compile, t_scan, pairs, exact, t_kernel, sink;
-	long computed, shared;
-	int n_inc;
+	km_stats_t st;          /* this thread's timings and counts */
 	int ret;
 	km_err_t err;
 	int err_cand;
@@ -387,7 +385,7 @@ static void screen_fill(thr_t *T, const km_index_t *ix, const layout_t *L, int n
 				/* d/dw has the sign of Q - PR: the bin's upper edge if it rises, else its
 				 * lower edge (exact: multiples of 1/(2 TWIN_BINS)) */
 				double we = Q[j] >= P[j] * R[j] ? w : w - 0.5 / TWIN_BINS;
-				double m = (P[j] + we * Q[j]) / (1.0 + we * R[j]);
+				double m = km_obs_mix3(P[j], Q[j], R[j], we);
 				mt[j] = m > 0.0 ? m : 0.0;          /* log10 0 = -inf */
 			}
 		}
@@ -417,8 +415,17 @@ static void top_push(km_hit_t *top, int *n, int K, int r, int c, double s, const
 	for (int k = 0; k < 2; ++k) h->lin_ref[k] = ct->lin_ref[k], h->lin_k[k] = ct->lin_k[k];
 }
 
-int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t *C,
-            const km_prof_t *rem, const km_opt_t *o, km_scanstat_t *st, km_err_t *e)
+void km_stats_add(km_stats_t *to, const km_stats_t *x)
+{
+	to->t_compile += x->t_compile, to->t_scan += x->t_scan, to->t_rank += x->t_rank;
+	to->t_kernel += x->t_kernel, to->kernel_sink += x->kernel_sink;
+	to->pairs += x->pairs, to->exact += x->exact;
+	to->n_computed += x->n_computed, to->n_shared += x->n_shared;
+	to->n_inconsistent += x->n_inconsistent;
+}
+
+int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_comp_t *C,
+            const km_prof_t *rem, const km_opt_t *o, km_stats_t *st, km_err_t *e)
 {
 	int nr = ix->n_remain, nc = t->n_cand, nl = ix->n_loc, ret = 0;
 	int K = o->all ? nc : (o->top < nc ? o->top : nc);
@@ -487,7 +494,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		for (int j = 0; j < nt; ++j) {
 			int r2 = km_comp_cand(C, T->cw, &t->cand[c0 + j], &T->ct[j], &T->err);
 			if (r2 < 0) { T->ret = r2, T->err_cand = c0 + j; break; }
-			T->n_inc += T->ct[j].n_inc;
+			T->st.n_inconsistent += T->ct[j].n_inc;
 			uint64_t *cm = T->cmask + (size_t)j * L.n_word;
 			memset(cm, 0, sizeof(uint64_t) * L.n_word);
 			for (int l = 0; l < nl; ++l) if (T->ct[j].typed[l]) cm[l >> 6] |= 1ULL << (l & 63);
@@ -525,24 +532,24 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 					double v[KM_N_SYS], tot = 0.0;
 					exact_sums(ix, &L, &T->ct[j], r, v);
 					for (int sy = 0; sy < KM_N_SYS; ++sy) tot += v[sy];
-					T->exact += 1;
+					T->st.exact += 1;
 					if (o->all) {
 						int n1 = 0;
 						top_push(all + (size_t)r * nc + c, &n1, 1, r, c, tot, v, n, &T->ct[j], ix->rsys);
 						continue;
 					}
 					km_hit_t *tr = top + (size_t)r * K;
-					while (__atomic_test_and_set(&lock[r], __ATOMIC_ACQUIRE)) {}
+					km_spin_lock(&lock[r]);
 					top_push(tr, &n_top[r], K, r, c, tot, v, n, &T->ct[j], ix->rsys);
 					if (n_top[r] == K) __atomic_store(&gbar[r], &tr[K - 1].lr, __ATOMIC_RELAXED);
-					__atomic_clear(&lock[r], __ATOMIC_RELEASE);
+					km_spin_unlock(&lock[r]);
 				}
 			}
 		}
-		T->pairs += (double)nr * nt;
-		T->t_compile += t1 - t0;
+		T->st.pairs += (double)nr * nt;
+		T->st.t_compile += t1 - t0;
 		double t2 = km_now();
-		T->t_scan += t2 - t1;
+		T->st.t_scan += t2 - t1;
 		if (o->bench) {
 			/* the reference kernel (issue: performance): the plain table sum over the same
 			 * tile's screen and remains, with no blocking, screening, ranking or output;
@@ -553,8 +560,8 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 				tile_sum(T->S, L.soff, L.sidx + (size_t)r * nl, nl, sv);
 				for (int j = 0; j < nt; ++j) sink += sv[j] > 0.0f ? (double)sv[j] : 0.0;
 			}
-			T->sink += sink;
-			T->t_kernel += km_now() - t2;
+			T->st.kernel_sink += sink;
+			T->st.t_kernel += km_now() - t2;
 		}
 	}
 
@@ -565,12 +572,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 			if (th[i].ret < 0 && (bad < 0 || th[i].err_cand < th[bad].err_cand)) bad = i;
 		if (bad >= 0) { *e = th[bad].err; ret = th[bad].ret; goto done; }
 	}
-	for (int i = 0; i < nthr; ++i) {
-		st->t_compile += th[i].t_compile, st->t_scan += th[i].t_scan;
-		st->pairs += th[i].pairs, st->exact += th[i].exact;
-		st->t_kernel += th[i].t_kernel, st->kernel_sink += th[i].sink;
-		t->n_inconsistent += th[i].n_inc;
-	}
+	for (int i = 0; i < nthr; ++i) km_stats_add(st, &th[i].st);
 	/* remains in byte order of their ids; per remain its ranking (already in the total
 	 * order), cut at --min-log10-lr */
 	double t_merge = km_now();
@@ -581,8 +583,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 		hits->rank = malloc(sizeof(int) * cap);
 		if (!ord || !hits->h || !hits->rank) { free(ord); ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 		for (int r = 0; r < nr; ++r) ord[r] = r;
-		g_sort_rem = rem;
-		qsort(ord, (size_t)nr, sizeof(int), cmp_remain);
+		qsort_r(ord, (size_t)nr, sizeof(int), cmp_remain, (void *)rem);
 		for (int i = 0; i < nr; ++i) {
 			int r = ord[i];
 			if (o->all) {
@@ -603,7 +604,7 @@ int km_scan(km_hits_t *hits, km_tabs_t *t, const km_index_t *ix, const km_comp_t
 	st->t_rank = km_now() - t_merge;
 done:
 	for (int i = 0; i < nthr; ++i) {
-		km_cwork_free(th[i].cw, &t->n_computed, &t->n_shared);
+		km_cwork_free(th[i].cw, st);
 		free(th[i].ctbuf); free(th[i].typbuf); free(th[i].cmask); free(th[i].S); free(th[i].acc); free(th[i].tw);
 	}
 	free(th); free(all); free(gbar); free(top); free(n_top); free(lock);

@@ -512,7 +512,7 @@ static void part_free(part_t *P) { free(P->h); free(P->start); free(P->comp); me
 /* Scans remains rsel[0..nrs) (NULL: all) against candidates csel[0..ncs) of t (NULL: all)
  * to depth D.  The main index and compile state serve when every remain is scanned. */
 static int part_scan(km_incr_t *I, const int *rsel, int nrs, const int *csel, int ncs, km_tabs_t *t,
-                     const km_index_t *ix_all, const km_comp_t *C_all, km_scanstat_t *st, part_t *P, km_err_t *e)
+                     const km_index_t *ix_all, const km_comp_t *C_all, km_stats_t *st, part_t *P, km_err_t *e)
 {
 	const km_incr_ctx_t *c = I->ctx;
 	km_opt_t o2 = *c->o;
@@ -522,7 +522,7 @@ static int part_scan(km_incr_t *I, const int *rsel, int nrs, const int *csel, in
 	km_lin_t *lin = NULL;
 	km_hits_t h = { 0 };
 	km_tabs_t t2 = *t;
-	km_scanstat_t s2 = { 0 };
+	km_stats_t s2 = { 0 };
 	double *rd = NULL;
 	int ret = 0, nc = csel ? ncs : t->n_cand;
 	if (csel) t2.cand = NULL;   /* our own array (freed at done) */
@@ -558,9 +558,7 @@ static int part_scan(km_incr_t *I, const int *rsel, int nrs, const int *csel, in
 		ixp = &ix, Cp = C, rp = &sub;
 	}
 	if ((ret = km_scan(&h, &t2, ixp, Cp, rp, &o2, &s2, e)) < 0) goto done;
-	st->t_compile += s2.t_compile, st->t_scan += s2.t_scan, st->t_rank += s2.t_rank;
-	st->pairs += s2.pairs, st->exact += s2.exact, st->t_kernel += s2.t_kernel, st->kernel_sink += s2.kernel_sink;
-	t->n_inconsistent += t2.n_inconsistent, t->n_computed += t2.n_computed, t->n_shared += t2.n_shared;
+	km_stats_add(st, &s2);   /* core: every count is in km_stats_t now */
 	/* back to global indices, grouped by global remain (each group stays in rank order) */
 	if (!(P->h = malloc(sizeof(km_hit_t) * (h.n + 1)))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 	for (size_t i = 0; i < h.n; ++i) {
@@ -600,7 +598,7 @@ static const char *cand_fam(const km_tabs_t *t, const km_peds_t *p, int c) { ret
 static const char *cand_miss(const km_tabs_t *t, const km_peds_t *p, int c) { return p->fam[t->cand[c].fam].person[t->cand[c].person].id; }
 
 int km_incr_scan(km_incr_t *I, const km_incr_ctx_t *c, km_hits_t *hits, km_tabs_t *t, const km_index_t *ix,
-                 const km_comp_t *C, km_scanstat_t *st, km_err_t *e)
+                 const km_comp_t *C, km_stats_t *st, km_err_t *e)
 {
 	if (!I) return km_scan(hits, t, ix, C, c->rem, c->o, st, e);
 	const km_opt_t *o = c->o;

@@ -57,6 +57,7 @@
 #include <string.h>
 #include "kmpriv.h"
 #include "lik.h"
+#include "obs.h"
 
 #define TH_MAXPOS 24          /* typed and query allele positions */
 #define TH_MAXSLOT 12         /* reached founder alleles in one pattern (3^12 subset pairs) */
@@ -461,6 +462,12 @@ int km_theta_query(km_theta_t *t, const km_locus_t *L, const km_lped_t *P, int q
 	int keep[TH_MAXPERS];
 	patset_t *ps = NULL;
 	if (np > TH_MAXPERS) return km_err_set(e, KM_EMODEL, "theta: more than %d persons in one pedigree", TH_MAXPERS);
+	/* core (obs.h): the calls are read here as exact; a typed person with dropout is for
+	 * lik.c's km_lik_theta, which takes its evidence from the observation model */
+	if (P->obs)
+		for (int i = 0; i < np; ++i)
+			if (P->obs[i].d > 0.0 && P->gt[2 * i] != KM_NOALLELE)
+				return km_err_set(e, KM_EMODEL, "theta: a typed person with dropout (use km_lik_theta)");
 	km_lik_prune(P, extra ? -1 : q, keep);
 	if ((ret = get_patset(t, L, P, q, extra, keep, &ps, e)) < 0) return ret;
 	int mode = ps->key[1], nq = ps->nq, npos = ps->npos, nt = npos - nq;

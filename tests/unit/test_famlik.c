@@ -282,7 +282,7 @@ int main(void)
 			}
 		}
 		free(buf); free(typ);
-		km_cwork_free(w, NULL, NULL);
+		km_cwork_free(w, NULL);
 		km_comp_destroy(C);
 		km_tabs_destroy(&tb);
 		km_index_destroy(&ix);

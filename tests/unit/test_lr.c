@@ -63,7 +63,7 @@ int main(void)
 	{
 		int fa[3] = { -1, -1, 0 }, mo[3] = { -1, -1, 1 }, sx[3] = { 1, 2, 1 };
 		int32_t gt[6] = { 0, 1, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE };
-		km_lped_t P = { 3, fa, mo, sx, gt };
+		km_lped_t P = { 3, fa, mo, sx, gt, NULL };
 		check("parent-child ab/ac = 1/(4 p_a)", lr(&L, &P, 2, 0, 2), log10(1 / (4 * p[0])), 1e-12);
 		check("parent-child ab/ab = (pa+pb)/(4 pa pb)", lr(&L, &P, 2, 0, 1), log10((p[0] + p[1]) / (4 * p[0] * p[1])), 1e-12);
 		check("parent-child ab/aa = 1/(2 p_a)", lr(&L, &P, 2, 0, 0), log10(1 / (2 * p[0])), 1e-12);
@@ -88,7 +88,7 @@ int main(void)
 				for (int d = c; d < 5; ++d) {
 					for (int k = 0; k < 18; ++k) gt[k] = KM_NOALLELE;
 					gt[2 * rel[i].r] = c, gt[2 * rel[i].r + 1] = d;
-					km_lped_t P = { rel[i].n, rel[i].fa, rel[i].mo, rel[i].sx, gt };
+					km_lped_t P = { rel[i].n, rel[i].fa, rel[i].mo, rel[i].sx, gt, NULL };
 					for (int a = 0; a < 5; ++a)
 						for (int b = a; b < 5; ++b) {
 							snprintf(what, sizeof what, "%s R=%d/%d M=%d/%d", rel[i].name, c, d, a, b);
@@ -103,19 +103,19 @@ int main(void)
 		int fa[3] = { -1, -1, 0 }, mo[3] = { -1, -1, 1 };
 		int sxd[3] = { 1, 2, 2 }, sxs[3] = { 1, 2, 1 };
 		int32_t gf[6] = { 0, KM_HEMI, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE };
-		km_lped_t Pd = { 3, fa, mo, sxd, gf }, Ps = { 3, fa, mo, sxs, gf };
+		km_lped_t Pd = { 3, fa, mo, sxd, gf, NULL }, Ps = { 3, fa, mo, sxs, gf, NULL };
 		check("X father a -> daughter ab = 1/(2 p_a)", lr(&X, &Pd, 2, 0, 1), log10(1 / (2 * p[0])), 1e-12);
 		check("X father a -> daughter aa = 1/p_a", lr(&X, &Pd, 2, 0, 0), log10(1 / p[0]), 1e-12);
 		check("X father a -> daughter bc: exclusion", lr(&X, &Pd, 2, 1, 2), -INFINITY, 0);
 		check("X father -> son: LR 1", lr(&X, &Ps, 2, 3, KM_HEMI), 0.0, 1e-12);
 		int32_t gm[6] = { KM_NOALLELE, KM_NOALLELE, 0, 1, KM_NOALLELE, KM_NOALLELE };
-		km_lped_t Pm = { 3, fa, mo, sxs, gm };
+		km_lped_t Pm = { 3, fa, mo, sxs, gm, NULL };
 		check("X mother ab -> son a = 1/(2 p_a)", lr(&X, &Pm, 2, 0, KM_HEMI), log10(1 / (2 * p[0])), 1e-12);
 		check("X mother ab -> son c: exclusion", lr(&X, &Pm, 2, 2, KM_HEMI), -INFINITY, 0);
 		/* paternal half sisters share their father's X: kappa (0, 1, 0) on the paternal allele */
 		int fh[5] = { -1, -1, -1, 0, 0 }, mh[5] = { -1, -1, -1, 1, 2 }, sh[5] = { 1, 2, 2, 2, 2 };
 		int32_t gh[10] = { KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, 0, 1, KM_NOALLELE, KM_NOALLELE };
-		km_lped_t Ph = { 5, fh, mh, sh, gh };
+		km_lped_t Ph = { 5, fh, mh, sh, gh, NULL };
 		/* R = a/b, M = a/c: M's paternal allele is R's paternal one (a or b, 1/2 each) */
 		check("X paternal half sisters ab/ac", lr(&X, &Ph, 4, 0, 2), log10(0.5 * p[2] / (2 * p[0] * p[2])), 1e-12);
 	}
@@ -163,7 +163,7 @@ int main(void)
 		km_locus_t Lm = { 5, p5, M5, M5, 0, NULL, NULL };
 		int fa[3] = { -1, -1, 0 }, mo[3] = { -1, -1, 1 }, sx[3] = { 1, 2, 1 };
 		int32_t gt[6] = { 0, 0, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE };
-		km_lped_t P = { 3, fa, mo, sx, gt };
+		km_lped_t P = { 3, fa, mo, sx, gt, NULL };
 		/* the untyped mother passes p M, not p (MODELS.md §2, pruning) */
 		double pm[5] = { 0 };
 		for (int i = 0; i < 5; ++i) for (int j = 0; j < 5; ++j) pm[j] += p5[i] * M5[i * 5 + j];
@@ -175,7 +175,7 @@ int main(void)
 		double th = 0.03;
 		int fa[3] = { -1, -1, 0 }, mo[3] = { -1, -1, 1 }, sx[3] = { 1, 2, 1 };
 		int32_t g1[6] = { 0, 2, KM_NOALLELE, KM_NOALLELE, 0, 1 }, g2[6] = { 0, 2, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE };
-		km_lped_t P1 = { 3, fa, mo, sx, g1 }, P2 = { 3, fa, mo, sx, g2 };
+		km_lped_t P1 = { 3, fa, mo, sx, g1, NULL }, P2 = { 3, fa, mo, sx, g2, NULL };
 		km_err_t e;
 		double l1, l2;
 		int extra[2] = { 0, 1 };
@@ -186,7 +186,7 @@ int main(void)
 		double l0;
 		int32_t gs[2] = { 0, 0 };
 		int f1[1] = { -1 }, m1[1] = { -1 }, s1[1] = { 1 };
-		km_lped_t Ps = { 1, f1, m1, s1, gs };
+		km_lped_t Ps = { 1, f1, m1, s1, gs, NULL };
 		km_lik_theta(&L, &Ps, th, NULL, 0, &l0, &e);
 		check("theta singleton homozygote p(t+(1-t)p)", l0, log10(p[0] * (th + (1 - th) * p[0])), 1e-12);
 	}
@@ -203,7 +203,7 @@ int main(void)
 			gt[4 * i + 2] = gt[4 * i + 3] = KM_NOALLELE;
 		}
 		gt[4 * (G - 1)] = gt[4 * (G - 1) + 1] = KM_NOALLELE;
-		km_lped_t P = { 2 * G, fa, mo, sx, gt };
+		km_lped_t P = { 2 * G, fa, mo, sx, gt, NULL };
 		double phi[25], lg;
 		km_err_t e;
 		km_lik_query(&L, &P, -1, phi, &lg, &e);

@@ -167,7 +167,7 @@ int main(void)
 			p.gt[2 * i] = irand(n);
 			p.gt[2 * i + 1] = xl && p.sex[i] == KM_MALE ? KM_HEMI : irand(n);
 		}
-		km_lped_t P = { p.n, p.fa, p.mo, p.sex, p.gt };
+		km_lped_t P = { p.n, p.fa, p.mo, p.sex, p.gt, NULL };
 		double a[MAXN * MAXN], b[MAXN * MAXN];
 		int na = query(1, &L, &P, q, a, &e);
 		if (na < 0) { printf("FAIL elimination: %s\n", e.msg); ++bad; continue; }

@@ -159,7 +159,7 @@ static void run_brute(int n_case)
 		}
 		int model = it % 4;
 		km_locus_t L = { K, c.p, model ? c.Mf : NULL, model ? c.Mm : NULL, c.xl, NULL, NULL };
-		km_lped_t P = { c.n, c.fa, c.mo, c.sx, gt };
+		km_lped_t P = { c.n, c.fa, c.mo, c.sx, gt, NULL };
 		km_theta_t *t = km_theta_new();
 		km_err_t e;
 		for (int h = 0; h < 2; ++h) {
@@ -205,7 +205,7 @@ static void run_shapes(void)
 					if (xl && sx[i] == KM_MALE) gt[2 * i] = a, gt[2 * i + 1] = KM_HEMI;
 					else gt[2 * i] = a < b ? a : b, gt[2 * i + 1] = a < b ? b : a;
 				}
-				km_lped_t P = { 8, fa, mo, sx, gt };
+				km_lped_t P = { 8, fa, mo, sx, gt, NULL };
 				km_theta_t *t = km_theta_new();
 				double phi1[9], phi2[9];
 				double th = 0.02;
@@ -219,7 +219,7 @@ static void run_shapes(void)
 						int32_t g2[16];
 						memcpy(g2, gt, sizeof g2);
 						g2[4] = a, g2[5] = hq ? KM_HEMI : b;
-						km_lped_t P1 = { 8, fa, mo, sx, g2 };
+						km_lped_t P1 = { 8, fa, mo, sx, g2, NULL };
 						int extra[2] = { a, b };
 						if (km_lik_theta(&L, &P1, th, NULL, 0, &l1, &e) < 0 || km_lik_theta(&L, &P, th, extra, hq ? 1 : 2, &l2, &e) < 0) {
 							++n_fail; printf("FAIL enumeration: %s\n", e.msg); continue;
@@ -286,7 +286,7 @@ static void run_closed(void)
 				int32_t gt[8];
 				for (int i = 0; i < 8; ++i) gt[i] = KM_NOALLELE;
 				gt[2 * rel[ri].r] = c, gt[2 * rel[ri].r + 1] = d;
-				km_lped_t P = { rel[ri].n, rel[ri].fa, rel[ri].mo, rel[ri].sx, gt };
+				km_lped_t P = { rel[ri].n, rel[ri].fa, rel[ri].mo, rel[ri].sx, gt, NULL };
 				double phi1[16], phi2[16], phi0[16], lg;
 				km_theta_t *t = km_theta_new();
 				if (km_theta_query(t, &L, &P, rel[ri].m, 0, th, phi1, &e) < 0 || km_theta_query(t, &L, &P, rel[ri].m, 1, th, phi2, &e) < 0 ||
@@ -314,7 +314,7 @@ static void run_closed(void)
 		double th = 0.03;
 		int fa[3] = { -1, -1, 0 }, mo[3] = { -1, -1, 1 }, sx[3] = { 1, 2, 1 };
 		int32_t gt[6] = { 0, 2, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE };
-		km_lped_t P = { 3, fa, mo, sx, gt };
+		km_lped_t P = { 3, fa, mo, sx, gt, NULL };
 		double phi1[16], phi2[16];
 		km_theta_t *t = km_theta_new();
 		km_theta_query(t, &L, &P, 2, 0, th, phi1, &e);
@@ -332,7 +332,7 @@ static void run_closed(void)
 		int32_t gtA[6] = { 0, 2, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE };
 		int32_t gtB[8] = { KM_NOALLELE, KM_NOALLELE, 0, 2, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE };
 		int faA[3] = { -1, -1, 0 }, moA[3] = { -1, -1, 1 }, sxA[3] = { 1, 2, 1 };
-		km_lped_t PA = { 3, faA, moA, sxA, gtA }, PB = { 4, fa, mo, sx, gtB };
+		km_lped_t PA = { 3, faA, moA, sxA, gtA, NULL }, PB = { 4, fa, mo, sx, gtB, NULL };
 		double a1[16], a2[16], b1[16], b2[16];
 		km_theta_query(t, &L, &PA, 2, 0, th, a1, &e);
 		km_theta_query(t, &L, &PA, 2, 1, th, a2, &e);
@@ -350,7 +350,7 @@ static void run_closed(void)
 		km_locus_t LX = { 3, px, NULL, NULL, 1, NULL, NULL };
 		int fa[3] = { -1, -1, 0 }, mo[3] = { -1, -1, 1 }, sx[3] = { 1, 2, 2 };
 		int32_t gt[6] = { 0, KM_HEMI, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE, KM_NOALLELE };
-		km_lped_t P = { 3, fa, mo, sx, gt };
+		km_lped_t P = { 3, fa, mo, sx, gt, NULL };
 		double phi[9];
 		km_theta_t *t = km_theta_new();
 		km_theta_query(t, &LX, &P, 2, 0, th, phi, &e);
