@@ -294,6 +294,8 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = km_freqs_check_panel(&freqs, &panel, &e)) < 0) goto fail;
 	if ((ret = km_prof_load(&rem, &panel, &freqs, o.remains, &e)) < 0) goto fail;
 	if ((ret = km_prof_load(&refs, &panel, &freqs, o.references, &e)) < 0) goto fail;
+	/* issue 15 (harden): a remain id that is also a reference id is a sample mix-up */
+	if ((ret = km_prof_check_disjoint(&rem, &refs, &e)) < 0) goto fail;
 	if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
 	if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
 	if (!(rd = malloc(sizeof(double) * ((size_t)rem.n_sample + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }

@@ -666,7 +666,7 @@ int km_comp_incon(const km_comp_t *C, km_incon_t **v, size_t *n, km_err_t *e)
 	struct incl_s *I = C->incl;
 	*v = NULL, *n = 0;
 	if (I->oom) return km_err_set(e, KM_ENOMEM, "out of memory");
-	qsort(I->v, I->n, sizeof(km_incon_t), cmp_incon);
+	if (I->n > 1) qsort(I->v, I->n, sizeof(km_incon_t), cmp_incon);   /* I->v may be NULL when empty (UBSan) */
 	size_t u = 0;
 	for (size_t i = 0; i < I->n; ++i)
 		if (u == 0 || cmp_incon(&I->v[u - 1], &I->v[i]) != 0) I->v[u++] = I->v[i];

@@ -89,7 +89,7 @@ int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e)
 		if (bgzf_check_EOF((*r)->bg) == 0) {
 			km_tsv_close(*r);
 			*r = NULL;
-			return km_err_set(e, KM_EIO, "%s: unexpected end of compressed data (no BGZF end-of-file block: the file is truncated)", fn);
+			return km_err_set(e, KM_EINPUT, "%s: unexpected end of compressed data (no BGZF end-of-file block: the file is truncated)", fn);
 		}
 		if (g_tsv_threads > 1) bgzf_mt((*r)->bg, g_tsv_threads, 64);
 	} else (*r)->gz = gzopen(fn, "rb");
@@ -97,7 +97,7 @@ int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e)
 		int err = errno ? errno : ENOMEM;
 		km_tsv_close(*r);
 		*r = NULL;
-		return km_err_set(e, KM_EIO, "%s: cannot open: %s", fn, strerror(err));
+		return km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(err));
 	}
 	(*r)->ibuf = malloc(KM_TSV_BUF);
 	if ((*r)->ibuf == NULL) {
@@ -160,7 +160,7 @@ static int tsv_getline(km_tsv_t *r, km_err_t *e)
 				r->ipos = 0;
 				if (k < 0) {
 					r->ilen = 0;
-					return km_err_set(e, KM_EIO, "%s: read error after line %d: corrupt or truncated BGZF data",
+					return km_err_set(e, KM_EINPUT, "%s: read error after line %d: corrupt or truncated BGZF data",
 					                  r->name, r->lineno);
 				}
 				r->ilen = (int)k;
@@ -181,7 +181,7 @@ static int tsv_getline(km_tsv_t *r, km_err_t *e)
 				gzerror(r->gz, &zerr);
 				/* zlib reports a gzip stream cut short as Z_BUF_ERROR at the end */
 				if (zerr == Z_BUF_ERROR)
-					return km_err_set(e, KM_EIO, "%s: unexpected end of compressed data after line %d",
+					return km_err_set(e, KM_EINPUT, "%s: unexpected end of compressed data after line %d",
 					                  r->name, r->lineno);
 				r->eof = 1;
 				return got;
@@ -200,6 +200,33 @@ static int tsv_getline(km_tsv_t *r, km_err_t *e)
 	}
 }
 
+/* Bytes that no UTF-8 text line holds (issue 15), comments included: a NUL (which would
+ * end a cell early: `1\0 8` read as `1`), a UTF-16 file (a byte-order mark FF FE / FE FF,
+ * or NULs between the characters), a carriage return inside a line (CR-only line endings:
+ * the whole file would read as one line).  The column is the byte's, 1-based, after a
+ * UTF-8 byte-order mark. */
+static int tsv_bytes_ok(const km_tsv_t *r, int start, km_err_t *e)
+{
+	const unsigned char *s = (const unsigned char *)r->ln.s;
+	size_t n = r->ln.l, nul = 0, i;
+	const unsigned char *z, *cr;
+	if (n == 0) return 0;
+	if (r->lineno == 1 && n >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF)))
+		return km_err_at(e, r->name, 1, 1, "the file is UTF-16 (byte-order mark %s): save it as UTF-8 text",
+		                 s[0] == 0xFF ? "FF FE" : "FE FF");
+	if ((z = memchr(s, 0, n)) != NULL) {
+		for (i = 0; i < n; ++i) nul += s[i] == 0;
+		if (nul * 3 >= n)   /* ASCII in UTF-16: every second byte */
+			return km_err_at(e, r->name, r->lineno, (int)(z - s) - start + 1,
+			                 "NUL bytes between the characters: the file looks like UTF-16; save it as UTF-8 text");
+		return km_err_at(e, r->name, r->lineno, (int)(z - s) - start + 1, "NUL byte in the line (a binary or damaged file?)");
+	}
+	if ((cr = memchr(s, '\r', n)) != NULL)
+		return km_err_at(e, r->name, r->lineno, (int)(cr - s) - start + 1,
+		                 "carriage return inside the line: CR-only line endings are not supported; save the file with \\n or \\r\\n line endings");
+	return 0;
+}
+
 /* Reads physical lines until one that is neither a comment nor blank, then splits it.
  * 1 = a line, 0 = end, < 0 error. */
 static int tsv_read(km_tsv_t *r, km_err_t *e)
@@ -214,6 +241,7 @@ static int tsv_read(km_tsv_t *r, km_err_t *e)
 		start = 0;
 		/* a UTF-8 byte-order mark (spreadsheet exports) is not part of the first cell */
 		if (r->lineno == 1 && r->ln.l >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) start = 3;
+		if ((ret = tsv_bytes_ok(r, start, e)) < 0) return ret;
 		if ((size_t)start < r->ln.l && s[start] == '#') continue;
 		for (blank = 1, i = start; (size_t)i < r->ln.l; ++i)
 			if (s[i] != ' ' && s[i] != '\t') { blank = 0; break; }
