@@ -7,8 +7,10 @@
  * times the remain as an unrelated person).  With theta = 0, one elimination pass gives
  * P(refs_F, G_M = g) for every g at once (lik.c, km_lik_query).  With theta > 0 the
  * founders share the Balding–Nichols urn, and under H2 the remain is one more founder
- * drawn from it (MODELS.md §4), so both likelihoods are computed per column with the
- * alleles that play no part lumped into one (km_lik_theta).
+ * drawn from it (MODELS.md §4): theta.c gives P(refs_F, G_M = g) and P(refs_F, remain = g)
+ * for every ordered g in one pass each (km_theta_query; the derivation is in its head);
+ * beyond its limits the enumeration of lik.c (km_lik_theta) per column, with the alleles
+ * that play no part lumped into one.
  */
 #include <math.h>
 #include <stdlib.h>
