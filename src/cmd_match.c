@@ -54,6 +54,7 @@ enum {
 	O_EXPLAIN,  /* explain (issue 13) */
 	O_KEEPGOING,  /* ops (issue 15 part 4) */
 	O_SNPPOS,   /* models (issue 12): --snp-positions */
+	O_TYPERR,   /* models (issue 12): --typing-error */
 	/* --dvi (identification, ident.h) */
 	O_DVI, O_DVI_T, O_DVI_MINLR, O_DVI_KEEP, O_DVI_MAXA, O_DVI_MINPOST, O_DVI_NOUND
 };
@@ -92,6 +93,7 @@ static const struct option match_opts[] = {
 	{ "explain-top", required_argument, 0, O_EXPLAIN },   /* explain (issue 13) */
 	{ "keep-going", no_argument, 0, O_KEEPGOING },        /* ops (issue 15 part 4) */
 	{ "snp-positions", required_argument, 0, O_SNPPOS },  /* models (issue 12) */
+	{ "typing-error", required_argument, 0, O_TYPERR },   /* models (issue 12) */
 	{ "help", no_argument, 0, O_HELP },
 	/* --dvi (identification) */
 	{ "dvi", no_argument, 0, O_DVI },
@@ -123,7 +125,8 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --min-freq F            frequency of alleles absent from --freqs [5/(2N), else 0.001]\n"
 	        "  --freq-sample-size N    people behind --freqs (sets the --min-freq default)\n"
 	        "  --dropout D             allelic dropout probability of every remain [%g]\n"
-	        "  --remain-info FILE      per-remain `sample dropout`, overrides --dropout\n"
+	        "  --remain-info FILE      per-remain `sample dropout typing_error`, overrides --dropout / --typing-error\n"
+	        "  --typing-error E        typing-error (miscall) rate of every typed person, in [0,1) [0]\n"
 	        "  --min-loci N            drop candidates compared on fewer loci [%d]\n"
 	        "\nLineage markers (Y-STRs from the profiles, panel type Y-STR):\n"
 	        "  --y-db FILE             Y-STR haplotype database (name + one column per marker)\n"
@@ -348,6 +351,7 @@ int km_cmd_match(int argc, char *argv[])
 		case O_STORE: o.store = optarg; break;   /* results store (store) */
 		case O_INCR: o.incremental = 1; break;
 		case O_SNPPOS: o.snp_positions = optarg; break;   /* models (issue 12) */
+		case O_TYPERR: ret = km_opt_double("typing-error", optarg, 0, 1, 0, 1, &o.typing_error, &e); break;   /* models (issue 12) */
 		case O_EXPLAIN: ret = km_opt_int("explain-top", optarg, 0, 1000000, &o.explain_top, &e); break;
 		case O_KEEPGOING: o.keep_going = 1; break;   /* ops */
 		/* --dvi (identification) */
@@ -404,6 +408,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_stats_t st = { 0 };
 	double *rd = NULL;
 	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
+	double *re = NULL;  /* models: per remain typing-error rate (issue 12 part 1) */
 	km_istat_t ist = { 0 };   /* --dvi (declared before the first goto fail: explain frees its concl_cand) */
 	match_sum_t sum = { 0 };  /* ops: the summary's counts */
 	int n_omitted = 0;        /* ops: families left out by --keep-going */
@@ -423,14 +428,17 @@ int km_cmd_match(int argc, char *argv[])
 	km_prog_add(file_bytes(o.remains));
 	if ((ret = km_prof_load(&refs, &panel, &freqs, o.references, &e)) < 0) goto fail;
 	km_prog_add(file_bytes(o.references));
+	/* issue 15 (harden): a remain id that is also a reference id is a sample mix-up */
+	if ((ret = km_prof_check_disjoint(&rem, &refs, &e)) < 0) goto fail;
 	if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
 	km_prog_add(file_bytes(o.pedigrees));
 	if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
 	if (!(rd = malloc(sizeof(double) * ((size_t)rem.n_sample + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
-	for (int r = 0; r < rem.n_sample; ++r) rd[r] = o.dropout;
+	if (!(re = malloc(sizeof(double) * ((size_t)rem.n_sample + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+	for (int r = 0; r < rem.n_sample; ++r) rd[r] = o.dropout, re[r] = o.typing_error;
 	if (o.remain_info) {
 		int n_other;
-		if ((ret = km_rinfo_load(rd, &rem, o.remain_info, &n_other, &e)) < 0) goto fail;
+		if ((ret = km_rinfo_load(rd, re, &rem, o.remain_info, &n_other, &e)) < 0) goto fail;
 		if (n_other) km_warn("%s: %d rows name samples that are not among the remains; ignored", o.remain_info, n_other);
 	}
 	/* models (issue 12 part 4): sex from amelogenin; a reference contradicting its
@@ -442,7 +450,7 @@ int km_cmd_match(int argc, char *argv[])
 		km_linopt_t lo = { o.y_db, o.mtdna, o.mt_db, o.mt_rate, o.lineage_freq == 1 };
 		if ((ret = km_lin_build(&lin, &lo, &panel, &freqs, &rem, &refs, &peds, &e)) < 0) goto fail;
 	}
-	if ((ret = km_index_build(&ix, &panel, &rem, rd, lin, &e)) < 0) goto fail;
+	if ((ret = km_index_build_te(&ix, &panel, &rem, rd, re, lin, &e)) < 0) goto fail;
 	if (!o.all && o.min_loci > 0) {   /* ops: every remain the threshold hides is named (warnings.tsv) */
 		int n_few = 0;
 		for (int r = 0; r < rem.n_sample; ++r) {
@@ -532,6 +540,8 @@ int km_cmd_match(int argc, char *argv[])
 	km_out_count(out, "families_omitted", n_omitted);
 	/* ---- end keep-going */
 	if (ret < 0) goto fail;
+	/* models (issue 12 part 1): with typing error, count each row's incompatible loci */
+	if ((o.typing_error > 0.0 || ix.max_e > 0.0) && (ret = km_hits_incon(&hits, &tabs, &ix, comp, o.threads, &e)) < 0) goto fail;
 	t_scan = km_now();
 	/* ---- output layer (ops): every file of the run is a sink of `out`, committed together */
 	/* --dvi: the identification's three files are sinks too, so they commit with
@@ -674,6 +684,7 @@ fail:
 	free(ist.concl_cand);   /* explain (issue 13) */
 	free(rd);
 	free(rsex);
+	free(re);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);
 	km_lin_destroy(lin);

@@ -14,7 +14,7 @@ int km_cmd_simulate(int argc, char *argv[]);
 
 enum {
 	O_PANEL = 256, O_FREQS, O_YDB, O_MTDB, O_MUT, O_RANGE, O_RATE2, O_MTRATE, O_FAMILIES, O_RFRAC,
-	O_UNREL, O_MIX, O_FEMALE, O_TWO, O_DMEAN, O_DMAX, O_LFAIL, O_SEED, O_THREADS, O_OUT, O_GZ,
+	O_UNREL, O_MIX, O_FEMALE, O_TWO, O_DMEAN, O_DMAX, O_LFAIL, O_TYPERR, O_SEED, O_THREADS, O_OUT, O_GZ,
 	O_QUIET, O_HELP
 };
 
@@ -36,6 +36,7 @@ static const struct option sim_opts[] = {
 	{ "dropout-mean", required_argument, 0, O_DMEAN },
 	{ "dropout-max", required_argument, 0, O_DMAX },
 	{ "locus-fail", required_argument, 0, O_LFAIL },
+	{ "typing-error", required_argument, 0, O_TYPERR },   /* models (issue 12) */
 	{ "seed", required_argument, 0, O_SEED },
 	{ "threads", required_argument, 0, O_THREADS },
 	{ "out", required_argument, 0, O_OUT },
@@ -79,6 +80,7 @@ static void sim_usage(FILE *fp, const km_simopt_t *d)
 	        "                          --dropout-mean = --dropout-max gives every remain that d\n"
 	        "  --locus-fail X          locus failure probability X * d (capped at %g), rising\n"
 	        "                          as (1 - (1 - X d)^(L / mean L)) with amplicon_len L [%g]\n"
+	        "  --typing-error E        miscall rate: a call replaced by a Hardy-Weinberg genotype [0]\n"
 	        "\nRun:\n"
 	        "  --seed S                random seed; output is byte-identical for a seed [%lu]\n"
 	        "  --threads N             worker threads [%d]; the output is the same for any N\n"
@@ -126,6 +128,7 @@ int km_cmd_simulate(int argc, char *argv[])
 		case O_DMEAN: ret = km_opt_double("dropout-mean", optarg, 0, 1, 0, 1, &o.dropout_mean, &e); break;
 		case O_DMAX: ret = km_opt_double("dropout-max", optarg, 0, 1, 0, 1, &o.dropout_max, &e); break;
 		case O_LFAIL: ret = km_opt_double("locus-fail", optarg, 0, 100, 0, 0, &o.locus_fail, &e); break;
+		case O_TYPERR: ret = km_opt_double("typing-error", optarg, 0, 1, 0, 1, &o.typing_error, &e); break;   /* models (issue 12) */
 		case O_SEED:
 			if ((ret = km_opt_long("seed", optarg, 0, 2147483647L, &v, &e)) == 0) o.seed = (unsigned long)v;
 			break;

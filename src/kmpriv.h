@@ -190,6 +190,8 @@ void km_prof_destroy(km_prof_t *pr);
 int km_prof_init(km_prof_t *pr, const km_panel_t *p, const char *fn);
 int km_prof_add_sample(km_prof_t *pr, const char *name, int line);
 void km_prof_set_gt(km_prof_t *pr, int s, int m, int32_t a0, int32_t a1);
+/* issue 15: KM_EINPUT naming the first remain whose id is also a reference's, else 0 */
+int km_prof_check_disjoint(const km_prof_t *rem, const km_prof_t *refs, km_err_t *e);
 
 /* ---- amel.c: sex from amelogenin (issue 12 part 4) ---------------------------------- */
 /* The sex a sample's amelogenin call says: KM_MALE (a Y allele), KM_FEMALE (X only),

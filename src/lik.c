@@ -406,20 +406,31 @@ static int ve_pair(ve_t *ve, int i, size_t *cost_only, size_t *out_size, km_err_
 	return ve_append(ve, &acc, e);
 }
 
+/* Leaves in the pedigree graph are pruned repeatedly: a person is kept iff typed, q, or
+ * an ancestor of a kept person.  Linear in the persons (issue 15: no quadratic work in
+ * pedigree depth): keep[i] holds 1 + i's kept children while it runs, and the persons
+ * waiting for removal are a stack threaded through keep[] (keep[i] = -2 - next). */
 void km_lik_prune(const km_lped_t *P, int q, int *keep)
 {
-	int n = P->n, changed = 1;
+	int n = P->n, head = -1;
 	for (int i = 0; i < n; ++i) keep[i] = 1;
-	while (changed) {
-		changed = 0;
-		for (int i = 0; i < n; ++i) {
-			if (!keep[i] || i == q || P->gt[2 * i] != KM_NOALLELE) continue;
-			int has_child = 0;
-			for (int c = 0; c < n && !has_child; ++c)
-				if (keep[c] && (P->father[c] == i || P->mother[c] == i)) has_child = 1;
-			if (!has_child) keep[i] = 0, changed = 1;
+	for (int c = 0; c < n; ++c) {
+		if (P->father[c] >= 0) ++keep[P->father[c]];
+		if (P->mother[c] >= 0) ++keep[P->mother[c]];
+	}
+	for (int i = 0; i < n; ++i)
+		if (keep[i] == 1 && i != q && P->gt[2 * i] == KM_NOALLELE) keep[i] = -2 - head, head = i;
+	while (head >= 0) {
+		int i = head, par[2] = { P->father[head], P->mother[head] };
+		head = -2 - keep[i];
+		keep[i] = 0;
+		for (int j = 0; j < 2; ++j) {
+			int a = par[j];
+			if (a < 0 || --keep[a] != 1 || a == q || P->gt[2 * a] != KM_NOALLELE) continue;
+			keep[a] = -2 - head, head = a;
 		}
 	}
+	for (int i = 0; i < n; ++i) keep[i] = keep[i] > 0;
 }
 
 static inline int hemi(const km_locus_t *L, const km_lped_t *P, int i)

@@ -150,6 +150,9 @@ typedef struct {
 	int *kid, *kid_start;    /* family f's children kid[kid_start[f] .. kid_start[f+1]) */
 	int *up;                 /* person i's parents' family, -1 for a founder */
 	int *sp, *sp_start;      /* person i's families as a parent */
+	gf_t *pm;                /* person i's message towards its parent node (peel_tree) */
+	gf_t *fm;                /* family f's message towards its parent person */
+	int *stk;                /* peel_tree's stack: 3 ints an entry */
 	double lg;
 	long e2;                 /* messages were scaled by 2^-e2 in all */
 	int zero;
@@ -453,8 +456,6 @@ static void mat_vec(const double *restrict MT, int n, const double *restrict v, 
 
 /* ---- messages ------------------------------------------------------------------------ */
 
-static int msg_person(pl_t *S, int X, int from, gf_t *out);
-
 /* a founder's own prior, untouched (Hardy–Weinberg) */
 static int is_founder(const pl_t *S, const gf_t *W)
 {
@@ -624,7 +625,7 @@ typedef struct {
 
 /* The message of family f to its member t (t's own message excluded): alpha if t is a
  * child, beta if a parent.  res: t's evidence, when t is typed (only those phases are
- * needed). */
+ * needed).  The other members' messages towards f are in S->pm (peel_tree). */
 static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 {
 	int n = S->n, ret;
@@ -634,10 +635,8 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 	int k0 = S->kid_start[f], k1 = S->kid_start[f + 1];
 	gf_t WF, WM;
 	memset(&WF, 0, sizeof WF); memset(&WM, 0, sizeof WM);
-	if (t != F && (ret = msg_person(S, F, f, &WF)) != 0) return ret;
-	if (S->zero) return 0;
-	if (t != Mo && (ret = msg_person(S, Mo, f, &WM)) != 0) return ret;
-	if (S->zero) return 0;
+	if (t != F) WF = S->pm[F];
+	if (t != Mo) WM = S->pm[Mo];
 	int t_child = t != F && t != Mo;
 	/* the other children's messages; a message that is 1 sums to 1 (M is stochastic) */
 	int nk = 0;
@@ -645,8 +644,7 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 	if (!WC) return km_err_set(S->e, KM_ENOMEM, "out of memory");
 	for (int k = k0; k < k1; ++k) {
 		if (S->kid[k] == t) continue;
-		if ((ret = msg_person(S, S->kid[k], f, &WC[nk])) != 0) return ret;
-		if (S->zero) return 0;
+		WC[nk] = S->pm[S->kid[k]];
 		if (WC[nk].kind != GF_ONE) ++nk;
 	}
 	/* closed forms for the two steps of every nephew, grand-nephew and cousin family */
@@ -799,13 +797,14 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 	return gf_norm(S, out);
 }
 
+/* The message of person X towards its family `from` (-1: X is the root): the families'
+ * messages towards X are in S->fm (peel_tree). */
 static int msg_person(pl_t *S, int X, int from, gf_t *out)
 {
 	int ret, nd = pl_hemi(S, X) ? 1 : 2;
-	gf_t G, ev, B;
+	gf_t G, ev;
 	int typed = evidence(S, X, &ev);
 	if (typed < 0) return typed;
-	const gf_t *res = typed && ev.kind == GF_SPARSE ? &ev : NULL;   /* only those phases are needed */
 	memset(&G, 0, sizeof G);
 	G.nd = nd;
 	if (S->up[X] < 0) {                               /* founder: Hardy–Weinberg */
@@ -813,18 +812,64 @@ static int msg_person(pl_t *S, int X, int from, gf_t *out)
 	} else if (S->up[X] == from) {
 		G.kind = GF_ONE;
 	} else {
-		if ((ret = fam_msg(S, S->up[X], X, res, &G)) != 0) return ret;
-		if (S->zero) return 0;
+		G = S->fm[S->up[X]];
 	}
 	if (typed && (ret = gf_mul(S, &G, &ev, &G)) < 0) return ret;
 	for (int k = S->sp_start[X]; k < S->sp_start[X + 1]; ++k) {
 		int f = S->sp[k];
 		if (f == from) continue;
-		if ((ret = fam_msg(S, f, X, res, &B)) != 0) return ret;
-		if (S->zero) return 0;
-		if ((ret = gf_mul(S, &G, &B, &G)) < 0) return ret;
+		if ((ret = gf_mul(S, &G, &S->fm[f], &G)) < 0) return ret;
 	}
 	*out = G;
+	return 0;
+}
+
+/* The message of the root person r of a component, by a depth-first walk over the tree of
+ * persons and families (no recursion: a pedigree may be thousands of generations deep).
+ * Each node's message towards its parent is computed after its children's, in the order
+ * the recursive definition (msg_person <-> fam_msg) would compute them, so the sums and
+ * products are the same.  Stack entries (node, parent, expanded): node < np a person
+ * whose parent is a family, else family node - np whose parent is a person. */
+static int peel_tree(pl_t *S, int r, gf_t *out)
+{
+	int np = S->P->n, sn = 0, ret, *st = S->stk;
+	st[0] = r, st[1] = -1, st[2] = 0, sn = 1;
+	while (sn > 0) {
+		int *top = st + 3 * (sn - 1), node = top[0], par = top[1];
+		if (top[2]) {                                  /* children done: this node's message */
+			--sn;
+			if (node < np) {
+				ret = msg_person(S, node, par, &S->pm[node]);
+			} else {
+				gf_t ev;
+				int typed = evidence(S, par, &ev);
+				if (typed < 0) return typed;
+				/* the target's observed phases restrict the message only when sparse */
+				ret = fam_msg(S, node - np, par, typed && ev.kind == GF_SPARSE ? &ev : NULL, &S->fm[node - np]);
+			}
+			if (ret != 0) return ret;
+			if (S->zero) return 0;
+			continue;
+		}
+		top[2] = 1;
+		/* the children, pushed last first so that the first is done first */
+		int base = sn;
+		if (node < np) {
+			int X = node;
+			if (S->up[X] >= 0 && S->up[X] != par) st[3 * sn] = np + S->up[X], st[3 * sn + 1] = X, st[3 * sn + 2] = 0, ++sn;
+			for (int k = S->sp_start[X]; k < S->sp_start[X + 1]; ++k)
+				if (S->sp[k] != par) st[3 * sn] = np + S->sp[k], st[3 * sn + 1] = X, st[3 * sn + 2] = 0, ++sn;
+		} else {
+			int f = node - np, F = S->ffa[f], Mo = S->fmo[f];
+			if (F != par) st[3 * sn] = F, st[3 * sn + 1] = f, st[3 * sn + 2] = 0, ++sn;
+			if (Mo != par) st[3 * sn] = Mo, st[3 * sn + 1] = f, st[3 * sn + 2] = 0, ++sn;
+			for (int k = S->kid_start[f]; k < S->kid_start[f + 1]; ++k)
+				if (S->kid[k] != par) st[3 * sn] = S->kid[k], st[3 * sn + 1] = f, st[3 * sn + 2] = 0, ++sn;
+		}
+		for (int i = base, j = sn - 1; i < j; ++i, --j)
+			for (int c = 0; c < 3; ++c) { int t = st[3 * i + c]; st[3 * i + c] = st[3 * j + c]; st[3 * j + c] = t; }
+	}
+	*out = S->pm[r];
 	return 0;
 }
 
@@ -856,6 +901,13 @@ int km_peel_query(const km_locus_t *L, const km_lped_t *P, const int *keep, int 
 	S.ffa = iw, S.fmo = iw + np, S.up = iw + 2 * np, S.kid_start = iw + 3 * np;   /* np + 1 */
 	S.kid = iw + 4 * np + 1, S.sp_start = iw + 5 * np + 1, S.sp = iw + 6 * np + 2;
 	int nf = 0, nkept = 0;
+	/* (father, mother) -> family + 1, open addressing: families numbered in order of
+	 * their first kept child, as a linear search would, in time linear in np */
+	size_t nh = 16;
+	while (nh < 2 * (size_t)np) nh <<= 1;
+	int *fh = ws_get(ws, nh / 2 + 1);
+	if (!fh) return km_err_set(e, KM_ENOMEM, "out of memory");
+	memset(fh, 0, sizeof(int) * nh);
 	for (int i = 0; i < np; ++i) {
 		S.up[i] = -1;
 		if (!keep[i]) continue;
@@ -863,10 +915,10 @@ int km_peel_query(const km_locus_t *L, const km_lped_t *P, const int *keep, int 
 		int fa = P->father[i], mo = P->mother[i];
 		if (fa < 0 && mo < 0) continue;
 		if (fa < 0 || mo < 0 || !keep[fa] || !keep[mo]) return 1;
-		int f;
-		for (f = 0; f < nf && !(S.ffa[f] == fa && S.fmo[f] == mo); ++f) {}
-		if (f == nf) S.ffa[nf] = fa, S.fmo[nf++] = mo;
-		S.up[i] = f;
+		size_t h = ((uint32_t)fa * 0x9E3779B1u ^ (uint32_t)mo * 0x85EBCA77u) & (nh - 1);
+		while (fh[h] && !(S.ffa[fh[h] - 1] == fa && S.fmo[fh[h] - 1] == mo)) h = (h + 1) & (nh - 1);
+		if (!fh[h]) S.ffa[nf] = fa, S.fmo[nf++] = mo, fh[h] = nf;
+		S.up[i] = fh[h] - 1;
 	}
 	S.nfam = nf;
 	/* children grouped by family (counting sort), families grouped by parent */
@@ -909,6 +961,11 @@ int km_peel_query(const km_locus_t *L, const km_lped_t *P, const int *keep, int 
 			}
 		}
 	}
+	/* peel_tree's messages and stack */
+	S.pm = ws_get(ws, (sizeof(gf_t) / sizeof(double) + 1) * ((size_t)np + 1));
+	S.fm = ws_get(ws, (sizeof(gf_t) / sizeof(double) + 1) * ((size_t)nf + 1));
+	S.stk = ws_get(ws, (3 * ((size_t)np + nf) + 3) / 2 + 1);
+	if (!S.pm || !S.fm || !S.stk) return km_err_set(e, KM_ENOMEM, "out of memory");
 	long edges = 0;
 	for (int f = 0; f < nf; ++f) edges += 2 + (S.kid_start[f + 1] - S.kid_start[f]);
 	if (edges != (long)nkept + nf - ncomp) return 1;
@@ -916,7 +973,7 @@ int km_peel_query(const km_locus_t *L, const km_lped_t *P, const int *keep, int 
 	for (int r = 0; r < np && !S.zero; ++r) {
 		if (!keep[r] || comp[r] != r || r == q) continue;
 		gf_t W;
-		if ((ret = msg_person(&S, r, -1, &W)) != 0) return ret;
+		if ((ret = peel_tree(&S, r, &W)) != 0) return ret;
 		if (S.zero) break;
 		double tot = 0.0;
 		int nd = pl_hemi(&S, r) ? 1 : 2;
@@ -933,7 +990,7 @@ int km_peel_query(const km_locus_t *L, const km_lped_t *P, const int *keep, int 
 		else S.zero = 1;
 	}
 	gf_t W;
-	if (!S.zero && (ret = msg_person(&S, q, -1, &W)) != 0) return ret;
+	if (!S.zero && (ret = peel_tree(&S, q, &W)) != 0) return ret;
 	int hq = pl_hemi(&S, q);
 	size_t NQ = hq ? (size_t)n : nn;
 	memset(phi, 0, sizeof(double) * NQ);

@@ -20,6 +20,7 @@ typedef struct km_opt_s {
 	double min_freq;        /* for alleles absent from the table; < 0 = default */
 	long freq_n;            /* --freq-sample-size, 0 = unknown */
 	double dropout;         /* global allelic dropout probability */
+	double typing_error;    /* models (issue 12 part 1): global typing-error rate E, 0 = none */
 	double mt_rate;         /* mtDNA mutation rate per meiosis, compared region */
 	int lineage_freq;       /* 0 count, 1 upper95 */
 	int min_loci;           /* drop candidates compared on fewer loci */
@@ -63,6 +64,8 @@ typedef struct km_index_s {
 	int *hom_slot;          /* [n_totcol]: slot of a homozygous column in the P,Q,R arrays, -1 = none */
 	int *hom_first, *hom_n; /* [n_loc]: locus l's slots are hom_first[l] .. + hom_n[l], in column order */
 	int n_hom;              /* homozygous columns that need P,Q,R (obs.h: the mixture terms) */
+	double *col_e;          /* [n_totcol]: typing-error rate of the column's remains (issue 12); NULL = all 0 */
+	double max_e;           /* the largest rate of any remain */
 } km_index_t;
 
 typedef struct km_cand_s {
@@ -102,6 +105,7 @@ typedef struct km_hits_s {
 	size_t n, m;
 	km_hit_t *h;            /* sorted by remain id, then rank */
 	int *rank;              /* per row */
+	int *incon;             /* models (issue 12 part 1): per row, loci incompatible without error and mutation; NULL = no column */
 } km_hits_t;
 
 void km_opt_init(km_opt_t *o);
@@ -110,10 +114,16 @@ void km_opt_init(km_opt_t *o);
 struct km_lin_s;
 int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd,
                    const struct km_lin_s *lin, km_err_t *e);
+/* The same with per-remain typing-error rates re (NULL = 0; issue 12 part 1): remains of
+ * different rates get different columns for the same observation (ix->col_e), so the
+ * tables hold each column's LR with its remain error and the scan is unchanged. */
+int km_index_build_te(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd, const double *re,
+                      const struct km_lin_s *lin, km_err_t *e);
 
-/* --remain-info: fills rd[n_sample] (pre-set by the caller to --dropout) from the
- * `sample dropout` table; rows for samples that are not remains are counted in *n_other. */
-int km_rinfo_load(double *rd, const km_prof_t *rem, const char *fn, int *n_other, km_err_t *e);
+/* --remain-info: fills rd[n_sample] (pre-set by the caller to --dropout) and re[n_sample]
+ * (pre-set to --typing-error; NULL = not read) from the `sample dropout typing_error`
+ * table; rows for samples that are not remains are counted in *n_other. */
+int km_rinfo_load(double *rd, double *re, const km_prof_t *rem, const char *fn, int *n_other, km_err_t *e);
 void km_index_destroy(km_index_t *ix);
 
 int km_cands_build(km_tabs_t *t, const km_peds_t *peds, km_err_t *e);
@@ -136,6 +146,12 @@ int km_comp_cand(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, km_ct
  * index, locus, without repeats.  *v is the caller's to free. */
 typedef struct km_incon_s { int fam, person, l; } km_incon_t;
 int km_comp_incon(const km_comp_t *C, km_incon_t **v, size_t *n, km_err_t *e);
+
+/* models (issue 12 part 1): per-column incompatibility flags of one candidate without
+ * error and mutation (bit 0 plain call, bit 1 apparent homozygote under dropout), and
+ * the per-row counts of the `inconsistent` column into hits->incon. */
+int km_comp_incompat(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, uint8_t *flag, km_err_t *e);
+int km_hits_incon(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_comp_t *C, int threads, km_err_t *e);
 
 /* Every timing and count of a run's compile, scan and rank, in one place: each thread
  * keeps its own and they are added after the loop (km_stats_add), for the summary and

@@ -201,3 +201,23 @@ int km_prof_load_mem(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const ch
 	if ((ret = km_tsv_open_mem(&r, name, buf, len, e)) < 0) return ret;
 	return prof_load_tsv(pr, p, f, r, e);
 }
+
+/* A remain's id that is also a reference's (issue 15): one id for two samples is a
+ * mix-up (and --mtdna, which holds both kinds, could not tell them apart), so it is an
+ * error at the remain's first line, naming the reference's.  The first such remain in
+ * the remains' order is reported. */
+int km_prof_check_disjoint(const km_prof_t *rem, const km_prof_t *refs, km_err_t *e)
+{
+	for (int s = 0; s < rem->n_sample; ++s) {
+		int t = km_prof_find(refs, rem->sample[s]);
+		if (t < 0) continue;
+		if (refs->line[t] > 0)
+			return km_err_at(e, rem->fn, rem->line[s], 1,
+			                 "sample '%s' is both a remain and a reference (%s:%d): one id cannot name two samples; rename one",
+			                 rem->sample[s], refs->fn, refs->line[t]);
+		return km_err_at(e, rem->fn, rem->line[s], 1,
+		                 "sample '%s' is both a remain and a reference (%s): one id cannot name two samples; rename one",
+		                 rem->sample[s], refs->fn);
+	}
+	return 0;
+}

@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <htslib/bgzf.h>
+#include <htslib/tbx.h>   /* hts_get_bgzfp */
 #include <htslib/vcf.h>
 #include <htslib/khash_str2int.h>
 #include "kmpriv.h"
@@ -61,22 +63,50 @@ static int pv_fail(const pv_ctx_t *x, km_err_t *e, int code, const char *fmt, ..
 	return code;
 }
 
-/* Counts the '#' lines at the top of a text VCF; htslib does not report them. */
-static int pv_count_header(const char *fn, int *n, km_err_t *e)
+/* Counts the '#' lines at the top of a text VCF (htslib does not report them) and checks
+ * the whole text as tsv.c checks every other input (issue 15): no NUL byte (htslib would
+ * end a field there), no carriage return but before a newline (CR-only line endings), no
+ * gzip stream cut short.  One pass over the decompressed text, read in blocks. */
+static int pv_scan_text(const char *fn, int *n, km_err_t *e)
 {
 	gzFile gz = gzopen(fn, "rb");
-	int c, bol = 1;
+	unsigned char *buf;
+	int bol = 1, in_hdr = 1, line = 1, col = 0, prev_cr = 0, ret = 0, k, zerr;
 	*n = 0;
 	if (gz == NULL) return km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno ? errno : ENOMEM));
-	while ((c = gzgetc(gz)) >= 0) {
-		if (bol) {
-			if (c != '#') break;
-			++*n;
+	if ((buf = malloc(65536)) == NULL) { gzclose(gz); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	while ((k = gzread(gz, buf, 65536)) > 0) {
+		for (int i = 0; i < k; ++i) {
+			int c = buf[i];
+			if (prev_cr && c != '\n') {
+				ret = km_err_at(e, fn, line, col, "carriage return inside the line: CR-only line endings are not supported; save the file with \\n or \\r\\n line endings");
+				goto out;
+			}
+			prev_cr = 0;
+			if (bol && in_hdr) {
+				if (c == '#') ++*n;
+				else in_hdr = 0;
+			}
+			++col;
+			if (c == 0) {
+				ret = km_err_at(e, fn, line, col, "NUL byte in the line (a binary, UTF-16 or damaged file?)");
+				goto out;
+			}
+			if (c == '\r') prev_cr = 1;
+			bol = c == '\n';
+			if (bol) ++line, col = 0;
 		}
-		bol = c == '\n';
 	}
+	if (prev_cr) ret = km_err_at(e, fn, line, col, "carriage return inside the line: CR-only line endings are not supported; save the file with \\n or \\r\\n line endings");
+	else if (k < 0) ret = km_err_set(e, KM_EIO, "%s: read error: %s", fn, gzerror(gz, &zerr));
+	else {
+		gzerror(gz, &zerr);   /* zlib reports a gzip stream cut short as Z_BUF_ERROR at the end */
+		if (zerr == Z_BUF_ERROR) ret = km_err_set(e, KM_EINPUT, "%s: unexpected end of compressed data after line %d", fn, line - bol);
+	}
+out:
+	free(buf);
 	gzclose(gz);
-	return 0;
+	return ret;
 }
 
 /* Stores one call; labels were checked.  k = 0 untyped, 1 hemizygous, 2 diploid. */
@@ -157,7 +187,11 @@ static int pv_str(pv_ctx_t *x, bcf_hdr_t *h, bcf1_t *rec, int m, km_err_t *e)
 	is_str = bcf_hdr_id2type(h, BCF_HL_FMT, id) == BCF_HT_STR;
 	if (is_str) n = bcf_get_format_string(h, rec, "REPCN", &x->sbuf, &x->m_sbuf);
 	else n = bcf_get_format_int32(h, rec, "REPCN", &x->ibuf, &x->m_ibuf);
-	if (n == -3 || ns == 0) return 0; /* no REPCN in this record: nobody typed */
+	if (ns == 0) return 0;
+	/* the header defines REPCN but this record lacks it: every sample's call at this
+	 * marker would silently vanish (issue 15), so it is an error naming the record */
+	if (n == -3)
+		return pv_fail(x, e, KM_EINPUT, "record for STR marker '%s' has no FORMAT/REPCN (the header defines it): give REPCN for every STR record ('.' for no call)", name);
 	if (n < 0) return pv_fail(x, e, KM_EINPUT, "cannot read FORMAT/REPCN for STR marker '%s'", name);
 	if (!is_str) per = n / ns;
 	for (s = 0; s < ns; ++s) {
@@ -193,7 +227,7 @@ static int pv_str(pv_ctx_t *x, bcf_hdr_t *h, bcf1_t *rec, int m, km_err_t *e)
 static int pv_marker(const km_panel_t *p, const char *id, kstring_t *tmp)
 {
 	const char *t = id;
-	if (strcmp(id, ".") == 0) return -1;
+	if (id == NULL || strcmp(id, ".") == 0) return -1;
 	for (;;) {
 		const char *q = strchr(t, ';');
 		size_t n = q ? (size_t)(q - t) : strlen(t);
@@ -339,7 +373,7 @@ int km_prof_load_vcf(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const ch
 	}
 	errno = 0;
 	if ((fp = hts_open(fn, "r")) == NULL) {
-		ret = km_err_set(e, KM_EINPUT, "%s: cannot open: %s", fn, strerror(errno ? errno : EINVAL));   /* it exists: not a VCF/BCF htslib reads */
+		ret = km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno ? errno : EINVAL));
 		goto out;
 	}
 	switch (hts_get_format(fp)->format) {
@@ -347,7 +381,13 @@ int km_prof_load_vcf(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const ch
 	case bcf: x.is_bcf = 1; break;
 	default: ret = km_err_set(e, KM_EINPUT, "%s: not a VCF or BCF file", fn); goto out;
 	}
-	if (!x.is_bcf && (ret = pv_count_header(fn, &x.n_hdr_line, e)) < 0) goto out;
+	/* a BGZF file (bgzip, BCF) ends with an empty block: without it the file was cut short,
+	 * and htslib would only warn (issue 15; tsv.c refuses the same) */
+	if (hts_get_format(fp)->compression == bgzf && hts_get_bgzfp(fp) && bgzf_check_EOF(hts_get_bgzfp(fp)) == 0) {
+		ret = km_err_set(e, KM_EINPUT, "%s: unexpected end of compressed data (no BGZF end-of-file block: the file is truncated)", fn);
+		goto out;
+	}
+	if (!x.is_bcf && (ret = pv_scan_text(fn, &x.n_hdr_line, e)) < 0) goto out;
 	ret = pv_read(&x, fp, e);
 out:
 	if (fp) hts_close(fp);

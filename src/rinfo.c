@@ -1,33 +1,45 @@
-/* rinfo.c — --remain-info: per-remain facts, so far the allelic dropout probability.
- * Columns `sample dropout` (more may follow).  A value here overrides --dropout. */
+/* rinfo.c — --remain-info: per-remain facts: the allelic dropout probability and the
+ * typing-error rate (issue 12 part 1).  Columns `sample` plus `dropout` and/or
+ * `typing_error` (more may follow).  A value here overrides --dropout / --typing-error;
+ * an empty typing_error cell means the global rate. */
 #include <stdlib.h>
 #include <string.h>
 #include "kmpriv.h"
 #include "pipe.h"
 
-int km_rinfo_load(double *rd, const km_prof_t *rem, const char *fn, int *n_other, km_err_t *e)
+int km_rinfo_load(double *rd, double *re, const km_prof_t *rem, const char *fn, int *n_other, km_err_t *e)
 {
 	km_tsv_t *r = NULL;
-	int ret, cs, cd;
+	int ret, cs, cd, ce;
 	uint8_t *seen = calloc((size_t)rem->n_sample + 1, 1);
 	*n_other = 0;
 	if (!seen) return km_err_set(e, KM_ENOMEM, "out of memory");
 	if ((ret = km_tsv_open(&r, fn, e)) < 0) goto done;
 	if ((ret = km_tsv_header(r, e)) < 0) goto done;
 	if ((ret = km_tsv_need(r, "sample", &cs, e)) < 0) goto done;
-	if ((ret = km_tsv_need(r, "dropout", &cd, e)) < 0) goto done;
+	cd = km_tsv_col(r, "dropout");
+	ce = re ? km_tsv_col(r, "typing_error") : -1;   /* models (issue 12 part 1) */
+	if (cd < 0 && ce < 0 && (ret = km_tsv_need(r, "dropout", &cd, e)) < 0) goto done;
 	while ((ret = km_tsv_next(r, e)) > 0) {
-		double d;
-		const char *tok = km_tsv_field(r, cd);
+		double d = 0.0, te = -1.0;
+		const char *tok = cd >= 0 ? km_tsv_field(r, cd) : "";
 		int s = km_prof_find(rem, km_tsv_field(r, cs));
-		if (km_parse_double(tok, &d) < 0 || !(d >= 0.0 && d < 1.0)) {
+		if (cd >= 0 && (km_parse_double(tok, &d) < 0 || !(d >= 0.0 && d < 1.0))) {
 			ret = km_tsv_fail(r, cd, e, "dropout probability '%s' outside [0,1)", tok);
 			goto done;
+		}
+		if (ce >= 0 && km_tsv_field(r, ce)[0]) {   /* empty: the global --typing-error */
+			tok = km_tsv_field(r, ce);
+			if (km_parse_double(tok, &te) < 0 || !(te >= 0.0 && te < 1.0)) {
+				ret = km_tsv_fail(r, ce, e, "typing-error rate '%s' outside [0,1)", tok);
+				goto done;
+			}
 		}
 		if (s < 0) { ++*n_other; continue; }   /* a master list may name remains of other batches */
 		if (seen[s]) { ret = km_tsv_fail(r, cs, e, "duplicate row for remain '%s'", km_tsv_field(r, cs)); goto done; }
 		seen[s] = 1;
-		rd[s] = d;
+		if (cd >= 0) rd[s] = d;
+		if (te >= 0.0) re[s] = te;
 	}
 done:
 	if (r) km_tsv_close(r);

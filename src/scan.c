@@ -86,7 +86,7 @@ static double drop_log10(const double *hom, const uint32_t *slot, const struct k
 
 void km_hits_destroy(km_hits_t *h)
 {
-	free(h->h); free(h->rank);
+	free(h->h); free(h->rank); free(h->incon);
 	memset(h, 0, sizeof(*h));
 }
 

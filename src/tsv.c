@@ -200,6 +200,33 @@ static int tsv_getline(km_tsv_t *r, km_err_t *e)
 	}
 }
 
+/* Bytes that no UTF-8 text line holds (issue 15), comments included: a NUL (which would
+ * end a cell early: `1\0 8` read as `1`), a UTF-16 file (a byte-order mark FF FE / FE FF,
+ * or NULs between the characters), a carriage return inside a line (CR-only line endings:
+ * the whole file would read as one line).  The column is the byte's, 1-based, after a
+ * UTF-8 byte-order mark. */
+static int tsv_bytes_ok(const km_tsv_t *r, int start, km_err_t *e)
+{
+	const unsigned char *s = (const unsigned char *)r->ln.s;
+	size_t n = r->ln.l, nul = 0, i;
+	const unsigned char *z, *cr;
+	if (n == 0) return 0;
+	if (r->lineno == 1 && n >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF)))
+		return km_err_at(e, r->name, 1, 1, "the file is UTF-16 (byte-order mark %s): save it as UTF-8 text",
+		                 s[0] == 0xFF ? "FF FE" : "FE FF");
+	if ((z = memchr(s, 0, n)) != NULL) {
+		for (i = 0; i < n; ++i) nul += s[i] == 0;
+		if (nul * 3 >= n)   /* ASCII in UTF-16: every second byte */
+			return km_err_at(e, r->name, r->lineno, (int)(z - s) - start + 1,
+			                 "NUL bytes between the characters: the file looks like UTF-16; save it as UTF-8 text");
+		return km_err_at(e, r->name, r->lineno, (int)(z - s) - start + 1, "NUL byte in the line (a binary or damaged file?)");
+	}
+	if ((cr = memchr(s, '\r', n)) != NULL)
+		return km_err_at(e, r->name, r->lineno, (int)(cr - s) - start + 1,
+		                 "carriage return inside the line: CR-only line endings are not supported; save the file with \\n or \\r\\n line endings");
+	return 0;
+}
+
 /* Reads physical lines until one that is neither a comment nor blank, then splits it.
  * 1 = a line, 0 = end, < 0 error. */
 static int tsv_read(km_tsv_t *r, km_err_t *e)
@@ -214,6 +241,7 @@ static int tsv_read(km_tsv_t *r, km_err_t *e)
 		start = 0;
 		/* a UTF-8 byte-order mark (spreadsheet exports) is not part of the first cell */
 		if (r->lineno == 1 && r->ln.l >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) start = 3;
+		if ((ret = tsv_bytes_ok(r, start, e)) < 0) return ret;
 		if ((size_t)start < r->ln.l && s[start] == '#') continue;
 		for (blank = 1, i = start; (size_t)i < r->ln.l; ++i)
 			if (s[i] != ' ' && s[i] != '\t') { blank = 0; break; }

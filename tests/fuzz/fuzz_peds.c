@@ -20,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (q->father >= d.fam[i].n_person || q->mother >= d.fam[i].n_person || q->father == j ||
 				    q->mother == j)
 					__builtin_trap();
+				/* round trip: the ids are whole cells of the input (no cut at a NUL) */
+				if (j < 16 && !fuzz_has_cell(data, size, q->id, NULL, 0)) __builtin_trap();
 			}
 		if (fuzz_panel(&p) < 0 || fuzz_freqs(&f, &p) < 0) __builtin_trap();
 		if (km_prof_load_mem(&refs, &p, &f, "refs", FUZZ_REFS, sizeof FUZZ_REFS - 1, &e) < 0) __builtin_trap();
