@@ -9,13 +9,15 @@
 #               output differs from the --all output cut at rank 10
 #     --scaling also run with 1 thread and print the speed-up of scan and of the whole
 #               compile+scan loop from 1 to 2 threads (target >= 1.8)
+#     --typing-error E  also run with --typing-error E (issue 12 part 1) right after and
+#               print the compile-time ratio of the two runs (target <= 1.5)
 #     --independent  also time bench/kernel.c, a pure table-scan kernel that shares no
 #               code with kinmatch, on tables of the same shape (remains x candidates x
 #               the loci's column counts), and print kinmatch's scan rate over it
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 size=${1:-S}; shift || true
-threads=2; record=0; check=0; scaling=0; indep=0
+threads=2; record=0; check=0; scaling=0; indep=0; terr=
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--threads) threads=$2; shift 2 ;;
@@ -23,6 +25,7 @@ while [ $# -gt 0 ]; do
 		--check) check=1; shift ;;
 		--scaling) scaling=1; shift ;;
 		--independent) indep=1; shift ;;
+		--typing-error) terr=$2; shift 2 ;;
 		*) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -52,6 +55,14 @@ args=(--panel "$data/panel/panel.tsv" --freqs "$data/panel/freqs.tsv" --remains 
 line=$("$KM" match "${args[@]}" --top 10 --threads "$threads" --bench --out "$data/top10")
 commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
 echo "size=$size commit=$commit $line"
+if [ -n "$terr" ]; then   # typing error: the same job with --typing-error, compile times compared
+	eline=$("$KM" match "${args[@]}" --top 10 --threads "$threads" --bench --typing-error "$terr" --out "$data/top10.e")
+	echo "size=$size commit=$commit typing_error=$terr $eline"
+	ev() { echo "$1" | sed "s/.* $2=\([0-9.e+-]*\).*/\1/"; }
+	awk -v c0="$(ev "$line" compile_s)" -v c1="$(ev "$eline" compile_s)" -v e="$terr" \
+		'BEGIN { printf "typing error %s: compile %.3f s against %.3f s at E = 0: %.2fx (target <= 1.5)\n", e, c1, c0, c1 / c0 }'
+	if [ $record = 1 ]; then echo "| $(date -u +%Y-%m-%d) | $commit | $size E=$terr | $eline |" >> "$top/bench/RESULTS.md"; fi
+fi
 if [ $scaling = 1 ]; then
 	one=$("$KM" match "${args[@]}" --top 10 --threads 1 --bench --out "$data/top10.t1")
 	cmp "$data/top10/matches.tsv" "$data/top10.t1/matches.tsv" || { echo "bench: 1 and $threads threads differ" >&2; exit 1; }

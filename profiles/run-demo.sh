@@ -11,7 +11,7 @@ out=${DEMO_OUT:-$top/demo-out}
 	--remains "$d/remains.tsv.gz" --references "$d/references.tsv.gz" --pedigrees "$d/pedigrees.tsv.gz" \
 	--remain-info "$d/remain-info.tsv.gz" \
 	--y-db "$ref/optional/ydb_ppy23_east_asia.tsv" --mtdna "$d/mtdna.tsv.gz" --mt-db "$ref/mtdna_1kg_eas.tsv" \
-	--top 10 --explain-top 3 --dvi --out "$out"
+	--typing-error 0.001 --top 10 --explain-top 3 --dvi --out "$out"   # 1 miscall per 1000 calls (README, "Typing error")
 # against the truth (known only because the demo is simulated)
 gzip -dc "$d/truth.tsv.gz" | awk -F'\t' -v OFS='\t' '
 	NR == FNR { if (FNR > 1) { fam[$1] = $2; rel[$1] = $4 } next }

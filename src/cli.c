@@ -1,5 +1,6 @@
 /* cli.c — what every subcommand's option parsing and output step shares. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,27 +34,19 @@ int km_opt_int(const char *name, const char *arg, long lo, long hi, int *x, km_e
 	return ret;
 }
 
-int km_mkdir_p(const char *path, km_err_t *e)
+int km_opt_unknown(const char *cmd, int c, char *const argv[], km_err_t *e)
 {
-	char *p = strdup(path);
-	struct stat st;
-	if (!p) return km_err_set(e, KM_ENOMEM, "out of memory");
-	for (char *s = p + 1; ; ++s) {
-		if (*s == '/' || *s == 0) {
-			char c = *s;
-			*s = 0;
-			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-				int ret = km_err_set(e, KM_EIO, "--out %s: cannot create directory %s: %s", path, p, strerror(errno));
-				free(p);
-				return ret;
-			}
-			*s = c;
-			if (!c) break;
-		}
+	char arg[128];
+	if (c == '?' && optopt > 0 && optopt < 256) snprintf(arg, sizeof arg, "-%c", optopt);   /* a short option */
+	else {
+		snprintf(arg, sizeof arg, "%s", optind > 0 ? argv[optind - 1] : "?");
+		char *eq = strchr(arg, '=');
+		if (eq) *eq = 0;
 	}
-	free(p);
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) return km_err_set(e, KM_EIO, "--out %s: not a directory", path);
-	return 0;
+	if (c == ':') km_err_set(e, KM_EUSAGE, "%s: expected a value (see kinmatch %s --help)", arg, cmd);
+	else km_err_set(e, KM_EUSAGE, "unknown option '%s' (see kinmatch %s --help)", arg, cmd);
+	km_err_print(e);
+	return km_exit_code(KM_EUSAGE);
 }
 
 double km_now(void)

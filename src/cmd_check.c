@@ -355,7 +355,8 @@ int km_cmd_check(int argc, char *argv[])
 	km_err_t e = { "" };
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", chk_opts, NULL)) >= 0) {
+	opterr = 0;   /* one-line messages of our own (km_opt_unknown) */
+	while ((c = getopt_long(argc, argv, ":", chk_opts, NULL)) >= 0) {
 		switch (c) {
 		case C_PANEL: o.panel = optarg; break;
 		case C_FREQS: o.freqs = optarg; break;
@@ -363,23 +364,24 @@ int km_cmd_check(int argc, char *argv[])
 		case C_MTDB: o.mt_db = optarg; break;
 		case C_QUIET: o.quiet = 1; break;
 		case C_HELP: chk_usage(stdout); return 0;
-		default: chk_usage(stderr); return 2;
+		default: return km_opt_unknown("check-reference", c, argv, &e);
 		}
 	}
 	if (optind < argc) {
-		km_err_set(&e, KM_EUSAGE, "unexpected argument '%s'", argv[optind]);
+		km_err_set(&e, KM_EUSAGE, "unexpected argument '%s' (see kinmatch check-reference --help)", argv[optind]);
 		km_err_print(&e);
-		return 2;
+		return km_exit_code(KM_EUSAGE);
 	}
 	if (o.panel == NULL) {
 		km_err_set(&e, KM_EUSAGE, "--panel is required (see kinmatch check-reference --help)");
 		km_err_print(&e);
-		return 2;
+		return km_exit_code(KM_EUSAGE);
 	}
 	if (o.quiet) km_verbose = 0;
-	if (chk_run(&o, &e) < 0) {
+	int ret = chk_run(&o, &e);
+	if (ret < 0) {
 		km_err_print(&e);
-		return 1;
+		return km_exit_code(ret);
 	}
 	return 0;
 }

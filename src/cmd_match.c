@@ -20,6 +20,7 @@
 #include "incr.h"      /* results store (store) */
 #include "store.h"
 #include "out.h"
+#include "progress.h"
 #include "explain.h"
 #include "ident.h"
 
@@ -51,7 +52,9 @@ enum {
 	O_TOP, O_MINLR, O_ALL, O_MINFREQ, O_FREQN, O_QUIET, O_HELP, O_BENCH,
 	O_STORE, O_INCR,   /* results store (store) */
 	O_EXPLAIN,  /* explain (issue 13) */
+	O_KEEPGOING,  /* ops (issue 15 part 4) */
 	O_SNPPOS,   /* models (issue 12): --snp-positions */
+	O_TYPERR,   /* models (issue 12): --typing-error */
 	/* --dvi (identification, ident.h) */
 	O_DVI, O_DVI_T, O_DVI_MINLR, O_DVI_KEEP, O_DVI_MAXA, O_DVI_MINPOST, O_DVI_NOUND
 };
@@ -88,7 +91,9 @@ static const struct option match_opts[] = {
 	{ "incremental", no_argument, 0, O_INCR },
 	/* ---- end results store */
 	{ "explain-top", required_argument, 0, O_EXPLAIN },   /* explain (issue 13) */
+	{ "keep-going", no_argument, 0, O_KEEPGOING },        /* ops (issue 15 part 4) */
 	{ "snp-positions", required_argument, 0, O_SNPPOS },  /* models (issue 12) */
+	{ "typing-error", required_argument, 0, O_TYPERR },   /* models (issue 12) */
 	{ "help", no_argument, 0, O_HELP },
 	/* --dvi (identification) */
 	{ "dvi", no_argument, 0, O_DVI },
@@ -120,7 +125,8 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --min-freq F            frequency of alleles absent from --freqs [5/(2N), else 0.001]\n"
 	        "  --freq-sample-size N    people behind --freqs (sets the --min-freq default)\n"
 	        "  --dropout D             allelic dropout probability of every remain [%g]\n"
-	        "  --remain-info FILE      per-remain `sample dropout`, overrides --dropout\n"
+	        "  --remain-info FILE      per-remain `sample dropout typing_error`, overrides --dropout / --typing-error\n"
+	        "  --typing-error E        typing-error (miscall) rate of every typed person, in [0,1) [0]\n"
 	        "  --min-loci N            drop candidates compared on fewer loci [%d]\n"
 	        "\nLineage markers (Y-STRs from the profiles, panel type Y-STR):\n"
 	        "  --y-db FILE             Y-STR haplotype database (name + one column per marker)\n"
@@ -129,13 +135,16 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --mt-mutation-rate U    per meiosis over the compared region [3/705, Sigurdardottir et al. 2000]\n"
 	        "  --lineage-freq MODE     count: (x+1)/(N+1); upper95: Clopper-Pearson 95%% upper bound [count]\n"
 	        "\nOutput:\n"
-	        "  --out DIR               writes DIR/matches.tsv (created if needed)\n"
+	        "  --out DIR               writes DIR/matches.tsv, warnings.tsv, manifest.json (created if needed;\n"
+	        "                          locked while the job runs: a second job into DIR exits 75)\n"
 	        "  --top K                 rows kept per remain [%d]\n"
 	        "  --min-log10-lr X        keep rows with log10 LR >= X [none]\n"
 	        "  --all                   keep every row (overrides --top, --min-log10-lr, --min-loci)\n"
 	        "  --explain-top N         DIR/explain.tsv: per-locus LRs of each remain's N best rows [0]\n"
 	        "  --threads N             worker threads [%d]; the output is the same for any N\n"
 	        "  --quiet                 no summary on stderr\n"
+	        "  --keep-going            a family the engine refuses (a table too large, theta enumeration\n"
+	        "                          beyond its limit) is left out and named; the job exits 3\n"
 	        "  --bench                 print one line of timings, rates and a reference kernel's rate (bench/)\n"
 	        "\nResults store (README.md, \"Running it every night\"):\n"
 	        "  --store FILE            record the run in an SQLite store (created if needed; one transaction per run)\n"
@@ -152,6 +161,7 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --dvi-max-assign N      enumerate components up to N assignments, else branch and bound [1e6]\n"
 	        "  --dvi-min-posterior P   a joint identification needs P(R = M) >= P, in (0,1] [0.99]\n"
 	        "  --dvi-no-undisputed     skip the undisputed step\n");
+	fputs(KM_EXIT_HELP, fp);   /* ops: exit codes */
 }
 
 /* Checks combinations and required options, naming the option. */
@@ -171,6 +181,117 @@ static int km_opt_check(const km_opt_t *o, km_err_t *e)
 	return 0;
 }
 
+/* ---- progress (ops): the load phase counts input bytes */
+static double file_bytes(const char *fn)
+{
+	struct stat sb;
+	return fn && stat(fn, &sb) == 0 ? (double)sb.st_size : 0.0;
+}
+/* ---- end progress */
+
+/* ---- summary counts (ops): computed before the commit so the manifest has them */
+typedef struct {
+	size_t n4;              /* rows with log10 LR >= 4 */
+	int r4, rconf, cconf;   /* remains with one; remains strong for 2+ families; missing persons strong for 2+ remains */
+} match_sum_t;
+
+/* The night's summary: strong candidates, and the conflicts an analyst must look at
+ * first (one remain strong for two families, one missing person strong for two
+ * remains); LR >= 10^4 is "significant" in the field (DESIGN.md §3). */
+static void match_summary(match_sum_t *S, const km_hits_t *hits, const km_tabs_t *tabs)
+{
+	int prev = -1, nfam = 0, pfam = -1;
+	int *ccount = calloc((size_t)tabs->n_cand + 1, sizeof(int));
+	memset(S, 0, sizeof *S);
+	for (size_t i = 0; i <= hits->n; ++i) {
+		const km_hit_t *h = i < hits->n ? &hits->h[i] : NULL;
+		if (!h || h->remain != prev) {   /* close the previous remain */
+			if (nfam > 0) ++S->r4;
+			if (nfam > 1) ++S->rconf;
+			nfam = 0, pfam = -1;
+			if (!h) break;
+			prev = h->remain;
+		}
+		if (h->lr < 4.0) continue;
+		++S->n4;
+		if (ccount) ++ccount[h->cand];
+		int fam = tabs->cand[h->cand].fam;
+		if (fam != pfam) ++nfam, pfam = fam;
+	}
+	for (int ci = 0; ccount && ci < tabs->n_cand; ++ci) S->cconf += ccount[ci] > 1;
+	free(ccount);
+}
+/* ---- end summary counts */
+
+/* ---- manifest (ops): every option of match_opts with its resolved value, defaults
+ * included.  An option added to match_opts without a line here still appears: as typed
+ * when given (given[i], true for a flag), else null — add a line for its default. */
+static void match_manifest(km_out_t *out, const km_opt_t *o, const km_dviopt_t *dvi, const char *const *given)
+{
+	km_out_option(out, "panel", "%s", o->panel);
+	km_out_option(out, "freqs", "%s", o->freqs);
+	km_out_option(out, "remains", "%s", o->remains);
+	km_out_option(out, "references", "%s", o->references);
+	km_out_option(out, "pedigrees", "%s", o->pedigrees);
+	km_out_option(out, "out", "%s", o->out);
+	km_out_option(out, "mutation", "%s", km_mut_name(o->mutation));
+	km_out_option_num(out, "mutation-range", o->range);
+	km_out_option_num(out, "mutation-rate2", o->rate2);
+	km_out_option_num(out, "theta", o->theta);
+	km_out_option_num(out, "min-freq", o->min_freq);
+	if (o->freq_n > 0) km_out_option(out, "freq-sample-size", "%ld", o->freq_n);
+	else km_out_option_null(out, "freq-sample-size");
+	km_out_option_num(out, "dropout", o->dropout);
+	if (o->remain_info) km_out_option(out, "remain-info", "%s", o->remain_info);
+	else km_out_option_null(out, "remain-info");
+	km_out_option(out, "min-loci", "%d", o->min_loci);
+	if (o->mtdna) km_out_option(out, "mtdna", "%s", o->mtdna);
+	else km_out_option_null(out, "mtdna");
+	if (o->mt_db) km_out_option(out, "mt-db", "%s", o->mt_db);
+	else km_out_option_null(out, "mt-db");
+	km_out_option_num(out, "mt-mutation-rate", o->mt_rate >= 0 ? o->mt_rate : KM_MT_RATE_DEFAULT);
+	if (o->y_db) km_out_option(out, "y-db", "%s", o->y_db);
+	else km_out_option_null(out, "y-db");
+	km_out_option(out, "lineage-freq", "%s", o->lineage_freq == 1 ? "upper95" : "count");
+	km_out_option(out, "threads", "%d", o->threads);
+	km_out_option(out, "top", "%d", o->top);
+	km_out_option_num(out, "min-log10-lr", o->min_lr);
+	km_out_option_bool(out, "all", o->all);
+	km_out_option_bool(out, "quiet", o->quiet);
+	km_out_option_bool(out, "bench", o->bench);
+	km_out_option_bool(out, "keep-going", o->keep_going);
+	km_out_option(out, "explain-top", "%d", o->explain_top);   /* explain (issue 13) */
+	if (o->snp_positions) km_out_option(out, "snp-positions", "%s", o->snp_positions);   /* models */
+	else km_out_option_null(out, "snp-positions");
+	km_out_option_bool(out, "dvi", dvi->on);   /* dvi (issue 11) */
+	km_out_option_num(out, "dvi-threshold", pow(10.0, dvi->log10_t));
+	km_out_option_num(out, "dvi-min-log10-lr", dvi->min_lr);
+	km_out_option(out, "dvi-keep", "%d", dvi->keep);
+	km_out_option_num(out, "dvi-max-assign", dvi->max_assign);
+	km_out_option_num(out, "dvi-min-posterior", dvi->min_post);
+	km_out_option_bool(out, "dvi-no-undisputed", dvi->no_undisputed);
+	/* the fallback for options without a line above */
+	for (int i = 0; match_opts[i].name; ++i) {
+		if (strcmp(match_opts[i].name, "help") == 0 || km_out_has_option(out, match_opts[i].name)) continue;
+		if (!given[i]) km_out_option_null(out, match_opts[i].name);
+		else if (match_opts[i].has_arg == no_argument) km_out_option_bool(out, match_opts[i].name, 1);
+		else km_out_option(out, match_opts[i].name, "%s", given[i]);
+	}
+	/* the input files, digested at commit */
+	km_out_input(out, "panel", o->panel);
+	km_out_input(out, "freqs", o->freqs);
+	km_out_input(out, "remains", o->remains);
+	km_out_input(out, "references", o->references);
+	km_out_input(out, "pedigrees", o->pedigrees);
+	km_out_input(out, "remain-info", o->remain_info);
+	km_out_input(out, "mtdna", o->mtdna);
+	km_out_input(out, "mt-db", o->mt_db);
+	km_out_input(out, "y-db", o->y_db);
+	km_out_input(out, "snp-positions", o->snp_positions);
+	km_out_threads(out, o->threads);
+}
+/* ---- end manifest */
+
 int km_cmd_match(int argc, char *argv[]);
 int km_cmd_match(int argc, char *argv[])
 {
@@ -179,10 +300,14 @@ int km_cmd_match(int argc, char *argv[])
 	km_dviopt_t dvi;   /* --dvi */
 	km_dviopt_init(&dvi);
 	int c, ret = 0;
+	const char *given[sizeof match_opts / sizeof match_opts[0]] = { 0 };   /* manifest (ops): as typed */
+	int li = -1;
 	km_opt_init(&o);
 	d = o;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", match_opts, NULL)) >= 0) {
+	opterr = 0;   /* ops: our own one-line messages for unknown options and missing values */
+	while ((c = getopt_long(argc, argv, ":", match_opts, &li)) >= 0) {
+		if (li >= 0) given[li] = optarg ? optarg : "", li = -1;
 		switch (c) {
 		case O_PANEL: o.panel = optarg; break;
 		case O_FREQS: o.freqs = optarg; break;
@@ -226,7 +351,9 @@ int km_cmd_match(int argc, char *argv[])
 		case O_STORE: o.store = optarg; break;   /* results store (store) */
 		case O_INCR: o.incremental = 1; break;
 		case O_SNPPOS: o.snp_positions = optarg; break;   /* models (issue 12) */
+		case O_TYPERR: ret = km_opt_double("typing-error", optarg, 0, 1, 0, 1, &o.typing_error, &e); break;   /* models (issue 12) */
 		case O_EXPLAIN: ret = km_opt_int("explain-top", optarg, 0, 1000000, &o.explain_top, &e); break;
+		case O_KEEPGOING: o.keep_going = 1; break;   /* ops */
 		/* --dvi (identification) */
 		case O_DVI: dvi.on = 1; break;
 		case O_DVI_T: {
@@ -244,12 +371,12 @@ int km_cmd_match(int argc, char *argv[])
 		case O_DVI_MINPOST: ret = km_opt_double("dvi-min-posterior", optarg, 0, 1, 1, 0, &dvi.min_post, &e); break;
 		case O_DVI_NOUND: dvi.no_undisputed = 1; break;
 		case O_HELP: match_usage(stdout, &d); return 0;
-		default: match_usage(stderr, &d); return 2;
+		default: return km_opt_unknown("match", c, argv, &e);   /* ops: one line, exit 64 */
 		}
-		if (ret < 0) { km_err_print(&e); return 2; }
+		if (ret < 0) { km_err_print(&e); return km_exit_code(ret); }
 	}
-	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s'", argv[optind]); km_err_print(&e); return 2; }
-	if ((ret = km_opt_check(&o, &e)) < 0) { km_err_print(&e); return 2; }
+	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s' (see kinmatch match --help)", argv[optind]); km_err_print(&e); return km_exit_code(KM_EUSAGE); }
+	if ((ret = km_opt_check(&o, &e)) < 0) { km_err_print(&e); return km_exit_code(ret); }
 	if (o.quiet) km_verbose = 0;
 	km_tsv_set_threads(o.threads);
 	if (o.min_freq < 0) o.min_freq = o.freq_n > 0 ? 5.0 / (2.0 * (double)o.freq_n) : 0.001;   /* ISFG: 5/2N */
@@ -259,6 +386,8 @@ int km_cmd_match(int argc, char *argv[])
 	 * and they are committed together at the end (out.h) */
 	km_out_t *out = NULL;
 	if ((ret = km_out_open(&out, o.out, &e)) < 0) { km_err_print(&e); return km_exit_code(ret); }
+	km_out_manifest(out, "match", argc + 1, argv - 1);   /* argv[-1]: main's argv[0] */
+	match_manifest(out, &o, &dvi, given);
 	/* ---- end output layer */
 
 	/* ---- results store (store): opened (created, migrated) before any loading, so a bad
@@ -280,25 +409,37 @@ int km_cmd_match(int argc, char *argv[])
 	double *rd = NULL;
 	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
 	int *rsex_given = NULL;   /* remain sex (dvi): --remain-info `sex` */
+	double *re = NULL;  /* models: per remain typing-error rate (issue 12 part 1) */
 	km_istat_t ist = { 0 };   /* --dvi (declared before the first goto fail: explain frees its concl_cand) */
+	match_sum_t sum = { 0 };  /* ops: the summary's counts */
+	int n_omitted = 0;        /* ops: families left out by --keep-going */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
+	km_prog_init(o.quiet);   /* ops: progress on a terminal */
+	km_prog_phase("load", file_bytes(o.panel) + file_bytes(o.freqs) + file_bytes(o.remains) + file_bytes(o.references) +
+	              file_bytes(o.pedigrees) + file_bytes(o.remain_info) + file_bytes(o.y_db) + file_bytes(o.mtdna) + file_bytes(o.mt_db));
 	if ((ret = km_panel_load(&panel, o.panel, &e)) < 0) goto fail;
+	km_prog_add(file_bytes(o.panel));
 	if (o.snp_positions && (ret = km_snppos_load(&panel, o.snp_positions, &e)) < 0) goto fail;   /* models (issue 12) */
 	if ((ret = km_freqs_load(&freqs, &panel, o.freqs, o.min_freq, &e)) < 0) goto fail;
 	if ((ret = km_freqs_check_panel(&freqs, &panel, &e)) < 0) goto fail;
+	km_prog_add(file_bytes(o.freqs));
 	if ((ret = km_prof_load(&rem, &panel, &freqs, o.remains, &e)) < 0) goto fail;
+	km_prog_add(file_bytes(o.remains));
 	if ((ret = km_prof_load(&refs, &panel, &freqs, o.references, &e)) < 0) goto fail;
+	km_prog_add(file_bytes(o.references));
 	/* issue 15 (harden): a remain id that is also a reference id is a sample mix-up */
 	if ((ret = km_prof_check_disjoint(&rem, &refs, &e)) < 0) goto fail;
 	if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
+	km_prog_add(file_bytes(o.pedigrees));
 	if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
 	if (!(rd = malloc(sizeof(double) * ((size_t)rem.n_sample + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
-	for (int r = 0; r < rem.n_sample; ++r) rd[r] = o.dropout;
+	if (!(re = malloc(sizeof(double) * ((size_t)rem.n_sample + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+	for (int r = 0; r < rem.n_sample; ++r) rd[r] = o.dropout, re[r] = o.typing_error;
 	if (o.remain_info) {
 		int n_other;
-		if ((ret = km_rinfo_load(rd, &rem, o.remain_info, &n_other, &e)) < 0) goto fail;
+		if ((ret = km_rinfo_load(rd, re, &rem, o.remain_info, &n_other, &e)) < 0) goto fail;
 		if (n_other) km_warn("%s: %d rows name samples that are not among the remains; ignored", o.remain_info, n_other);
 		/* remain sex (dvi): restricts candidates in matches.tsv and the identification;
 		 * given where the file says, else amelogenin's */
@@ -316,35 +457,109 @@ int km_cmd_match(int argc, char *argv[])
 		km_linopt_t lo = { o.y_db, o.mtdna, o.mt_db, o.mt_rate, o.lineage_freq == 1 };
 		if ((ret = km_lin_build(&lin, &lo, &panel, &freqs, &rem, &refs, &peds, &e)) < 0) goto fail;
 	}
-	if ((ret = km_index_build(&ix, &panel, &rem, rd, lin, &e)) < 0) goto fail;
-	if (!o.all && o.min_loci > 0) {   /* tell when the threshold hides many remains entirely */
+	if ((ret = km_index_build_te(&ix, &panel, &rem, rd, re, lin, &e)) < 0) goto fail;
+	if (!o.all && o.min_loci > 0) {   /* ops: every remain the threshold hides is named (warnings.tsv) */
 		int n_few = 0;
 		for (int r = 0; r < rem.n_sample; ++r) {
 			int n = 0;
 			for (int l = 0; l < ix.n_loc; ++l) n += ix.gidx[(size_t)r * ix.n_loc + l] != 0;
 			n += (int)(ix.drop_start[r + 1] - ix.drop_start[r]);
-			n_few += n < o.min_loci;
+			if (n >= o.min_loci) continue;
+			++n_few;
+			km_out_warn(out, "remain_few_loci", rem.sample[r], "typed at %d loci, fewer than --min-loci %d: no candidates (%s:%d)",
+			            n, o.min_loci, rem.fn ? rem.fn : o.remains, rem.line ? rem.line[r] : 0);
 		}
-		if (n_few > 0 && 10 * n_few >= rem.n_sample)
-			km_warn("%d of %d remains are typed at fewer than --min-loci %d loci and get no candidates; lower --min-loci to see them",
-			        n_few, rem.n_sample, o.min_loci);
+		if (n_few > 0)
+			km_warn("%d of %d remains are typed at fewer than --min-loci %d loci and get no candidates; lower --min-loci to see them (each named in %s/warnings.tsv)",
+			        n_few, rem.n_sample, o.min_loci, o.out);
+		km_out_count(out, "remains_left_out", n_few);
+	}
+	{	/* ops: reference profiles no pedigree uses, or filed under a missing person's id */
+		char *used = calloc((size_t)refs.n_sample + 1, 1);
+		int n_unused = 0, n_mid = 0;
+		if (!used) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+		for (int f = 0; f < peds.n_family; ++f)
+			for (int i = 0; i < peds.fam[f].n_person; ++i) {
+				const km_person_t *P = &peds.fam[f].person[i];
+				if (P->role == KM_ROLE_REFERENCE && P->sample >= 0) used[P->sample] = 1;
+				int s2;
+				if (P->role == KM_ROLE_MISSING && (s2 = km_prof_find(&refs, P->id)) >= 0) {
+					++n_mid;
+					km_out_warn(out, "reference_is_missing_id", refs.sample[s2], "a reference profile (%s:%d) has the id of missing person '%s' of family '%s' (%s:%d)",
+					            o.references, refs.line ? refs.line[s2] : 0, P->id, peds.fam[f].id, o.pedigrees, P->line);
+				}
+			}
+		for (int s2 = 0; s2 < refs.n_sample; ++s2)
+			if (!used[s2]) {
+				++n_unused;
+				km_out_warn(out, "reference_unused", refs.sample[s2], "no pedigree names this reference profile (%s:%d)", o.references, refs.line ? refs.line[s2] : 0);
+			}
+		free(used);
+		if (n_unused > 0) km_warn("%d reference profiles are named by no pedigree (listed in %s/warnings.tsv)", n_unused, o.out);
+		if (n_mid > 0) km_warn("%d reference profiles have a missing person's id (listed in %s/warnings.tsv)", n_mid, o.out);
+		km_out_count(out, "references_unused", n_unused);
+		km_out_count(out, "references_with_missing_id", n_mid);
 	}
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
 	tabs.rsex = rsex;   /* remain sex (dvi) */
+	km_prog_phase("compile and scan", tabs.n_cand);   /* ops: scan.c adds each tile's candidates */
 	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &o, &e)) < 0) goto fail;
 	t_load = km_now();
 	/* ---- results store (store): km_incr_scan is km_scan without --store; with it, it keeps
 	 * the ranked rows for the next night, and with --incremental it reuses the last run's */
 	km_incr_ctx_t ictx = { &panel, &freqs, &rem, &refs, &peds, rd, lin, &o };
 	if ((ret = km_incr_plan(inc, &ictx, &e)) < 0) goto fail;
-	if ((ret = km_incr_scan(inc, &ictx, &hits, &tabs, &ix, comp, &st, &e)) < 0) goto fail;
+	ret = km_incr_scan(inc, &ictx, &hits, &tabs, &ix, comp, &st, &e);
 	/* ---- end results store */
+	/* ---- keep-going (ops, issue 15 part 4): a family the engine refuses is named with its
+	 * pedigree line; with --keep-going it is left out (warnings.tsv, the summary, exit 3)
+	 * and the scan runs again over the other families, so their rows are exactly those of
+	 * a run without the refused families.  With --store the scan runs on sub-problems
+	 * whose candidate numbers are not ours: a refusal then stops the job with the
+	 * engine's message (README) */
+	for (int pass = 0; ret == KM_EMODEL && st.n_refused > 0 && !inc; ++pass) {
+		const km_family_t *F = &peds.fam[tabs.cand[st.refused[0]].fam];
+		if (!o.keep_going || pass == 2) {
+			ret = km_err_set(&e, KM_EMODEL, "%s:%d: family '%s' cannot be computed: %s (--keep-going leaves such a family out and finishes the others)",
+			                 o.pedigrees, F->line, F->id, st.refused_msg[0]);
+			goto fail;
+		}
+		char *drop = calloc((size_t)peds.n_family + 1, 1);
+		if (!drop) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+		for (int k = 0; k < st.n_refused; ++k) {
+			int f = tabs.cand[st.refused[k]].fam;
+			if (drop[f]) continue;
+			drop[f] = 1, ++n_omitted;
+			km_out_warn(out, "family_omitted", peds.fam[f].id, "%s:%d: family '%s' left out (--keep-going): %s",
+			            o.pedigrees, peds.fam[f].line, peds.fam[f].id, st.refused_msg[k]);
+			if (km_verbose >= 1)   /* not km_warn: warnings.tsv has the row already */
+				fprintf(stderr, "kinmatch: warning: %s:%d: family '%s' left out (--keep-going): %s\n", o.pedigrees, peds.fam[f].line, peds.fam[f].id, st.refused_msg[k]);
+		}
+		int nc = 0;
+		for (int ci = 0; ci < tabs.n_cand; ++ci)
+			if (!drop[tabs.cand[ci].fam]) tabs.cand[nc++] = tabs.cand[ci];
+		tabs.n_cand = nc;
+		free(drop);
+		km_scanstat_free(&st);
+		memset(&st, 0, sizeof st);
+		/* the counts live in st, reset above (core: km_stats_t) */
+		ret = km_incr_scan(inc, &ictx, &hits, &tabs, &ix, comp, &st, &e);
+	}
+	km_out_count(out, "families_omitted", n_omitted);
+	/* ---- end keep-going */
+	if (ret < 0) goto fail;
+	/* models (issue 12 part 1): with typing error, count each row's incompatible loci */
+	if ((o.typing_error > 0.0 || ix.max_e > 0.0) && (ret = km_hits_incon(&hits, &tabs, &ix, comp, o.threads, &e)) < 0) goto fail;
+	/* the tie column is written with --dvi only (lead decision D1: without it matches.tsv stays
+	 * byte-identical to 464ba7a); the scan marks ties either way, so rank and top-K are the same */
+	if (!dvi.on) { free(hits.tie); hits.tie = NULL; }
 	t_scan = km_now();
 	/* ---- output layer (ops): every file of the run is a sink of `out`, committed together */
 	/* --dvi: the identification's three files are sinks too, so they commit with
 	 * matches.tsv or not at all */
 	double t_dvi0 = km_now(), t_dvi = 0;
 	if (dvi.on) {
+		km_prog_phase("identify", 0);   /* ops */
 		if (o.explain_top > 0 && !(ist.concl_cand = malloc(sizeof(int) * ((size_t)rem.n_sample + 1)))) {   /* explain (issue 13) */
 			ret = km_err_set(&e, KM_ENOMEM, "out of memory");
 			goto fail;
@@ -368,6 +583,7 @@ int km_cmd_match(int argc, char *argv[])
 			km_warn("--dvi: %ld family likelihoods with remains placed as typed members leave the Y-STR and mtDNA systems out (joint lineage terms are not implemented; README, Identification)",
 			        ist.n_lin_left_out);
 	}
+	km_prog_phase(o.explain_top > 0 ? "explain" : "write", 0);   /* ops */
 	{	/* explain (issue 13): the inconsistent pairs by name, explain.tsv and families.tsv */
 		km_xctx_t X = { &ix, comp, &tabs, &panel, &freqs, &rem, &refs, &peds, lin, &o, o.threads };
 		FILE *fp;
@@ -391,8 +607,28 @@ int km_cmd_match(int argc, char *argv[])
 		if (!fp) { ret = KM_ECREATE; goto fail; }
 		if ((ret = km_out_matches(fp, &hits, &tabs, &peds, &rem, lin, &e)) < 0) goto fail;
 	}
+	/* the summary's counts, into the manifest (others add theirs with km_out_count) */
+	match_summary(&sum, &hits, &tabs);
+	km_out_count(out, "remains", rem.n_sample);
+	km_out_count(out, "missing_persons", tabs.n_cand);
+	km_out_count(out, "families", peds.n_family);
+	km_out_count(out, "loci", ix.n_loc);
+	km_out_count(out, "rows", (double)hits.n);
+	km_out_count(out, "rows_log10_lr_ge_4", (double)sum.n4);
+	km_out_count(out, "remains_log10_lr_ge_4", sum.r4);
+	km_out_count(out, "remains_strong_for_two_families", sum.rconf);
+	km_out_count(out, "missing_strong_for_two_remains", sum.cconf);
+	km_out_count(out, "inconsistent_pairs", (double)st.n_inconsistent);
+	if (dvi.on) {
+		km_out_count(out, "undisputed", ist.n_undisputed);
+		km_out_count(out, "joint", ist.n_joint);
+		km_out_count(out, "inconclusive", ist.n_inconclusive);
+		km_out_count(out, "no_match", ist.n_nomatch);
+	}
 	if ((ret = km_incr_begin(inc, &tabs, &e)) < 0) goto fail;   /* results store: its transaction first (store.h) */
+	km_prog_phase("write", 0);   /* ops */
 	ret = km_out_commit(out, &e);
+	km_prog_end();
 	out = NULL;
 	if (ret < 0) goto fail;
 	/* ---- end output layer */
@@ -424,34 +660,11 @@ int km_cmd_match(int argc, char *argv[])
 		       st.pairs > 0 ? st.exact / st.pairs : 0.0, st.n_computed, st.n_shared, (double)ru.ru_maxrss / 1024.0);
 	}
 	if (!o.quiet) {
-		/* the night's summary: strong candidates, and the conflicts an analyst must look
-		 * at first (one remain strong for two families, one missing person strong for
-		 * two remains); LR >= 10^4 is "significant" in the field (DESIGN.md §3) */
-		size_t n4 = 0;
-		int r4 = 0, rconf = 0, cconf = 0, prev = -1, nfam = 0, pfam = -1;
-		int *ccount = calloc((size_t)tabs.n_cand + 1, sizeof(int));
-		for (size_t i = 0; i <= hits.n; ++i) {
-			const km_hit_t *h = i < hits.n ? &hits.h[i] : NULL;
-			if (!h || h->remain != prev) {   /* close the previous remain */
-				if (nfam > 0) ++r4;
-				if (nfam > 1) ++rconf;
-				nfam = 0, pfam = -1;
-				if (!h) break;
-				prev = h->remain;
-			}
-			if (h->lr < 4.0) continue;
-			++n4;
-			if (ccount) ++ccount[h->cand];
-			int fam = tabs.cand[h->cand].fam;
-			if (fam != pfam) ++nfam, pfam = fam;
-		}
-		for (int ci = 0; ccount && ci < tabs.n_cand; ++ci) cconf += ccount[ci] > 1;
-		free(ccount);
 		fprintf(stderr, "kinmatch: %d remains searched against %d missing persons in %d families (%d loci)\n",
 		        rem.n_sample, tabs.n_cand, peds.n_family, ix.n_loc);
 		if (!dvi.on)
 			fprintf(stderr, "kinmatch: %zu candidates with log10 LR >= 4, for %d remains; conflicts: %d remains strong for two or more families, %d missing persons strong for two or more remains\n",
-			        n4, r4, rconf, cconf);
+			        sum.n4, sum.r4, sum.rconf, sum.cconf);
 		else   /* --dvi: from every pair, so they do not depend on --top; exchangeable apart */
 			fprintf(stderr, "kinmatch: conflicts (LR >= 1e4, every pair): %d remains strong for two or more families, %d missing persons strong for two or more remains; %d exchangeable missing persons (equal LR within one family)\n",
 			        ist.n_conf_rem, ist.n_conf_miss, ist.n_exch);
@@ -469,6 +682,8 @@ int km_cmd_match(int argc, char *argv[])
 			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded);
 			fprintf(stderr, "kinmatch: identification in %s/identifications.tsv (joint.tsv, undisputed.tsv)\n", o.out);
 		}
+		if (n_omitted > 0)   /* ops: --keep-going */
+			fprintf(stderr, "kinmatch: %d families left out (--keep-going; named above and in %s/warnings.tsv): exit %d\n", n_omitted, o.out, KM_EXIT_OMITTED);
 		fprintf(stderr, "kinmatch: results in %s/matches.tsv (%zu rows; best first per remain)\n", o.out, hits.n);
 		if (o.explain_top > 0)   /* explain (issue 13) */
 			fprintf(stderr, "kinmatch: per-locus LRs of the %d best rows of each remain in %s/explain.tsv; an HTML report: kinmatch report --run %s\n",
@@ -476,6 +691,7 @@ int km_cmd_match(int argc, char *argv[])
 		fprintf(stderr, "kinmatch: open with: column -t -s \"$(printf '\\t')\" %s/matches.tsv | less -S   (or any spreadsheet: tab-separated)\n", o.out);
 	}
 fail:
+	km_prog_end();   /* ops: a clean line for the error */
 	if (ret < 0) km_err_print(&e);
 	km_incr_close(inc);   /* results store: rolls back an open transaction */
 	km_out_abort(out);   /* NULL once committed */
@@ -484,6 +700,7 @@ fail:
 	free(rd);
 	free(rsex);
 	free(rsex_given);   /* remain sex (dvi) */
+	free(re);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);
 	km_lin_destroy(lin);
@@ -494,5 +711,7 @@ fail:
 	km_prof_destroy(&rem);
 	km_freqs_destroy(&freqs);
 	km_panel_destroy(&panel);
-	return km_exit_code(ret);
+	km_scanstat_free(&st);
+	/* ops: 3 = finished, but --keep-going left families out */
+	return ret == 0 && n_omitted > 0 ? KM_EXIT_OMITTED : km_exit_code(ret);
 }

@@ -14,7 +14,7 @@ int km_cmd_simulate(int argc, char *argv[]);
 
 enum {
 	O_PANEL = 256, O_FREQS, O_YDB, O_MTDB, O_MUT, O_RANGE, O_RATE2, O_MTRATE, O_FAMILIES, O_RFRAC,
-	O_UNREL, O_MIX, O_FEMALE, O_TWO, O_DMEAN, O_DMAX, O_LFAIL, O_SEED, O_THREADS, O_OUT, O_GZ,
+	O_UNREL, O_MIX, O_FEMALE, O_TWO, O_DMEAN, O_DMAX, O_LFAIL, O_TYPERR, O_SEED, O_THREADS, O_OUT, O_GZ,
 	O_QUIET, O_HELP
 };
 
@@ -36,6 +36,7 @@ static const struct option sim_opts[] = {
 	{ "dropout-mean", required_argument, 0, O_DMEAN },
 	{ "dropout-max", required_argument, 0, O_DMAX },
 	{ "locus-fail", required_argument, 0, O_LFAIL },
+	{ "typing-error", required_argument, 0, O_TYPERR },   /* models (issue 12) */
 	{ "seed", required_argument, 0, O_SEED },
 	{ "threads", required_argument, 0, O_THREADS },
 	{ "out", required_argument, 0, O_OUT },
@@ -79,6 +80,7 @@ static void sim_usage(FILE *fp, const km_simopt_t *d)
 	        "                          --dropout-mean = --dropout-max gives every remain that d\n"
 	        "  --locus-fail X          locus failure probability X * d (capped at %g), rising\n"
 	        "                          as (1 - (1 - X d)^(L / mean L)) with amplicon_len L [%g]\n"
+	        "  --typing-error E        miscall rate: a call replaced by a Hardy-Weinberg genotype [0]\n"
 	        "\nRun:\n"
 	        "  --seed S                random seed; output is byte-identical for a seed [%lu]\n"
 	        "  --threads N             worker threads [%d]; the output is the same for any N\n"
@@ -102,7 +104,8 @@ int km_cmd_simulate(int argc, char *argv[])
 	km_simopt_init(&o);
 	d = o;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", sim_opts, NULL)) >= 0) {
+	opterr = 0;   /* one-line messages of our own (km_opt_unknown) */
+	while ((c = getopt_long(argc, argv, ":", sim_opts, NULL)) >= 0) {
 		switch (c) {
 		case O_PANEL: o.panel = optarg; break;
 		case O_FREQS: o.freqs = optarg; break;
@@ -125,6 +128,7 @@ int km_cmd_simulate(int argc, char *argv[])
 		case O_DMEAN: ret = km_opt_double("dropout-mean", optarg, 0, 1, 0, 1, &o.dropout_mean, &e); break;
 		case O_DMAX: ret = km_opt_double("dropout-max", optarg, 0, 1, 0, 1, &o.dropout_max, &e); break;
 		case O_LFAIL: ret = km_opt_double("locus-fail", optarg, 0, 100, 0, 0, &o.locus_fail, &e); break;
+		case O_TYPERR: ret = km_opt_double("typing-error", optarg, 0, 1, 0, 1, &o.typing_error, &e); break;   /* models (issue 12) */
 		case O_SEED:
 			if ((ret = km_opt_long("seed", optarg, 0, 2147483647L, &v, &e)) == 0) o.seed = (unsigned long)v;
 			break;
@@ -134,12 +138,12 @@ int km_cmd_simulate(int argc, char *argv[])
 		case O_GZ: o.gz = 1; break;
 		case O_QUIET: o.quiet = 1; break;
 		case O_HELP: sim_usage(stdout, &d); return 0;
-		default: sim_usage(stderr, &d); return 2;
+		default: return km_opt_unknown("simulate", c, argv, &e);
 		}
-		if (ret < 0) { km_err_print(&e); return 2; }
+		if (ret < 0) { km_err_print(&e); return km_exit_code(ret); }
 	}
-	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s'", argv[optind]); km_err_print(&e); return 2; }
-	if ((ret = km_simopt_check(&o, &e)) < 0) { km_err_print(&e); return 2; }
+	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s' (see kinmatch simulate --help)", argv[optind]); km_err_print(&e); return km_exit_code(KM_EUSAGE); }
+	if ((ret = km_simopt_check(&o, &e)) < 0) { km_err_print(&e); return km_exit_code(ret); }
 	if (o.quiet) km_verbose = 0;
 	t0 = km_now();
 	if ((ret = km_sim_run(&o, &st, &e)) < 0) {

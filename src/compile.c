@@ -44,12 +44,27 @@ static inline uint64_t obs_key(int32_t a, int32_t b)
 	return ((uint64_t)(uint32_t)a << 32) | (uint32_t)(b + 2);
 }
 
+/* A column's key with the remain's typing-error class (issue 12 part 1): class-major, then
+ * the alleles; class 0 is the plain obs_key (so E = 0 changes nothing). */
+static inline uint64_t obs_key_e(int32_t a, int32_t b, int cls)
+{
+	return cls == 0 ? obs_key(a, b) : ((uint64_t)cls << 56) | ((uint64_t)(uint32_t)a << 24) | (uint32_t)(b + 2);
+}
+
+static inline void obs_unkey(uint64_t k, int32_t *a, int32_t *b, int *cls)
+{
+	*cls = (int)(k >> 56);
+	if (*cls == 0) *a = (int32_t)(k >> 32), *b = (int32_t)(uint32_t)(k & 0xffffffffu) - 2;
+	else *a = (int32_t)((k >> 24) & 0xffffffffu), *b = (int32_t)(uint32_t)(k & 0xffffffu) - 2;
+}
+
 static int index_dropout(km_index_t *ix, const double *rd, km_err_t *e);
 
 void km_index_destroy(km_index_t *ix)
 {
 	free(ix->marker); free(ix->n_col); free(ix->col_off); free(ix->col_a); free(ix->col_b);
 	free(ix->gidx); free(ix->rsys); free(ix->rd); free(ix->drop_start); free(ix->drop); free(ix->hom_slot);
+	free(ix->col_e);
 	free(ix->hom_first); free(ix->hom_n);
 	memset(ix, 0, sizeof(*ix));
 }
@@ -57,9 +72,30 @@ void km_index_destroy(km_index_t *ix)
 int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd,
                    const km_lin_t *lin, km_err_t *e)
 {
+	return km_index_build_te(ix, p, rem, rd, NULL, lin, e);
+}
+
+int km_index_build_te(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd, const double *re,
+                      const km_lin_t *lin, km_err_t *e)
+{
 	int ret = 0, nr = rem->n_sample;
 	uint64_t *keys = malloc(sizeof(uint64_t) * (size_t)(nr + 1));
+	/* typing-error classes (issue 12 part 1): class 0 is E = 0, then the distinct rates */
+	int n_ecls = 1, *rcls = calloc((size_t)nr + 1, sizeof(int));
+	double ecls[255] = { 0.0 };
 	memset(ix, 0, sizeof(*ix));
+	if (!rcls) { free(keys); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	for (int r = 0; re && r < nr; ++r) {
+		int c;
+		if (re[r] <= 0.0) continue;
+		for (c = 1; c < n_ecls && ecls[c] != re[r]; ++c) {}
+		if (c == n_ecls) {
+			if (n_ecls == 255) { free(keys); free(rcls); return km_err_set(e, KM_EINPUT, "more than 254 distinct typing-error rates among the remains"); }
+			ecls[n_ecls++] = re[r];
+		}
+		rcls[r] = c;
+		if (re[r] > ix->max_e) ix->max_e = re[r];
+	}
 	ix->marker = malloc(sizeof(int) * (size_t)(p->n_marker + 3));
 	ix->n_col = calloc((size_t)p->n_marker + 3, sizeof(int));
 	ix->col_off = calloc((size_t)p->n_marker + 3, sizeof(size_t));
@@ -107,7 +143,7 @@ int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, co
 		}
 		for (int r = 0; r < nr; ++r) {
 			const int32_t *g = km_prof_gt(rem, r, m);
-			if (g[0] != KM_NOALLELE) keys[nk++] = obs_key(g[0], g[1]);
+			if (g[0] != KM_NOALLELE) keys[nk++] = obs_key_e(g[0], g[1], rcls[r]);
 		}
 		qsort(keys, (size_t)nk, sizeof(uint64_t), km_cmp_u64);
 		int nu = 0;
@@ -124,9 +160,16 @@ int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, co
 			ix->col_b = tb;
 		}
 		ix->col_a[tot] = ix->col_b[tot] = KM_NOALLELE;
+		if (n_ecls > 1) {   /* rates per column (issue 12 part 1) */
+			double *te = realloc(ix->col_e, sizeof(double) * m_col);
+			if (!te) goto oom;
+			ix->col_e = te;
+			ix->col_e[tot] = 0.0;
+		}
 		for (int k = 0; k < nu; ++k) {
-			ix->col_a[tot + 1 + k] = (int32_t)(keys[k] >> 32);
-			ix->col_b[tot + 1 + k] = (int32_t)(uint32_t)(keys[k] & 0xffffffffu) - 2;
+			int cls;
+			obs_unkey(keys[k], &ix->col_a[tot + 1 + k], &ix->col_b[tot + 1 + k], &cls);
+			if (ix->col_e) ix->col_e[tot + 1 + k] = ecls[cls];
 		}
 		tot += (size_t)nu + 1;
 	}
@@ -150,10 +193,13 @@ int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, co
 			const int32_t *g = km_prof_gt(rem, r, m);
 			if (g[0] == KM_NOALLELE) continue;
 			int lo = 1, hi = nc - 1;          /* binary search over the sorted columns */
-			uint64_t key = obs_key(g[0], g[1]);
+			const double *ce = ix->col_e ? ix->col_e + ix->col_off[l] : NULL;
+			uint64_t key = obs_key_e(g[0], g[1], rcls[r]);
 			while (lo < hi) {
-				int mid = (lo + hi) / 2;
-				if (obs_key(ca[mid], cb[mid]) < key) lo = mid + 1; else hi = mid;
+				int mid = (lo + hi) / 2, mc = 0;
+				if (ce) for (mc = 1; mc < n_ecls && ecls[mc] != ce[mid]; ++mc) {}
+				if (ce && ce[mid] == 0.0) mc = 0;
+				if (obs_key_e(ca[mid], cb[mid], mc) < key) lo = mid + 1; else hi = mid;
 			}
 			ix->gidx[(size_t)r * ix->n_loc + l] = (uint16_t)lo;
 			ix->rsys[r] |= (uint8_t)(1u << s);
@@ -161,11 +207,13 @@ int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, co
 	}
 	if ((ret = index_dropout(ix, rd, e)) < 0) goto fail;
 	free(keys);
+	free(rcls);
 	return 0;
 oom:
 	ret = km_err_set(e, KM_ENOMEM, "out of memory");
 fail:
 	free(keys);
+	free(rcls);
 	km_index_destroy(ix);
 	return ret;
 }
@@ -441,6 +489,8 @@ struct km_cwork_s {
 	int *father, *mother, *sex;
 	int32_t *gt;
 	double *phi;            /* n*n of the largest locus */
+	double *ephi;           /* 3 n*n + 1: query_err's sum and term, query_term's cached value (typing error) */
+	int32_t *ekey;          /* query_term's cache key */
 	/* lumped locus (theta) */
 	double *lp, *lMf, *lMm;
 	int *wmap;
@@ -629,6 +679,107 @@ int km_comp_incon(const km_comp_t *C, km_incon_t **v, size_t *n, km_err_t *e)
 	return 0;
 }
 
+/* Typing error of the references (issue 12 part 1).  Each typed person i's evidence is
+ * P(o_i | g) = (1 - E) [o_i = g] + E q(o_i), q the Hardy-Weinberg probability of the
+ * call (p_a^2, 2 p_a p_b, p_a hemizygous).  The likelihood is multilinear in these
+ * evidence vectors, so
+ *   P(data, M = g) = sum over subsets S of the typed references of
+ *                    prod_{i in S} E q(o_i) prod_{i not in S} (1 - E) * P(refs not in S, M = g),
+ * each term an ordinary exact likelihood with the references of S untyped (a term for
+ * S ∋ i is the case "i's call is an error, drawn from q").  Exact; 2^t queries for t typed
+ * references (the memorial's families have 1-4).  Same scaling as km_lik_query_ws:
+ * phi * 10^lg.  E = 0 is the plain query. */
+/* One term of query_err: a plain query, memoised in the shared table cache (tag -2 - l,
+ * keyed like the tables by the pruned pedigree with its genotypes) when its typed
+ * persons are few: the terms with one or two references left are pairwise-like problems
+ * that recur across families, as the tables themselves do. */
+static int query_term(const km_locus_t *L, const km_lped_t *P, int q, int l, double *phi, double *lg, work_t *w,
+                      km_err_t *e)
+{
+	int n = L->n, nk = 0, kn = 1;
+	size_t nphi = L->xlinked && P->sex[q] == KM_MALE ? (size_t)n : (size_t)n * n;
+	double combos = 1.0;
+	km_lik_prune(P, q, w->keep);
+	for (int i = 0; i < P->n; ++i) w->cidx[i] = w->keep[i] ? nk++ : -1;
+	int32_t *key = w->ekey;
+	key[0] = nk;
+	for (int i = 0; i < P->n; ++i) {
+		if (!w->keep[i]) continue;
+		int32_t *k6 = key + kn;
+		k6[0] = P->sex[i] | (i == q ? 4 : 0);
+		k6[1] = P->father[i] >= 0 ? w->cidx[P->father[i]] : -1;
+		k6[2] = P->mother[i] >= 0 ? w->cidx[P->mother[i]] : -1;
+		k6[3] = P->gt[2 * i], k6[4] = P->gt[2 * i + 1];
+		kn += 5;
+		if (P->gt[2 * i] != KM_NOALLELE) combos *= 0.5 * n * (n + 1);
+	}
+	int cacheable = combos <= KM_CACHE_COMBOS, ret;
+	uint64_t h = cacheable ? hash_key(-2 - l, key, kn) : 0;
+	if (cacheable) {
+		shard_t *s = shard_of(w->cache, h);
+		shard_lock(s);
+		const double *v = cache_get(&s->c, -2 - l, key, kn, h);
+		if (v) *lg = v[0], memcpy(phi, v + 1, sizeof(double) * nphi);
+		shard_unlock(s);
+		if (v) return 0;
+	}
+	if ((ret = km_lik_query_ws(L, P, q, phi, lg, w->lws, e)) < 0) return ret;
+	if (cacheable) {
+		double *v = w->ephi + 2 * (size_t)n * n;
+		v[0] = *lg;
+		memcpy(v + 1, phi, sizeof(double) * nphi);
+		cache_store(w->cache, -2 - l, key, kn, h, v, nphi + 1);
+	}
+	return 0;
+}
+
+static int query_err(const km_locus_t *L, km_lped_t *P, int q, int l, double E, const double *p, double *phi, double *lg,
+                     work_t *w, km_err_t *e)
+{
+	if (E <= 0.0) return km_lik_query_ws(L, P, q, phi, lg, w->lws, e);
+	int t[24], nt = 0, n = L->n, ret = 0;
+	int32_t *gt = (int32_t *)P->gt;
+	size_t nphi = L->xlinked && P->sex[q] == KM_MALE ? (size_t)n : (size_t)n * n;
+	for (int i = 0; i < P->n; ++i)
+		if (i != q && gt[2 * i] >= 0) {
+			if (nt == 24) return km_err_set(e, KM_EMODEL, "more than 24 typed references at one locus with --typing-error");
+			t[nt++] = i;
+		}
+	int32_t save[48];
+	double lq[24], l1e = log10(1.0 - E), lacc = KM_NEG_INF;
+	for (int j = 0; j < nt; ++j) {
+		int32_t a = gt[2 * t[j]], b = gt[2 * t[j] + 1];
+		save[2 * j] = a, save[2 * j + 1] = b;
+		double qo = b < 0 ? p[a] : a == b ? p[a] * p[a] : 2.0 * p[a] * p[b];
+		lq[j] = log10(E * qo);
+	}
+	double *acc = w->ephi, *tmp = w->ephi + (size_t)n * n;
+	for (size_t i = 0; i < nphi; ++i) acc[i] = 0.0;
+	for (uint32_t S = 0; S < (1u << nt); ++S) {
+		double lw = 0.0, lt;
+		for (int j = 0; j < nt; ++j) {
+			int in = S >> j & 1;
+			lw += in ? lq[j] : l1e;
+			gt[2 * t[j]] = in ? KM_NOALLELE : save[2 * j], gt[2 * t[j] + 1] = in ? KM_NOALLELE : save[2 * j + 1];
+		}
+		if ((ret = (S == 0 ? km_lik_query_ws(L, P, q, tmp, &lt, w->lws, e) : query_term(L, P, q, l, tmp, &lt, w, e))) < 0) break;
+		if (lt == KM_NEG_INF) continue;
+		lt += lw;
+		if (lt > lacc) {   /* rescale the sum to the larger term */
+			double f = lacc == KM_NEG_INF ? 0.0 : pow(10.0, lacc - lt);
+			for (size_t i = 0; i < nphi; ++i) acc[i] *= f;
+			lacc = lt;
+		}
+		double f = pow(10.0, lt - lacc);
+		for (size_t i = 0; i < nphi; ++i) acc[i] += f * tmp[i];
+	}
+	for (int j = 0; j < nt; ++j) gt[2 * t[j]] = save[2 * j], gt[2 * t[j] + 1] = save[2 * j + 1];
+	if (ret < 0) return ret;
+	memcpy(phi, acc, sizeof(double) * nphi);
+	*lg = lacc;
+	return 0;
+}
+
 static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t *w, km_err_t *e)
 {
 	const km_index_t *ix = C->ix;
@@ -732,7 +883,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			km_locus_t L = { al->n_allele, al->p, mm[l].Mf, mm[l].Mm, xl, mm[l].Km, mm[l].Kf };
 			double lg;
 			int n = al->n_allele;
-			if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0)
+			if ((ret = query_err(&L, &P, q, l, o->typing_error, al->p, w->phi, &lg, w, e)) < 0)
 				return cand_err(e, ret, F, p->marker[m].name);
 			double pref = 0.0;
 			size_t nphi = male_q ? (size_t)n : (size_t)n * n;
@@ -752,10 +903,16 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 				else L1[k] = a == b ? w->phi[(size_t)a * n + a] : w->phi[(size_t)a * n + b] + w->phi[(size_t)b * n + a];
 			}
 			km_log10_vec(L1 + 1, LG + 1, (size_t)(nc - 1));
+			const double *ce = ix->col_e ? ix->col_e + ix->col_off[l] : NULL;
 			for (int k = 1; k < nc; ++k) {
 				int32_t a = ca[k], b = cb[k];
-				double l1 = L1[k];
+				double l1 = L1[k], er = ce ? ce[k] : 0.0;
 				T[k] = l1 > 0.0 ? LG[k] - lpref - mm[l].lpg[2 * k + male_q] : KM_NEG_INF;
+				/* the remain's typing error (issue 12 part 1): with q = the founder law
+				 * P(g), P(obs | H2) is unchanged and the LR becomes (1 - E_r) LR + E_r
+				 * (H1 and H2 gain the same E_r c(obs) P(refs); c = sum_g q(g) P_drop(obs | g)) */
+				if (er > 0.0 && !(male_q ? b >= 0 && b != a : b == KM_HEMI))
+					T[k] = log10((1.0 - er) * (l1 > 0.0 ? pow(10.0, T[k]) : 0.0) + er);
 				if (male_q ? b >= 0 && b != a : b == KM_HEMI) continue;
 				int slot = ix->hom_slot[ix->col_off[l] + k];
 				if (slot < 0) continue;
@@ -763,6 +920,12 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 				 * LR = [(1-d^2) L1(aa) + d(1-d) sum_{x!=a} L1(ax)] / [(1-d^2) L2(aa) + d(1-d) sum_{x!=a} L2(ax)]
 				 * with L2(g) = P(refs) P(g): the observation model's mixture terms (obs.h). */
 				km_obs_hom_pqr(w->phi, n, al->p, S, pref, a, l1, male_q, hom + (size_t)slot * 3);
+				/* with the remain's error (issue 12 part 1): (1-E)(P + wQ)/(1 + wR) + E =
+				 * (P' + wQ')/(1 + wR), P' = (1-E) P + E, Q' = (1-E) Q + E R */
+				if (er > 0.0) {
+					double *H = hom + (size_t)slot * 3;
+					H[0] = (1.0 - er) * H[0] + er, H[1] = (1.0 - er) * H[1] + er * H[2];
+				}
 			}
 		} else {
 			/* theta (theta.c): one pass for H1 (P(refs, G_M = g) for every ordered g) and
@@ -855,6 +1018,10 @@ int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, cons
 	km_comp_t *C = calloc(1, sizeof(km_comp_t));
 	*Cp = NULL;
 	if (!C) return km_err_set(e, KM_ENOMEM, "out of memory");
+	if (o->theta > 0.0 && (o->typing_error > 0.0 || ix->max_e > 0.0)) {   /* models (issue 12 part 1) */
+		free(C);
+		return km_err_set(e, KM_EUSAGE, "--typing-error with --theta > 0 is not implemented (the error term under the Balding–Nichols urn); use --theta 0 or --typing-error 0");
+	}
 	C->ix = ix, C->p = p, C->f = f, C->refs = refs, C->peds = peds, C->o = o, C->lin = lin;
 	C->max_np = C->max_n = C->max_col = 1;
 	for (int i = 0; i < peds->n_family; ++i) if (peds->fam[i].n_person > C->max_np) C->max_np = peds->fam[i].n_person;
@@ -895,6 +1062,8 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	w->sex = malloc(sizeof(int) * max_np);
 	w->gt = malloc(sizeof(int32_t) * 4 * max_np);
 	w->phi = malloc(sizeof(double) * nn);
+	w->ephi = malloc(sizeof(double) * (3 * nn + 1));   /* query_err's sum and term, query_term's value */
+	w->ekey = malloc(sizeof(int32_t) * (5 * (size_t)max_np + 2));
 	w->lp = malloc(sizeof(double) * (max_n + 1));
 	w->lMf = malloc(sizeof(double) * nn);
 	w->lMm = malloc(sizeof(double) * nn);
@@ -915,7 +1084,7 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	w->th = km_theta_new();
 	w->phi2 = malloc(sizeof(double) * nn);
 	w->cache = C->cache;
-	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws && w->th && w->phi2 &&
+	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->ephi && w->ekey && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws && w->th && w->phi2 &&
 	      w->lgt && w->lkey && w->ltyped && w->lcache && w->lkn && w->lkh)) {
 		km_cwork_free(w, NULL);
 		return NULL;
@@ -927,7 +1096,7 @@ void km_cwork_free(km_cwork_t *w, km_stats_t *st)
 {
 	if (!w) return;
 	if (st) st->n_computed += w->misses, st->n_shared += w->hits;
-	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi);
+	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi); free(w->ephi); free(w->ekey);
 	free(w->lp); free(w->lMf); free(w->lMm); free(w->wmap);
 	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf); free(w->lbuf);
 	free(w->lgt); free(w->lkey); free(w->ltyped); free(w->lcache); free(w->lkn); free(w->lkh);
@@ -940,4 +1109,59 @@ void km_cwork_free(km_cwork_t *w, km_stats_t *st)
 int km_comp_cand(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, km_ctab_t *out, km_err_t *e)
 {
 	return compile_cand(C, cand, out, w, e);
+}
+
+/* ---- the `inconsistent` column (issue 12 part 1) -----------------------------------------
+ * With E > 0 an incompatibility is no longer -inf, so each row counts the loci where the
+ * remain and the family's references are incompatible without typing error and without
+ * mutation (dvir's exclusion count, maxIncomp: Vigeland & Egeland 2021): P(refs, M = obs)
+ * = 0 with E = 0 and M = I.  flag[col] (n_totcol): bit 0 incompatible as a plain call,
+ * bit 1 as an apparent homozygote under dropout (compatible if M can be aa or ax); 3
+ * where the references alone are incompatible.  Lineage loci are not counted. */
+int km_comp_incompat(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, uint8_t *flag, km_err_t *e)
+{
+	const km_index_t *ix = C->ix;
+	const km_family_t *F = &C->peds->fam[cand->fam];
+	int q = cand->person, np = F->n_person, ret;
+	memset(flag, 0, ix->n_totcol);
+	for (int i = 0; i < np; ++i) w->father[i] = F->person[i].father, w->mother[i] = F->person[i].mother, w->sex[i] = F->person[i].sex;
+	for (int l = 0; l < ix->n_loc; ++l) {
+		int m = ix->marker[l], typed = 0;
+		if (m < 0) continue;
+		int xl = C->p->marker[m].type == KM_SYS_X, male_q = xl && F->person[q].sex == KM_MALE;
+		const km_alleles_t *al = &C->f->loc[m];
+		int n = al->n_allele, nc = ix->n_col[l];
+		for (int i = 0; i < np; ++i) {
+			int32_t a = KM_NOALLELE, b = KM_NOALLELE;
+			const km_person_t *ps = &F->person[i];
+			if (ps->role == KM_ROLE_REFERENCE && ps->sample >= 0) {
+				const int32_t *g = km_prof_gt(C->refs, ps->sample, m);
+				a = g[0], b = g[1];
+				if (a != KM_NOALLELE && xl && ps->sex == KM_MALE) b = KM_HEMI;
+			}
+			w->gt[2 * i] = a, w->gt[2 * i + 1] = b;
+			typed |= a != KM_NOALLELE;
+		}
+		if (!typed) continue;
+		km_locus_t L = { n, al->p, NULL, NULL, xl, NULL, NULL };
+		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt, NULL };
+		double lg, pref = 0.0;
+		if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0) return ret;
+		size_t nphi = male_q ? (size_t)n : (size_t)n * n;
+		for (size_t i = 0; i < nphi && lg != KM_NEG_INF; ++i) pref += w->phi[i];
+		const int32_t *ca = ix->col_a + ix->col_off[l], *cb = ix->col_b + ix->col_off[l];
+		uint8_t *fl = flag + ix->col_off[l];
+		for (int k = 1; k < nc; ++k) {
+			int32_t a = ca[k], b = cb[k];
+			const double *ph = w->phi;
+			if (!(pref > 0.0)) { fl[k] = 3; continue; }
+			if (male_q) { fl[k] = (b >= 0 && b != a) || !(ph[a] > 0.0) ? 3 : 0; continue; }
+			if (b == KM_HEMI) { fl[k] = 3; continue; }
+			if (a != b) { fl[k] = ph[(size_t)a * n + b] + ph[(size_t)b * n + a] > 0.0 ? 0 : 3; continue; }
+			double any = 0.0;
+			for (int x = 0; x < n; ++x) any += ph[(size_t)a * n + x] + ph[(size_t)x * n + a];
+			fl[k] = (uint8_t)((ph[(size_t)a * n + a] > 0.0 ? 0 : 1) | (any > 0.0 ? 0 : 2));
+		}
+	}
+	return 0;
 }

@@ -5,10 +5,12 @@
  * exception: they are printed where they arise, gated by km_verbose, because they do not
  * stop the run.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "kmpriv.h"
+#include "progress.h"
 
 int km_verbose = 1; /* the only mutable global: 0 quiet, 1 warnings, 2 chatty */
 
@@ -59,15 +61,30 @@ int km_err_at(km_err_t *e, const char *fn, int line, int col, const char *fmt, .
 	return KM_EINPUT;
 }
 
+/* Where warnings are also recorded (the output layer's warnings.tsv and manifest): the
+ * second piece of mutable state, set by km_out_manifest() for the length of one run. */
+static km_warn_hook_f warn_hook;
+static void *warn_hook_ud;
+static pthread_mutex_t warn_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void km_warn_set_hook(km_warn_hook_f f, void *ud)
+{
+	pthread_mutex_lock(&warn_lock);
+	warn_hook = f, warn_hook_ud = ud;
+	pthread_mutex_unlock(&warn_lock);
+}
+
 void km_warn(const char *fmt, ...)
 {
 	va_list ap;
-	if (km_verbose < 1) return;
-	fputs("kinmatch: warning: ", stderr);
+	char buf[4096];
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	pthread_mutex_lock(&warn_lock);
+	if (warn_hook) warn_hook(warn_hook_ud, buf);   /* recorded whatever --quiet says */
+	if (km_verbose >= 1) fprintf(stderr, "%skinmatch: warning: %s\n", km_prog_on() ? "\r\033[K" : "", buf);
+	pthread_mutex_unlock(&warn_lock);
 }
 
 void km_err_print(const km_err_t *e)
@@ -75,13 +92,19 @@ void km_err_print(const km_err_t *e)
 	fprintf(stderr, "kinmatch: error: %s\n", e && e->msg[0] ? e->msg : "unknown error");
 }
 
+/* sysexits.h codes (README, "Exit codes") */
 int km_exit_code(int ret)
 {
 	if (ret >= 0) return 0;
 	switch (ret) {
-	case KM_EUSAGE: return 2;
+	case KM_EUSAGE: return 64;    /* EX_USAGE */
+	case KM_EINPUT: return 65;    /* EX_DATAERR */
+	case KM_EMODEL: return 65;    /* EX_DATAERR: the data ask for what the model cannot do */
+	case KM_EOPEN: return 66;     /* EX_NOINPUT */
+	case KM_ENOMEM: return 71;    /* EX_OSERR */
 	case KM_ECREATE: return 73;   /* EX_CANTCREAT */
+	case KM_EIO: return 74;       /* EX_IOERR */
 	case KM_EBUSY: return 75;     /* EX_TEMPFAIL */
-	default: return 1;
+	default: return 70;           /* EX_SOFTWARE: KM_EINTERNAL and any unknown code */
 	}
 }

@@ -66,19 +66,35 @@ int km_err_set(km_err_t *e, int code, const char *fmt, ...) KM_PRINTF(3, 4);
 int km_err_prefix(km_err_t *e, int code, const char *fmt, ...) KM_PRINTF(3, 4);
 /* Sets e->msg to "FN:LINE:COL: message" and returns KM_EINPUT. */
 int km_err_at(km_err_t *e, const char *fn, int line, int col, const char *fmt, ...) KM_PRINTF(5, 6);
-/* Prints "kinmatch: warning: ..." to stderr when km_verbose >= 1. */
+/* Prints "kinmatch: warning: ..." to stderr when km_verbose >= 1, and hands the message
+ * (without the prefix) to the hook, if one is set, whatever km_verbose says. */
 void km_warn(const char *fmt, ...) KM_PRINTF(1, 2);
+typedef void (*km_warn_hook_f)(void *ud, const char *msg);
+void km_warn_set_hook(km_warn_hook_f f, void *ud);   /* NULL: none */
 /* Prints "kinmatch: error: <e->msg>" to stderr. */
 void km_err_print(const km_err_t *e);
-/* The process exit code of a KM_E* return code (0 for ret >= 0). */
+/* The process exit code of a KM_E* return code (0 for ret >= 0): sysexits.h. */
 int km_exit_code(int ret);
+#define KM_EXIT_OMITTED 3   /* match --keep-going: finished, some families left out */
+/* The exit codes as --help prints them (README, "Exit codes"). */
+#define KM_EXIT_HELP \
+	"\nExit codes (sysexits.h):\n" \
+	"  0   finished                          64  usage: unknown option, bad value\n" \
+	"  3   finished with omissions           65  malformed data (FILE:LINE:COL)\n" \
+	"      (match --keep-going)              66  an input cannot be opened\n" \
+	"  70  internal error                    73  an output cannot be created (--out)\n" \
+	"  71  out of memory                     74  I/O error while writing\n" \
+	"  75  --out is in use by another job\n"
 
 /* ---- cli.c: shared by the subcommands ------------------------------------------ */
 /* "--NAME: expected a number in [lo,hi), got 'x'" style checks of option values */
 int km_opt_double(const char *name, const char *arg, double lo, double hi, int lo_open, int hi_open, double *x, km_err_t *e);
 int km_opt_long(const char *name, const char *arg, long lo, long hi, long *x, km_err_t *e);
 int km_opt_int(const char *name, const char *arg, long lo, long hi, int *x, km_err_t *e);
-int km_mkdir_p(const char *path, km_err_t *e);   /* mkdir -p, then check it is a directory */
+/* After getopt_long(":" optstring, opterr = 0) returned c == '?' (unknown option) or ':'
+ * (missing value): prints one line naming the option and pointing to `kinmatch CMD
+ * --help`; returns the usage exit code (64). */
+int km_opt_unknown(const char *cmd, int c, char *const argv[], km_err_t *e);
 void km_log10_vec(const double *x, double *y, size_t n);   /* flog.c: y = log10 x, within a few ulp */
 double km_now(void);                              /* monotonic seconds */
 int km_cmp_u64(const void *x, const void *y);     /* qsort order of uint64_t */

@@ -45,16 +45,17 @@ static int cmd_help(int argc, char *argv[])
 	printf("kinmatch %s — identify remains by DNA kinship likelihood ratios\n\nUsage: kinmatch <command> [options]\n\nCommands:\n", KM_VERSION);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); ++i) printf("  %-16s %s\n", cmds[i].name, cmds[i].help);
 	printf("\n`kinmatch <command> --help` lists a command's options.\n");
+	fputs(KM_EXIT_HELP, stdout);
 	return 0;
 }
 
 int main(int argc, char *argv[])
 {
-	if (argc < 2) { cmd_help(0, NULL); return 2; }
+	if (argc < 2) { cmd_help(0, NULL); return km_exit_code(KM_EUSAGE); }
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); ++i)
 		if (strcmp(argv[1], cmds[i].name) == 0) return cmds[i].func(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return cmd_help(0, NULL);
 	if (strcmp(argv[1], "--version") == 0) return cmd_version(0, NULL);
-	fprintf(stderr, "kinmatch: error: unknown command '%s' (try kinmatch help)\n", argv[1]);
-	return 2;
+	fprintf(stderr, "kinmatch: error: unknown command '%s' (see kinmatch --help)\n", argv[1]);
+	return km_exit_code(KM_EUSAGE);
 }

@@ -22,17 +22,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <stdarg.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "kmpriv.h"
 #include "out.h"
+#include "sha256.h"
 
 typedef struct {
 	char *name;   /* final name in DIR */
 	char *tmp;    /* temp name in DIR */
 	FILE *fp;     /* the layer's stream (km_out_add), else NULL */
 	int fd;       /* the layer's descriptor, -1 once closed */
+	char sha[65]; /* SHA-256 of the complete file (commit step 1) */
+	uint64_t bytes;
 } km_sink_t;
+
+typedef struct { char *k, *v; } km_kv_t;
+typedef struct { char *kind, *id, *msg; } km_warnrow_t;
 
 struct km_out_s {
 	char *dir;          /* as given */
@@ -42,6 +50,22 @@ struct km_out_s {
 	km_sink_t *sink;
 	int n_made;         /* directories mkdir'ed by km_out_open, outermost first */
 	char **made;
+	/* provenance (km_out_manifest): manifest.json and warnings.tsv at commit */
+	int manifest;       /* 1 once km_out_manifest() was called */
+	int oom;            /* an allocation failed in a call that cannot fail */
+	char *command;
+	int argc;
+	char **argv;
+	time_t t_start;
+	int threads;
+	int n_opt, m_opt;
+	km_kv_t *opt;       /* name -> JSON value, as encoded */
+	int n_cnt, m_cnt;
+	km_kv_t *cnt;       /* name -> number, as printed */
+	int n_in, m_in;
+	km_kv_t *in;        /* option -> path */
+	long n_warn, m_warn;
+	km_warnrow_t *warn;
 };
 
 /* ---- helpers ------------------------------------------------------------------------ */
@@ -201,8 +225,21 @@ static void sink_close(km_sink_t *k)
 	k->fp = NULL, k->fd = -1;
 }
 
+static void kv_free(km_kv_t *v, int n)
+{
+	for (int i = 0; i < n; ++i) free(v[i].k), free(v[i].v);
+	free(v);
+}
+
 static void out_free(km_out_t *o)
 {
+	if (o->manifest) km_warn_set_hook(NULL, NULL);
+	kv_free(o->opt, o->n_opt), kv_free(o->cnt, o->n_cnt), kv_free(o->in, o->n_in);
+	for (long i = 0; i < o->n_warn; ++i) free(o->warn[i].kind), free(o->warn[i].id), free(o->warn[i].msg);
+	free(o->warn);
+	for (int i = 0; i < o->argc; ++i) free(o->argv[i]);
+	free(o->argv);
+	free(o->command);
 	for (int i = 0; i < o->n_sink; ++i) free(o->sink[i].name), free(o->sink[i].tmp);
 	free(o->sink);
 	for (int i = 0; i < o->n_made; ++i) free(o->made[i]);
@@ -210,6 +247,241 @@ static void out_free(km_out_t *o)
 	if (o->dfd >= 0) close(o->dfd);   /* releases the flock */
 	free(o->dir);
 	free(o);
+}
+
+/* ---- provenance: manifest.json and warnings.tsv ----------------------------------------- */
+
+static char *xstrdup(km_out_t *o, const char *x)
+{
+	char *r = strdup(x ? x : "");
+	if (!r) o->oom = 1;
+	return r;
+}
+
+/* Sets key k to value v (owned: v is taken) in a list kept in first-registration order. */
+static void kv_set(km_out_t *o, km_kv_t **v, int *n, int *m, const char *k, char *val)
+{
+	if (!val) { o->oom = 1; return; }
+	for (int i = 0; i < *n; ++i)
+		if (strcmp((*v)[i].k, k) == 0) { free((*v)[i].v); (*v)[i].v = val; return; }
+	if (*n == *m) {
+		int mm = *m ? 2 * *m : 16;
+		km_kv_t *t = realloc(*v, sizeof *t * mm);
+		if (!t) { free(val); o->oom = 1; return; }
+		*v = t, *m = mm;
+	}
+	if (!((*v)[*n].k = strdup(k))) { free(val); o->oom = 1; return; }
+	(*v)[(*n)++].v = val;
+}
+
+/* JSON string literal of s (RFC 8259 §7): quotes, backslashes and control bytes escaped;
+ * a byte that is not part of valid UTF-8 is written as \u00XX so the file stays JSON. */
+static void json_str(FILE *fp, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	fputc('"', fp);
+	while (*p) {
+		unsigned c = *p;
+		int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		int ok = len > 0;
+		for (int i = 1; ok && i < len; ++i) ok = (p[i] & 0xc0) == 0x80;
+		if (!ok) { fprintf(fp, "\\u%04x", c); ++p; continue; }
+		if (len > 1) { fwrite(p, 1, (size_t)len, fp); p += len; continue; }
+		if (c == '"' || c == '\\') fputc('\\', fp), fputc((int)c, fp);
+		else if (c == '\n') fputs("\\n", fp);
+		else if (c == '\t') fputs("\\t", fp);
+		else if (c == '\r') fputs("\\r", fp);
+		else if (c < 0x20 || c == 0x7f) fprintf(fp, "\\u%04x", c);
+		else fputc((int)c, fp);
+		++p;
+	}
+	fputc('"', fp);
+}
+
+static char *json_of(const char *s)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&buf, &n);
+	if (!fp) return NULL;
+	json_str(fp, s);
+	if (fclose(fp) != 0) { free(buf); return NULL; }
+	return buf;
+}
+
+static void warn_hook(void *ud, const char *msg)
+{
+	km_out_warn((km_out_t *)ud, "warning", "NA", "%s", msg);
+}
+
+void km_out_manifest(km_out_t *o, const char *command, int argc, char *const argv[])
+{
+	o->manifest = 1;
+	o->command = xstrdup(o, command);
+	if ((o->argv = calloc((size_t)argc + 1, sizeof *o->argv)) == NULL) o->oom = 1;
+	else
+		for (o->argc = 0; o->argc < argc; ++o->argc) o->argv[o->argc] = xstrdup(o, argv[o->argc]);
+	km_warn_set_hook(warn_hook, o);
+}
+
+void km_out_option(km_out_t *o, const char *name, const char *fmt, ...)
+{
+	char *v = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&v, fmt, ap);
+	va_end(ap);
+	if (n < 0) { o->oom = 1; return; }
+	char *j = json_of(v);
+	free(v);
+	kv_set(o, &o->opt, &o->n_opt, &o->m_opt, name, j);
+}
+
+void km_out_option_bool(km_out_t *o, const char *name, int on)
+{
+	kv_set(o, &o->opt, &o->n_opt, &o->m_opt, name, strdup(on ? "true" : "false"));
+}
+
+void km_out_option_num(km_out_t *o, const char *name, double x)
+{
+	char buf[40];
+	if (isnan(x)) snprintf(buf, sizeof buf, "NA");
+	else if (isinf(x)) snprintf(buf, sizeof buf, x < 0 ? "-inf" : "inf");
+	else {
+		double y;
+		snprintf(buf, sizeof buf, "%.15g", x);
+		if (sscanf(buf, "%lf", &y) != 1 || y != x) snprintf(buf, sizeof buf, "%.17g", x);
+	}
+	km_out_option(o, name, "%s", buf);
+}
+
+int km_out_has_option(const km_out_t *o, const char *name)
+{
+	for (int i = 0; i < o->n_opt; ++i)
+		if (strcmp(o->opt[i].k, name) == 0) return 1;
+	return 0;
+}
+
+void km_out_option_null(km_out_t *o, const char *name)
+{
+	kv_set(o, &o->opt, &o->n_opt, &o->m_opt, name, strdup("null"));
+}
+
+void km_out_input(km_out_t *o, const char *option, const char *path)
+{
+	if (!path) return;
+	/* an option may name several files; keep each (option, path) once */
+	for (int i = 0; i < o->n_in; ++i)
+		if (strcmp(o->in[i].k, option) == 0 && strcmp(o->in[i].v, path) == 0) return;
+	if (o->n_in == o->m_in) {
+		int m = o->m_in ? 2 * o->m_in : 16;
+		km_kv_t *t = realloc(o->in, sizeof *t * m);
+		if (!t) { o->oom = 1; return; }
+		o->in = t, o->m_in = m;
+	}
+	char *k = strdup(option), *v = strdup(path);
+	if (!k || !v) { free(k), free(v); o->oom = 1; return; }
+	o->in[o->n_in].k = k, o->in[o->n_in++].v = v;
+}
+
+void km_out_count(km_out_t *o, const char *name, double value)
+{
+	char *v = NULL;
+	/* integers exactly, other values with 17 significant digits (round-trip) */
+	int n = value == (double)(long long)value && fabs(value) < 9e15 ? asprintf(&v, "%lld", (long long)value)
+	        : isfinite(value) ? asprintf(&v, "%.17g", value) : asprintf(&v, "null");
+	if (n < 0) { o->oom = 1; return; }
+	kv_set(o, &o->cnt, &o->n_cnt, &o->m_cnt, name, v);
+}
+
+void km_out_threads(km_out_t *o, int n) { o->threads = n; }
+
+void km_out_warn(km_out_t *o, const char *kind, const char *id, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) { o->oom = 1; return; }
+	/* one line per row: a tab or newline inside the message would break the table */
+	for (char *p = msg; *p; ++p)
+		if (*p == '\t' || *p == '\n' || *p == '\r') *p = ' ';
+	if (o->n_warn == o->m_warn) {
+		long m = o->m_warn ? 2 * o->m_warn : 64;
+		km_warnrow_t *t = realloc(o->warn, sizeof *t * m);
+		if (!t) { free(msg); o->oom = 1; return; }
+		o->warn = t, o->m_warn = m;
+	}
+	km_warnrow_t *w = &o->warn[o->n_warn];
+	w->kind = xstrdup(o, kind), w->id = xstrdup(o, id), w->msg = msg;
+	++o->n_warn;
+}
+
+long km_out_nwarn(const km_out_t *o, const char *kind)
+{
+	long n = 0;
+	for (long i = 0; i < o->n_warn; ++i) n += strcmp(o->warn[i].kind, kind) == 0;
+	return n;
+}
+
+static void iso_utc(time_t t, char buf[32])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int write_warnings(km_out_t *o, km_err_t *e)
+{
+	FILE *fp = km_out_add(o, "warnings.tsv", e);
+	if (!fp) return KM_ECREATE;
+	fputs("kind\tid\tmessage\n", fp);
+	for (long i = 0; i < o->n_warn; ++i)
+		fprintf(fp, "%s\t%s\t%s\n", o->warn[i].kind, o->warn[i].id && o->warn[i].id[0] ? o->warn[i].id : "NA", o->warn[i].msg);
+	return 0;   /* write errors surface at commit (ferror) */
+}
+
+/* manifest.json into fp; the sinks' digests are taken already. */
+static int write_manifest(km_out_t *o, FILE *fp, int n_out, km_err_t *e)
+{
+	char t0[32], t1[32];
+	iso_utc(o->t_start, t0);
+	iso_utc(time(NULL), t1);
+	fputs("{\n  \"kinmatch_version\": ", fp), json_str(fp, KM_VERSION);
+	fputs(",\n  \"command\": ", fp), json_str(fp, o->command);
+	fputs(",\n  \"argv\": [", fp);
+	for (int i = 0; i < o->argc; ++i) fputs(i ? ", " : "", fp), json_str(fp, o->argv[i]);
+	fprintf(fp, "],\n  \"started\": \"%s\",\n  \"finished\": \"%s\",\n  \"threads\": %d,\n  \"options\": {", t0, t1, o->threads);
+	for (int i = 0; i < o->n_opt; ++i) fputs(i ? ",\n    " : "\n    ", fp), json_str(fp, o->opt[i].k), fprintf(fp, ": %s", o->opt[i].v);
+	fputs(o->n_opt ? "\n  },\n  \"inputs\": [" : "},\n  \"inputs\": [", fp);
+	for (int i = 0; i < o->n_in; ++i) {
+		char hex[65], *rp = realpath(o->in[i].v, NULL);
+		uint64_t bytes = 0;
+		int ret = km_sha256_file(o->in[i].v, hex, &bytes, e);
+		if (ret < 0) { free(rp); return ret == KM_EOPEN ? KM_EIO : ret; }
+		fputs(i ? ",\n    {\"option\": " : "\n    {\"option\": ", fp), json_str(fp, o->in[i].k);
+		fputs(", \"path\": ", fp), json_str(fp, o->in[i].v);
+		fputs(", \"realpath\": ", fp), json_str(fp, rp ? rp : o->in[i].v);
+		fprintf(fp, ", \"sha256\": \"%s\", \"bytes\": %llu}", hex, (unsigned long long)bytes);
+		free(rp);
+	}
+	fputs(o->n_in ? "\n  ],\n  \"outputs\": [" : "],\n  \"outputs\": [", fp);
+	for (int i = 0; i < n_out; ++i) {
+		fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", fp), json_str(fp, o->sink[i].name);
+		fprintf(fp, ", \"sha256\": \"%s\", \"bytes\": %llu}", o->sink[i].sha, (unsigned long long)o->sink[i].bytes);
+	}
+	fputs(n_out ? "\n  ],\n  \"counts\": {" : "],\n  \"counts\": {", fp);
+	for (int i = 0; i < o->n_cnt; ++i) fputs(i ? ",\n    " : "\n    ", fp), json_str(fp, o->cnt[i].k), fprintf(fp, ": %s", o->cnt[i].v);
+	fputs(o->n_cnt ? "\n  },\n  \"warnings\": [" : "},\n  \"warnings\": [", fp);
+	for (long i = 0; i < o->n_warn; ++i) {
+		char *w = NULL;
+		if (asprintf(&w, "%s %s: %s", o->warn[i].kind, o->warn[i].id, o->warn[i].msg) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+		fputs(i ? ",\n    " : "\n    ", fp), json_str(fp, w);
+		free(w);
+	}
+	fputs(o->n_warn ? "\n  ]\n}\n" : "]\n}\n", fp);
+	return 0;
 }
 
 /* ---- the API ---------------------------------------------------------------------------- */
@@ -225,6 +497,7 @@ int km_out_open(km_out_t **op, const char *dir, km_err_t *e)
 		return km_err_set(e, KM_ENOMEM, "out of memory");
 	}
 	o->dfd = -1;
+	o->t_start = time(NULL);
 	mode_t um = umask(0);
 	umask(um);
 	o->mode = 0666 & ~um;
@@ -332,26 +605,38 @@ void km_out_abort(km_out_t *o)
 	out_free(o);
 }
 
+/* Flushes, checks, fsyncs, digests and closes one sink. */
+static int sink_finish(km_out_t *o, km_sink_t *k, km_err_t *e)
+{
+	int bad = 0, err = 0, fd = k->fp ? fileno(k->fp) : k->fd;
+	if (fd < 0) return 0;
+	if (k->fp && (fflush(k->fp) != 0 || ferror(k->fp))) bad = 1, err = errno;
+	if (!bad && fsync(fd) != 0) bad = 1, err = errno;
+	if (!bad && (lseek(fd, 0, SEEK_SET) != 0 || km_sha256_fd(fd, k->sha, &k->bytes) < 0)) bad = 1, err = errno;
+	if (k->fp) {
+		if (fclose(k->fp) != 0 && !bad) bad = 1, err = errno;
+	} else if (close(k->fd) != 0 && !bad) bad = 1, err = errno;
+	k->fp = NULL, k->fd = -1;
+	if (bad) return km_err_set(e, KM_EIO, "%s/%s: cannot write: %s", o->dir, k->name, strerror(err ? err : EIO));
+	return 0;
+}
+
 int km_out_commit(km_out_t *o, km_err_t *e)
 {
 	int ret = 0, jfd = -1;
 	char *jtmp = NULL;
 	FILE *jf = NULL;
-	/* 1. every sink complete and on disk */
-	for (int i = 0; i < o->n_sink && ret == 0; ++i) {
-		km_sink_t *k = &o->sink[i];
-		int bad = 0, err = 0;
-		if (k->fp) {
-			if (fflush(k->fp) != 0 || ferror(k->fp)) bad = 1, err = errno;
-			if (!bad && fsync(fileno(k->fp)) != 0) bad = 1, err = errno;
-			if (fclose(k->fp) != 0 && !bad) bad = 1, err = errno;
-			k->fp = NULL, k->fd = -1;
-		} else if (k->fd >= 0) {
-			if (fsync(k->fd) != 0) bad = 1, err = errno;
-			if (close(k->fd) != 0 && !bad) bad = 1, err = errno;
-			k->fd = -1;
-		}
-		if (bad) ret = km_err_set(e, KM_EIO, "%s/%s: cannot write: %s", o->dir, k->name, strerror(err ? err : EIO));
+	if (o->manifest) km_warn_set_hook(NULL, NULL);   /* what the run had to say is said */
+	if (o->oom) ret = km_err_set(e, KM_ENOMEM, "out of memory");
+	if (ret == 0 && o->manifest) ret = write_warnings(o, e);
+	/* 1. every sink complete, on disk and digested */
+	for (int i = 0; i < o->n_sink && ret == 0; ++i) ret = sink_finish(o, &o->sink[i], e);
+	/* the manifest last, listing every other sink */
+	if (ret == 0 && o->manifest) {
+		int n_out = o->n_sink;
+		FILE *fp = km_out_add(o, "manifest.json", e);
+		if (!fp) ret = KM_ECREATE;
+		else if ((ret = write_manifest(o, fp, n_out, e)) == 0) ret = sink_finish(o, &o->sink[o->n_sink - 1], e);
 	}
 	/* a directory in the way would fail mid-rename: refuse before anything moves */
 	for (int i = 0; i < o->n_sink && ret == 0; ++i) {

@@ -27,6 +27,7 @@
 
 #include <stdio.h>
 #include "kinmatch.h"
+#include "kmpriv.h"
 
 typedef struct km_out_s km_out_t;
 
@@ -57,5 +58,38 @@ void km_out_abort(km_out_t *o);
 
 /* The directory as given to km_out_open(). */
 const char *km_out_dir(const km_out_t *o);
+
+/* ---- provenance: DIR/manifest.json and DIR/warnings.tsv -------------------------------
+ * After km_out_manifest(), km_out_commit() also writes, as the run's last two sinks:
+ *   warnings.tsv   `kind  id  message`, one row per km_out_warn() and per km_warn()
+ *                  message of the run (kind "warning", id NA), in the order they came;
+ *                  the header alone when there was none;
+ *   manifest.json  kinmatch_version, command, argv, started, finished (ISO 8601 UTC),
+ *                  threads, options (name -> value as it would be typed; true/false for
+ *                  flags; null for a file option not given), inputs (option, path,
+ *                  realpath, sha256, bytes), outputs (every other file of the run, path
+ *                  relative to DIR, sha256, bytes), counts (name -> number), warnings
+ *                  (every warnings.tsv row as "kind id: message").
+ * The calls below never fail: an allocation failure is remembered and km_out_commit()
+ * returns KM_ENOMEM.  Registering a name again replaces its value (options, counts).
+ * For a new output, a new count or a new option nothing else is needed: km_out_add(),
+ * km_out_count(), km_out_option(). */
+void km_out_manifest(km_out_t *o, const char *command, int argc, char *const argv[]);
+void km_out_option(km_out_t *o, const char *name, const char *fmt, ...) KM_PRINTF(3, 4);
+void km_out_option_bool(km_out_t *o, const char *name, int on);
+/* A number, shortest text that reads back to the same double ("0.5", "-inf"). */
+void km_out_option_num(km_out_t *o, const char *name, double x);
+void km_out_option_null(km_out_t *o, const char *name);
+int km_out_has_option(const km_out_t *o, const char *name);   /* 1 if registered */
+/* An input file; its digest and size are taken at commit. */
+void km_out_input(km_out_t *o, const char *option, const char *path);
+void km_out_count(km_out_t *o, const char *name, double value);
+void km_out_threads(km_out_t *o, int n);
+/* A named finding (a remain left out, an unused reference, an omitted family): a row of
+ * warnings.tsv and an entry of the manifest's warnings.  Not printed: the command's
+ * summary prints the counts. */
+void km_out_warn(km_out_t *o, const char *kind, const char *id, const char *fmt, ...) KM_PRINTF(4, 5);
+/* Rows km_out_warn() recorded under kind so far. */
+long km_out_nwarn(const km_out_t *o, const char *kind);
 
 #endif

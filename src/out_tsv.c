@@ -29,8 +29,9 @@ int km_out_matches(FILE *fp, const km_hits_t *hits, const km_tabs_t *t, const km
 	int bad = fputs("remain\tfamily\tmissing\trank\tlog10_lr\tlog10_lr_str\tlog10_lr_snp\tlog10_lr_x\tlog10_lr_y\tlog10_lr_mt\tloci\ty_ref\ty_meioses\tmt_ref\tmt_meioses", fp) < 0;
 	/* extra columns after the contract's, in COORD.md's order; each only where it says something */
 	int y_left = km_lin_y_nleft(ylin) > 0;   /* models, issue 12 part 3: Y loci the database lacks */
+	if (hits->incon) bad |= fputs("\tinconsistent", fp) < 0;   /* models, issue 12 part 1 (E > 0) */
 	if (y_left) bad |= fputs("\ty_left_out", fp) < 0;
-	bad |= fputs("\ttie", fp) < 0;   /* dvi (issue 11 part 5): ties said out loud */
+	if (hits->tie) bad |= fputs("\ttie", fp) < 0;   /* dvi (issue 11 part 5): ties said out loud; only with --dvi (lead decision: default output byte-identical to 464ba7a) */
 	bad |= fputs("\n", fp) < 0;
 	for (size_t i = 0; i < hits->n && !bad; ++i) {
 		const km_hit_t *h = &hits->h[i];
@@ -51,11 +52,12 @@ int km_out_matches(FILE *fp, const km_hits_t *hits, const km_tabs_t *t, const km
 		              F->person[t->cand[h->cand].person].id, hits->rank[i], b[KM_N_SYS],
 		              b[KM_SYS_STR], b[KM_SYS_SNP], b[KM_SYS_X], b[KM_SYS_Y], b[KM_SYS_MT], h->loci,
 		              lref[0], lk[0], lref[1], lk[1]) < 0;
+		if (hits->incon && !bad) bad = fprintf(fp, "\t%d", hits->incon[i]) < 0;
 		if (y_left && !bad) {
 			int n = km_lin_y_left_out(ylin, h->remain, t->cand[h->cand].fam, t->cand[h->cand].person);
 			bad = (n < 0 ? fputs("\tNA", fp) : fprintf(fp, "\t%d", n)) < 0;
 		}
-		if (!bad) bad = fprintf(fp, "\t%d", hits->tie ? hits->tie[i] : 0) < 0;   /* tie (dvi) */
+		if (!bad && hits->tie) bad = fprintf(fp, "\t%d", hits->tie[i]) < 0;   /* tie (dvi) */
 		if (!bad) bad = fputs("\n", fp) < 0;
 	}
 	if (bad) return km_err_set(e, KM_EIO, "matches.tsv: cannot write: %s", strerror(errno));

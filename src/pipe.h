@@ -20,6 +20,7 @@ typedef struct km_opt_s {
 	double min_freq;        /* for alleles absent from the table; < 0 = default */
 	long freq_n;            /* --freq-sample-size, 0 = unknown */
 	double dropout;         /* global allelic dropout probability */
+	double typing_error;    /* models (issue 12 part 1): global typing-error rate E, 0 = none */
 	double mt_rate;         /* mtDNA mutation rate per meiosis, compared region */
 	int lineage_freq;       /* 0 count, 1 upper95 */
 	int min_loci;           /* drop candidates compared on fewer loci */
@@ -27,6 +28,7 @@ typedef struct km_opt_s {
 	int top;                /* rows kept per remain */
 	double min_lr;          /* keep rows with log10 LR >= this */
 	int all;                /* keep every row */
+	int keep_going;         /* ops (issue 15 part 4): a family the engine refuses is left out, not fatal */
 	int quiet;
 	const char *snp_positions;  /* models (issue 12 part 5): --snp-positions, VCF SNPs by position */
 	int explain_top;        /* explain (issue 13): DIR/explain.tsv for each remain's best N rows, 0 = none */
@@ -62,6 +64,8 @@ typedef struct km_index_s {
 	int *hom_slot;          /* [n_totcol]: slot of a homozygous column in the P,Q,R arrays, -1 = none */
 	int *hom_first, *hom_n; /* [n_loc]: locus l's slots are hom_first[l] .. + hom_n[l], in column order */
 	int n_hom;              /* homozygous columns that need P,Q,R (obs.h: the mixture terms) */
+	double *col_e;          /* [n_totcol]: typing-error rate of the column's remains (issue 12); NULL = all 0 */
+	double max_e;           /* the largest rate of any remain */
 } km_index_t;
 
 typedef struct km_cand_s {
@@ -106,6 +110,7 @@ typedef struct km_hits_s {
 	km_hit_t *h;            /* sorted by remain id, then rank */
 	int *rank;              /* per row */
 	uint8_t *tie;           /* per row (dvi): 1 = the same printed log10 LR as the remain's next or previous candidate */
+	int *incon;             /* models (issue 12 part 1): per row, loci incompatible without error and mutation; NULL = no column */
 } km_hits_t;
 
 void km_opt_init(km_opt_t *o);
@@ -114,10 +119,16 @@ void km_opt_init(km_opt_t *o);
 struct km_lin_s;
 int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd,
                    const struct km_lin_s *lin, km_err_t *e);
+/* The same with per-remain typing-error rates re (NULL = 0; issue 12 part 1): remains of
+ * different rates get different columns for the same observation (ix->col_e), so the
+ * tables hold each column's LR with its remain error and the scan is unchanged. */
+int km_index_build_te(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd, const double *re,
+                      const struct km_lin_s *lin, km_err_t *e);
 
-/* --remain-info: fills rd[n_sample] (pre-set by the caller to --dropout) from the
- * `sample dropout` table; rows for samples that are not remains are counted in *n_other. */
-int km_rinfo_load(double *rd, const km_prof_t *rem, const char *fn, int *n_other, km_err_t *e);
+/* --remain-info: fills rd[n_sample] (pre-set by the caller to --dropout) and re[n_sample]
+ * (pre-set to --typing-error; NULL = not read) from the `sample dropout typing_error`
+ * table; rows for samples that are not remains are counted in *n_other. */
+int km_rinfo_load(double *rd, double *re, const km_prof_t *rem, const char *fn, int *n_other, km_err_t *e);
 /* --remain-info `sex` column (optional): rsex[n_sample] = 0 unknown (empty, 0, unknown),
  * KM_MALE (1, male) or KM_FEMALE (2, female); *any = 1 if some remain has a known sex.
  * An unknown value is an input error naming file:line:col. */
@@ -145,6 +156,12 @@ int km_comp_cand(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, km_ct
 typedef struct km_incon_s { int fam, person, l; } km_incon_t;
 int km_comp_incon(const km_comp_t *C, km_incon_t **v, size_t *n, km_err_t *e);
 
+/* models (issue 12 part 1): per-column incompatibility flags of one candidate without
+ * error and mutation (bit 0 plain call, bit 1 apparent homozygote under dropout), and
+ * the per-row counts of the `inconsistent` column into hits->incon. */
+int km_comp_incompat(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, uint8_t *flag, km_err_t *e);
+int km_hits_incon(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_comp_t *C, int threads, km_err_t *e);
+
 /* Every timing and count of a run's compile, scan and rank, in one place: each thread
  * keeps its own and they are added after the loop (km_stats_add), for the summary and
  * `bench/`. */
@@ -157,8 +174,16 @@ typedef struct km_stats_s {
 	double exact;               /* pairs rescored exactly */
 	long n_computed, n_shared;  /* (candidate, locus) tables computed / taken from the cache */
 	long n_inconsistent;        /* (candidate, locus) pairs whose references contradict the pedigree */
+	/* ops (issue 15 part 4): candidates whose tables the engine refused (KM_EMODEL: a table
+	 * too large, theta beyond its limits), in candidate order, each with the engine's
+	 * message; every one with o->keep_going (the scan then returns KM_EMODEL after all
+	 * tiles), else the first.  Only the caller's km_stats_t; freed by km_scanstat_free(). */
+	int n_refused;
+	int *refused;               /* candidate index */
+	char **refused_msg;
 } km_stats_t;
 void km_stats_add(km_stats_t *to, const km_stats_t *x);
+void km_scanstat_free(km_stats_t *st);
 
 /* Compiles the candidates tile by tile and scans every remain through each tile; keeps
  * rows as o->top / o->min_lr / o->all say, ranked per remain in the total order

@@ -29,6 +29,7 @@
 #include "kmpriv.h"
 #include "pipe.h"
 #include "obs.h"
+#include "progress.h"
 
 #define KM_TILE 16
 
@@ -85,7 +86,7 @@ static double drop_log10(const double *hom, const uint32_t *slot, const struct k
 
 void km_hits_destroy(km_hits_t *h)
 {
-	free(h->h); free(h->rank); free(h->tie);
+	free(h->h); free(h->rank); free(h->tie); free(h->incon);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -330,6 +331,9 @@ typedef struct {
 	int ret;
 	km_err_t err;
 	int err_cand;
+	int n_ref, m_ref;       /* --keep-going: candidates refused by the engine in this thread */
+	int *ref_cand;
+	char **ref_msg;
 } thr_t;
 
 /* Fills the tile's float screen: S[(soff[l] + k) * KM_TILE + j] = candidate j's value at
@@ -505,8 +509,22 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 		if (T->ret < 0) continue;
 		int c0 = tile * KM_TILE, nt = nc - c0 < KM_TILE ? nc - c0 : KM_TILE;
 		double t0 = km_now();
+		int n_ref0 = T->n_ref;
 		for (int j = 0; j < nt; ++j) {
 			int r2 = km_comp_cand(C, T->cw, &t->cand[c0 + j], &T->ct[j], &T->err);
+			if (r2 == KM_EMODEL && o->keep_going) {   /* ops (issue 15 part 4): note it, go on */
+				if (T->n_ref == T->m_ref) {
+					int m = T->m_ref ? 2 * T->m_ref : 8;
+					int *rc = realloc(T->ref_cand, sizeof *rc * m);
+					char **rm = rc ? realloc(T->ref_msg, sizeof *rm * m) : NULL;
+					if (rc) T->ref_cand = rc;
+					if (rm) T->ref_msg = rm, T->m_ref = m;
+					if (!rc || !rm) { T->ret = km_err_set(&T->err, KM_ENOMEM, "out of memory"), T->err_cand = c0 + j; break; }
+				}
+				if (!(T->ref_msg[T->n_ref] = strdup(T->err.msg))) { T->ret = km_err_set(&T->err, KM_ENOMEM, "out of memory"), T->err_cand = c0 + j; break; }
+				T->ref_cand[T->n_ref++] = c0 + j;
+				continue;
+			}
 			if (r2 < 0) { T->ret = r2, T->err_cand = c0 + j; break; }
 			T->st.n_inconsistent += T->ct[j].n_inc;
 			uint64_t *cm = T->cmask + (size_t)j * L.n_word;
@@ -514,6 +532,7 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 			for (int l = 0; l < nl; ++l) if (T->ct[j].typed[l]) cm[l >> 6] |= 1ULL << (l & 63);
 		}
 		if (T->ret < 0) continue;
+		if (T->n_ref > n_ref0) continue;   /* --keep-going: this run will be redone without the refused families */
 		screen_fill(T, ix, &L, nt);
 		double t1 = km_now();
 		for (int r0 = 0; r0 < nr; r0 += chunk) {
@@ -565,6 +584,7 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 			}
 		}
 		T->st.pairs += (double)nr * nt;
+		km_prog_add(nt);   /* ops: progress on a terminal (progress.h) */
 		T->st.t_compile += t1 - t0;
 		double t2 = km_now();
 		T->st.t_scan += t2 - t1;
@@ -588,7 +608,38 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 		int bad = -1;
 		for (int i = 0; i < nthr; ++i)
 			if (th[i].ret < 0 && (bad < 0 || th[i].err_cand < th[bad].err_cand)) bad = i;
-		if (bad >= 0) { *e = th[bad].err; ret = th[bad].ret; goto done; }
+		if (bad >= 0) {
+			*e = th[bad].err;
+			ret = th[bad].ret;
+			if (ret == KM_EMODEL && (st->refused = malloc(sizeof(int))) && (st->refused_msg = malloc(sizeof(char *))) &&
+			    (st->refused_msg[0] = strdup(e->msg)))
+				st->refused[0] = th[bad].err_cand, st->n_refused = 1;
+			goto done;
+		}
+	}
+	{	/* ops (--keep-going): every refused candidate, in candidate order; the caller drops
+		 * their families and scans again */
+		int n = 0;
+		for (int i = 0; i < nthr; ++i) n += th[i].n_ref;
+		if (n > 0) {
+			if (!(st->refused = malloc(sizeof(int) * n)) || !(st->refused_msg = calloc(n, sizeof(char *)))) {
+				ret = km_err_set(e, KM_ENOMEM, "out of memory");
+				goto done;
+			}
+			for (int i = 0; i < nthr; ++i)
+				for (int k = 0; k < th[i].n_ref; ++k) {
+					int c = th[i].ref_cand[k], at = st->n_refused++;
+					while (at > 0 && st->refused[at - 1] > c) {   /* insertion: few refusals */
+						st->refused[at] = st->refused[at - 1], st->refused_msg[at] = st->refused_msg[at - 1];
+						--at;
+					}
+					st->refused[at] = c, st->refused_msg[at] = th[i].ref_msg[k];
+					th[i].ref_msg[k] = NULL;
+				}
+			snprintf(e->msg, sizeof e->msg, "%s", st->refused_msg[0]);
+			ret = KM_EMODEL;
+			goto done;
+		}
 	}
 	for (int i = 0; i < nthr; ++i) km_stats_add(st, &th[i].st);
 	/* remains in byte order of their ids; per remain its ranking (already in the total
@@ -636,9 +687,18 @@ done:
 	for (int i = 0; i < nthr; ++i) {
 		km_cwork_free(th[i].cw, st);
 		free(th[i].ctbuf); free(th[i].typbuf); free(th[i].cmask); free(th[i].S); free(th[i].acc); free(th[i].tw);
+		for (int k = 0; k < th[i].n_ref; ++k) free(th[i].ref_msg[k]);
+		free(th[i].ref_cand); free(th[i].ref_msg);
 	}
 	free(th); free(all); free(gbar); free(top); free(n_top); free(lock);
 	layout_free(&L);
 	if (ret < 0) km_hits_destroy(hits);
 	return ret;
+}
+
+void km_scanstat_free(km_stats_t *st)
+{
+	for (int i = 0; i < st->n_refused; ++i) free(st->refused_msg[i]);
+	free(st->refused), free(st->refused_msg);
+	st->refused = NULL, st->refused_msg = NULL, st->n_refused = 0;
 }

@@ -657,6 +657,19 @@ static double draw_dropout(const km_sim_t *S, gsl_rng *r)
 	return nearbyint(d * 1e6) / 1e6;
 }
 
+/* Typing error (issue 12 part 1, the model of `match --typing-error`): with probability E
+ * a call at an STR, SNP or X-STR is replaced by a genotype drawn from the marker's
+ * frequencies (Hardy-Weinberg; one allele for a hemizygous call).  No draw at all when
+ * E = 0, so the simulation is unchanged then. */
+static void miscall(const km_sim_t *S, gsl_rng *r, const sim_marker_t *mk, int32_t *a0, int32_t *a1)
+{
+	if (S->o.typing_error <= 0.0 || *a0 < 0) return;
+	if (!(mk->type == KM_SYS_STR || mk->type == KM_SYS_SNP || mk->type == KM_SYS_X)) return;
+	if (!(gsl_rng_uniform(r) < S->o.typing_error)) return;
+	*a0 = (int32_t)gsl_ran_discrete(r, mk->disc);
+	if (*a1 >= 0) *a1 = (int32_t)gsl_ran_discrete(r, mk->disc);
+}
+
 /* Degrades person genotype g (nm * 2 codes) into out.  Returns the loci left typed. */
 static int degrade(const km_sim_t *S, gsl_rng *r, double d, const int32_t *g, int16_t *out)
 {
@@ -667,6 +680,7 @@ static int degrade(const km_sim_t *S, gsl_rng *r, double d, const int32_t *g, in
 		int32_t a0 = g[2 * m], a1 = g[2 * m + 1];
 		out[2 * m] = out[2 * m + 1] = KM_NOALLELE;
 		if (a0 < 0) continue;
+		miscall(S, r, mk, &a0, &a1);   /* the error first, then dropout on the erroneous genotype */
 		if (d > 0.0) {
 			double pf = mk->amp == 1.0 ? phi : -expm1(mk->amp * l1);
 			if (phi > 0.0 && gsl_rng_uniform(r) < pf) continue;
@@ -724,8 +738,11 @@ static void sim_family(const km_sim_t *S, long fi, gsl_rng *r, sim_work_t *w, si
 		if (q->role == KM_ROLE_REFERENCE) { /* references are complete */
 			const int32_t *g = w->g + (size_t)i * nm * 2;
 			++out->n_ref;
-			for (int m = 0; m < nm; ++m)
-				if (g[2 * m] >= 0) put_row(&out->ref, w->id, idl, &S->mk[m], g[2 * m], g[2 * m + 1], &out->oom);
+			for (int m = 0; m < nm; ++m) {
+				int32_t a0 = g[2 * m], a1 = g[2 * m + 1];
+				miscall(S, r, &S->mk[m], &a0, &a1);   /* typing error (no draw when E = 0) */
+				if (a0 >= 0) put_row(&out->ref, w->id, idl, &S->mk[m], a0, a1, &out->oom);
+			}
 			if (S->mdb) {
 				put(&out->mt, w->id, idl, &out->oom);
 				putc1(&out->mt, '\t', &out->oom);

@@ -62,6 +62,8 @@ typedef struct km_simopt_s {
 	double dropout_mean;    /* mean of a remain's dropout probability d */
 	double dropout_max;     /* d <= dropout_max; mean == max gives every remain d = max */
 	double locus_fail;      /* a remain's locus-failure probability is locus_fail * d */
+	double typing_error;    /* models (issue 12 part 1): per typed call, the probability that it is
+	                           replaced by a genotype drawn from Hardy-Weinberg (remains: before dropout) */
 	unsigned long seed;
 	int threads;
 	int gz;                 /* write .tsv.gz (BGZF) */

@@ -173,7 +173,7 @@ static int tsv_getline(km_tsv_t *r, km_err_t *e)
 				int zerr;
 				const char *msg = gzerror(r->gz, &zerr);
 				r->ilen = 0;
-				return km_err_set(e, KM_EIO, "%s: read error after line %d: %s", r->name,
+				return km_err_set(e, zerr == Z_ERRNO ? KM_EIO : KM_EINPUT, "%s: read error after line %d: %s", r->name,
 				                  r->lineno, zerr == Z_ERRNO ? strerror(errno) : msg);
 			}
 			if (r->ilen == 0) {

@@ -34,7 +34,7 @@ head -c $((size / 2)) "$OUT/sim/references.tsv.gz" > "$OUT/cut/references.tsv.gz
 for th in 1 2; do
 	rm -rf "$OUT/cutout"
 	if run "$OUT/cut" tsv.gz "$th" "$OUT/cutout" 2> "$OUT/cut.err"; then echo "truncated BGZF accepted"; exit 1; else rc=$?; fi
-	[ "$rc" = 1 ] || { echo "exit $rc"; exit 1; }
+	[ "$rc" = 65 ] || { echo "exit $rc"; exit 1; }   # 65: malformed data (README, exit codes)
 	grep -q "references.tsv.gz: unexpected end of compressed data (no BGZF end-of-file block: the file is truncated)" "$OUT/cut.err" ||
 		{ cat "$OUT/cut.err"; exit 1; }
 	[ ! -e "$OUT/cutout/matches.tsv" ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `kinmatch check-reference` (issue 5): passes on every shipped reference set with the
 # summary pinned in tests/check/*.out and no warnings, and fails on broken copies of the
-# shipped files with exit 1 and the exact error line (FILE:LINE:COL: cause).  Softer
+# shipped files with exit 65 and the exact error line (FILE:LINE:COL: cause).  Softer
 # findings are warnings with exit 0.  Line and column numbers of the broken cells are
 # computed from the copies, so a rebuild of reference/ does not break the test; only the
 # pinned summaries need updating then (tests/check/README.md).
@@ -68,48 +68,48 @@ P="--panel panel.tsv"
 l=$(mline freqs.tsv D3S1358)
 awk -F'\t' -v OFS='\t' -v l="$l" 'NR == l { $3 = sprintf("%.6f", $3 + 0.05) } 1' freqs.tsv > f_sum.tsv
 sum=$(awk -F'\t' '$1 == "D3S1358" { s += $3 } END { printf "%.6g", s }' f_sum.tsv)
-run sum 1 $P --freqs f_sum.tsv &&
+run sum 65 $P --freqs f_sum.tsv &&
 	expect_err sum "kinmatch: error: f_sum.tsv:$l:1: allele frequencies of marker 'D3S1358' sum to $sum, not 1 (tolerance 0.01)"
 
 # ---- a frequency row for a marker the panel does not have ------------------------------------
 { cat freqs.tsv; printf 'D99S999\t12\t0.5\tnowhere\n'; } > f_unk.tsv
-run unknown 1 $P --freqs f_unk.tsv &&
+run unknown 65 $P --freqs f_unk.tsv &&
 	expect_err unknown "kinmatch: error: f_unk.tsv:$(wc -l < f_unk.tsv):1: unknown marker 'D99S999' (column 'marker')"
 
 # ---- a panel STR with no frequency rows ----------------------------------------------------------
 { cat panel.tsv; printf 'D99S999\tSTR\t5\t0.001\t\t\t4\tdefault\tnone\n'; } > p_nofreq.tsv
-run nofreq 1 --panel p_nofreq.tsv --freqs freqs.tsv &&
+run nofreq 65 --panel p_nofreq.tsv --freqs freqs.tsv &&
 	expect_err nofreq "kinmatch: error: p_nofreq.tsv:$(wc -l < p_nofreq.tsv):1: marker 'D99S999' has no allele frequencies in freqs.tsv"
 
 # ---- a mutation rate of 1.5 ----------------------------------------------------------------------
 l=$(awk -F'\t' '$1 == "FGA" { print NR; exit }' panel.tsv)
 awk -F'\t' -v OFS='\t' -v l="$l" 'NR == l { $4 = "1.5" } 1' panel.tsv > p_rate.tsv
-run rate 1 --panel p_rate.tsv --freqs freqs.tsv &&
+run rate 65 --panel p_rate.tsv --freqs freqs.tsv &&
 	expect_err rate "kinmatch: error: p_rate.tsv:$l:$(col p_rate.tsv "$l" 4): mutation rate '1.5' outside [0,1) (column 'mutation_rate')"
 
 # ---- an STR allele that is not a repeat number; a SNP allele that is not a base --------------------
 l=$(mline freqs.tsv TH01)
 awk -F'\t' -v OFS='\t' -v l="$l" 'NR == l { $2 = "9x" } 1' freqs.tsv > f_str.tsv
-run str_allele 1 $P --freqs f_str.tsv &&
+run str_allele 65 $P --freqs f_str.tsv &&
 	expect_err str_allele "kinmatch: error: f_str.tsv:$l:$(col f_str.tsv "$l" 2): STR allele '9x' is not a repeat number (column 'allele')"
 snp=$(awk -F'\t' '$2 == "SNP" { print $1; exit }' panel.tsv)
 l=$(mline freqs.tsv "$snp")
 awk -F'\t' -v OFS='\t' -v l="$l" 'NR == l { $2 = "N" } 1' freqs.tsv > f_snp.tsv
-run snp_allele 1 $P --freqs f_snp.tsv &&
+run snp_allele 65 $P --freqs f_snp.tsv &&
 	expect_err snp_allele "kinmatch: error: f_snp.tsv:$l:$(col f_snp.tsv "$l" 2): SNP allele 'N' is not A, C, G or T (column 'allele')"
 
 # ---- a bad y-db cell --------------------------------------------------------------------------------
 l=$(awk '!/^#/ { n++ } n == 2 { print NR; exit }' ydb.tsv)        # first haplotype
 c=$(awk -F'\t' '/^#/ { next } { for (i = 1; i <= NF; ++i) if ($i == "DYS19") print i; exit }' ydb.tsv)
 awk -F'\t' -v OFS='\t' -v l="$l" -v c="$c" 'NR == l { $c = "14a" } 1' ydb.tsv > y_bad.tsv
-run ycell 1 $P --y-db y_bad.tsv &&
+run ycell 65 $P --y-db y_bad.tsv &&
 	expect_err ycell "kinmatch: error: y_bad.tsv:$l:$(col y_bad.tsv "$l" "$c"): repeat number '14a' is not a number >= 0 (column 'DYS19')"
 
 # ---- a bad mtDNA notation -----------------------------------------------------------------------------
 l=$(awk -F'\t' '!/^#/ && $3 ~ /(^| )16223T( |$)/ { print NR; exit }' mt.tsv)
 awk -F'\t' -v OFS='\t' -v l="$l" 'NR == l { sub(/16223T/, "16223X", $3) } 1' mt.tsv > m_bad.tsv
 c=$(awk -v l="$l" 'NR == l { print index($0, "16223X") + 5; exit }' m_bad.tsv)
-run mtnote 1 $P --mt-db m_bad.tsv &&
+run mtnote 65 $P --mt-db m_bad.tsv &&
 	expect_err mtnote "kinmatch: error: m_bad.tsv:$l:$c: unknown base 'X' in variant '16223X' (column 'haplotype')"
 
 # ---- warnings: loaded, but probably wrong (exit 0) ------------------------------------------------------
@@ -136,6 +136,6 @@ awk -F'\t' -v OFS='\t' -v l="$l" 'NR == l { $2 = "14.4" } 1' freqs.tsv > f_mv.ts
 run mv 0 $P --freqs f_mv.tsv && expect_warn mv "kinmatch: warning: f_mv.tsv: marker 'vWA': allele '14.4' is not a repeat number for a 4-bp repeat (microvariants are .1 to .3)"
 
 # ---- usage ----------------------------------------------------------------------------------------------
-run usage 2 --freqs freqs.tsv && expect_err usage "kinmatch: error: --panel is required (see kinmatch check-reference --help)"
+run usage 64 --freqs freqs.tsv && expect_err usage "kinmatch: error: --panel is required (see kinmatch check-reference --help)"
 
 [ $nfail = 0 ]

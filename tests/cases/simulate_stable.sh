@@ -23,8 +23,8 @@ awk -F'\t' 'NR > 1 && $4 != "sib" && $4 != "parent" && $4 != "unrelated" { exit 
 # the truth is hidden: remain ids are not in family order
 [ "$(awk -F'\t' 'NR > 1 && $2 != "NA" { print $2 }' "$OUT/a/truth.tsv" | sort -c 2>&1 | wc -l)" = 1 ]
 
-# bad option values name the option, exit 2, write nothing
-if sim --out "$OUT/d" --remain-frac 2 2> "$OUT/err"; then exit 1; else [ $? = 2 ]; fi
+# bad option values name the option, exit 64 (usage), write nothing
+if sim --out "$OUT/d" --remain-frac 2 2> "$OUT/err"; then exit 1; else [ $? = 64 ]; fi
 grep -q -- '--remain-frac: expected a number in \[0,1\]' "$OUT/err"
 if sim --out "$OUT/d" --mix sib:1,aunt:1 2> "$OUT/err"; then exit 1; fi
 grep -q -- "--mix: unknown shape 'aunt'" "$OUT/err"

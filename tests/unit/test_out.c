@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check.h"
+#include "kmpriv.h"
 #include "out.h"
 
 
@@ -183,6 +184,46 @@ int main(void)
 	rmdir(msg);
 	list(d, ls, sizeof ls);
 	check(strcmp(ls, "one.tsv three.tsv two.tsv") == 0, "no temp left");
+
+	/* 12. the manifest: JSON escapes, counts, options, warnings (also from km_warn) */
+	check(km_out_open(&o, d, &e) == 0, "open");
+	char *av[] = { "kinmatch", "a\"b\\c", "tab\there", "bad\xff utf8", "caf\xc3\xa9" };
+	km_out_manifest(o, "match", 5, av);
+	km_out_option(o, "top", "%d", 10);
+	km_out_option_num(o, "theta", 0.1);
+	km_out_option_num(o, "min", KM_NEG_INF);
+	km_out_option_bool(o, "all", 0);
+	km_out_option_null(o, "y-db");
+	km_out_option(o, "top", "%d", 3);   /* again: the last value */
+	km_out_count(o, "rows", 12);
+	km_out_count(o, "share", 0.25);
+	km_out_warn(o, "remain_few_loci", "R7", "typed at 3 loci\twith a tab");
+	int v = km_verbose;
+	km_verbose = 0;
+	km_warn("a warning from %s", "a parser");
+	km_verbose = v;
+	check(km_out_nwarn(o, "remain_few_loci") == 1 && km_out_nwarn(o, "warning") == 1, "warnings counted by kind");
+	f1 = km_out_add(o, "m.tsv", &e);
+	fputs("abc", f1);
+	check(km_out_commit(o, &e) == 0, "commit with a manifest");
+	{
+		char buf[8192] = { 0 };
+		snprintf(msg, sizeof msg, "%s/manifest.json", d);
+		FILE *fp = fopen(msg, "r");
+		size_t n = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+		if (fp) fclose(fp);
+		buf[n] = 0;
+		check(strstr(buf, "\"argv\": [\"kinmatch\", \"a\\\"b\\\\c\", \"tab\\there\", \"bad\\u00ff utf8\", \"caf\xc3\xa9\"]") != NULL, "argv escaped as JSON (quote, backslash, tab, a bad UTF-8 byte; good UTF-8 kept)");
+		check(strstr(buf, "\"top\": \"3\"") && strstr(buf, "\"theta\": \"0.1\"") && strstr(buf, "\"min\": \"-inf\"") &&
+		      strstr(buf, "\"all\": false") && strstr(buf, "\"y-db\": null"), "options: strings, booleans, null, last value wins");
+		check(strstr(buf, "\"rows\": 12") && strstr(buf, "\"share\": 0.25"), "counts are numbers");
+		check(strstr(buf, "{\"path\": \"m.tsv\", \"sha256\": \"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\", \"bytes\": 3}") != NULL, "outputs: sha256 and size of m.tsv");
+		check(strstr(buf, "{\"path\": \"warnings.tsv\"") != NULL && strstr(buf, "\"path\": \"manifest.json\"") == NULL, "warnings.tsv listed, the manifest not");
+		check(strstr(buf, "\"remain_few_loci R7: typed at 3 loci with a tab\"") && strstr(buf, "\"warning NA: a warning from a parser\""), "warnings in the manifest");
+		if (n == 0) printf("  (no manifest)\n");
+	}
+	snprintf(msg, sizeof msg, "%s/warnings.tsv", d);
+	check(has(msg, "kind\tid\tmessage\nremain_few_loci\tR7\ttyped at 3 loci with a tab\nwarning\tNA\ta warning from a parser\n"), "warnings.tsv rows");
 
 	snprintf(msg, sizeof msg, "rm -rf '%s'", tmpdir);
 	if (system(msg) != 0) check(0, "cleanup");

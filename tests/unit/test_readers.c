@@ -166,7 +166,7 @@ static void test_tsv(void)
 		char want[512];
 		snprintf(want, sizeof want, "%s: cannot open: No such file or directory", tmp_path("nope.tsv"));
 		check_err("tsv: cannot open message", km_tsv_open(&r, tmp_path("nope.tsv"), &e), &e, want);
-		check(km_tsv_open(&r, tmp_path("nope.tsv"), &e) == KM_EOPEN && r == NULL, "tsv: cannot open is KM_EOPEN");
+		check(km_tsv_open(&r, tmp_path("nope.tsv"), &e) == KM_EOPEN && r == NULL, "tsv: cannot open is KM_EOPEN (exit 66)");
 	}
 	/* a long line (beyond the 64 KiB read buffer) read from a gzip file */
 	{
@@ -563,7 +563,7 @@ static void test_vcf(const km_panel_t *p)
 		km_prof_destroy(&pv);
 		km_freqs_destroy(&fv);
 		ret = km_prof_load(&pv, p, &fv, tmp_path("none.vcf"), &e);
-		check(ret == KM_EOPEN && strstr(e.msg, "cannot open") != NULL, "vcf: missing file is KM_EOPEN");
+		check(ret == KM_EOPEN && strstr(e.msg, "cannot open") != NULL, "vcf: missing file is KM_EOPEN (exit 66)");
 	}
 	km_prof_destroy(&pt);
 	km_freqs_destroy(&ft);

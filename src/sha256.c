@@ -1,0 +1,130 @@
+/* sha256.c — SHA-256 (NIST FIPS 180-4, "Secure Hash Standard", 2015, §6.2), for the
+ * manifest's digests of every input and output file.
+ *
+ * State: eight 32-bit words H (§5.3.3 initial values), a 64-byte block buffer and the
+ * message length in bytes.  km_sha256_update() compresses each full block (§6.2.2 with
+ * the message schedule W of §6.2.2 step 1, the functions Ch, Maj, Σ0, Σ1, σ0, σ1 of
+ * §4.1.2 and the constants K of §4.2.2); km_sha256_final() pads (§5.1.1: a 1 bit, zeros,
+ * the 64-bit big-endian bit length) and writes H big-endian (§6.2.2 step 4).
+ * Tested against the NIST example vectors (tests/unit/test_sha256.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "kmpriv.h"
+#include "sha256.h"
+
+/* FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the
+ * first 64 primes */
+static const uint32_t K[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+};
+
+#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+#define CH(x, y, z)  (((x) & (y)) ^ (~(x) & (z)))           /* §4.1.2 (4.2) */
+#define MAJ(x, y, z) (((x) & (y)) ^ ((x) & (z)) ^ ((y) & (z))) /* (4.3) */
+#define BSIG0(x) (ROTR(x, 2) ^ ROTR(x, 13) ^ ROTR(x, 22))     /* Σ0 (4.4) */
+#define BSIG1(x) (ROTR(x, 6) ^ ROTR(x, 11) ^ ROTR(x, 25))     /* Σ1 (4.5) */
+#define SSIG0(x) (ROTR(x, 7) ^ ROTR(x, 18) ^ ((x) >> 3))      /* σ0 (4.6) */
+#define SSIG1(x) (ROTR(x, 17) ^ ROTR(x, 19) ^ ((x) >> 10))    /* σ1 (4.7) */
+
+void km_sha256_init(km_sha256_t *c)
+{
+	/* §5.3.3: the first 32 bits of the fractional parts of the square roots of the first 8 primes */
+	static const uint32_t H0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	memcpy(c->h, H0, sizeof H0);
+	c->len = 0;
+	c->n_buf = 0;
+}
+
+/* §6.2.2: one 512-bit block */
+static void compress(uint32_t h[8], const uint8_t *b)
+{
+	uint32_t w[64], a, bb, cc, d, e, f, g, hh;
+	for (int t = 0; t < 16; ++t)
+		w[t] = (uint32_t)b[4 * t] << 24 | (uint32_t)b[4 * t + 1] << 16 | (uint32_t)b[4 * t + 2] << 8 | b[4 * t + 3];
+	for (int t = 16; t < 64; ++t) w[t] = SSIG1(w[t - 2]) + w[t - 7] + SSIG0(w[t - 15]) + w[t - 16];
+	a = h[0], bb = h[1], cc = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+	for (int t = 0; t < 64; ++t) {
+		uint32_t t1 = hh + BSIG1(e) + CH(e, f, g) + K[t] + w[t];
+		uint32_t t2 = BSIG0(a) + MAJ(a, bb, cc);
+		hh = g, g = f, f = e, e = d + t1, d = cc, cc = bb, bb = a, a = t1 + t2;
+	}
+	h[0] += a, h[1] += bb, h[2] += cc, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+}
+
+void km_sha256_update(km_sha256_t *c, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	c->len += n;
+	if (c->n_buf > 0) {
+		size_t k = 64 - c->n_buf < n ? 64 - c->n_buf : n;
+		memcpy(c->buf + c->n_buf, p, k);
+		c->n_buf += k, p += k, n -= k;
+		if (c->n_buf < 64) return;
+		compress(c->h, c->buf);
+		c->n_buf = 0;
+	}
+	for (; n >= 64; p += 64, n -= 64) compress(c->h, p);
+	memcpy(c->buf, p, n);
+	c->n_buf = n;
+}
+
+void km_sha256_final(km_sha256_t *c, uint8_t out[32])
+{
+	uint64_t bits = c->len * 8;
+	uint8_t pad[72] = { 0x80 };
+	size_t np = c->n_buf < 56 ? 56 - c->n_buf : 120 - c->n_buf;   /* §5.1.1: to 448 mod 512 bits */
+	for (int i = 0; i < 8; ++i) pad[np + i] = (uint8_t)(bits >> (56 - 8 * i));
+	uint64_t len = c->len;
+	km_sha256_update(c, pad, np + 8);
+	c->len = len;
+	for (int i = 0; i < 8; ++i)
+		for (int k = 0; k < 4; ++k) out[4 * i + k] = (uint8_t)(c->h[i] >> (24 - 8 * k));
+}
+
+void km_sha256_hex(const uint8_t d[32], char hex[65])
+{
+	static const char x[] = "0123456789abcdef";
+	for (int i = 0; i < 32; ++i) hex[2 * i] = x[d[i] >> 4], hex[2 * i + 1] = x[d[i] & 15];
+	hex[64] = 0;
+}
+
+int km_sha256_file(const char *fn, char hex[65], uint64_t *bytes, km_err_t *e)
+{
+	int fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno));
+	int ret = km_sha256_fd(fd, hex, bytes);
+	if (ret < 0) ret = km_err_set(e, KM_EIO, "%s: read error: %s", fn, strerror(errno));
+	close(fd);
+	return ret;
+}
+
+int km_sha256_fd(int fd, char hex[65], uint64_t *bytes)
+{
+	km_sha256_t c;
+	uint8_t buf[1 << 16], d[32];
+	ssize_t n;
+	km_sha256_init(&c);
+	while ((n = read(fd, buf, sizeof buf)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR) continue;
+			return KM_EIO;
+		}
+		km_sha256_update(&c, buf, (size_t)n);
+	}
+	if (bytes) *bytes = c.len;
+	km_sha256_final(&c, d);
+	km_sha256_hex(d, hex);
+	return 0;
+}

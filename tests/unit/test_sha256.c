@@ -1,0 +1,73 @@
+/* test_sha256.c — src/sha256.c against the NIST FIPS 180-4 example vectors (NIST CSRC
+ * "Cryptographic Standards and Guidelines: Examples with Intermediate Values", SHA-256:
+ * one-block "abc", two-block 448-bit message) and the FIPS 180-2 appendix vectors (the
+ * 896-bit message, one million 'a'), the empty message, each fed whole and in pieces of
+ * every size 1..131 so block boundaries and padding of every length are crossed. */
+#include <stdlib.h>
+#include <unistd.h>
+#include "check.h"
+#include "sha256.h"
+
+static void hex_of(const char *msg, size_t n, size_t piece, char hex[65])
+{
+	km_sha256_t c;
+	uint8_t d[32];
+	km_sha256_init(&c);
+	for (size_t i = 0; i < n; i += piece) km_sha256_update(&c, msg + i, n - i < piece ? n - i : piece);
+	km_sha256_final(&c, d);
+	km_sha256_hex(d, hex);
+}
+
+int main(void)
+{
+	static const struct { const char *msg, *want; } v[] = {
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+		{ "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+		  "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1" },
+	};
+	char hex[65], what[128];
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; ++i) {
+		size_t n = strlen(v[i].msg);
+		int good = 1;
+		hex_of(v[i].msg, n, n ? n : 1, hex);
+		snprintf(what, sizeof what, "NIST vector %zu (%zu bytes) whole", i, n);
+		check(strcmp(hex, v[i].want) == 0, what);
+		if (strcmp(hex, v[i].want) != 0) printf("  got %s\n  want %s\n", hex, v[i].want);
+		for (size_t p = 1; p <= 131; ++p) {
+			hex_of(v[i].msg, n, p, hex);
+			good &= strcmp(hex, v[i].want) == 0;
+		}
+		snprintf(what, sizeof what, "NIST vector %zu fed in pieces of 1..131 bytes", i);
+		check(good, what);
+	}
+	/* one million 'a' (FIPS 180-2 appendix B.3) */
+	char *m = malloc(1000000);
+	memset(m, 'a', 1000000);
+	hex_of(m, 1000000, 1000, hex);
+	check(strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0, "one million 'a'");
+	/* every message length 0..200 of one byte value: whole == byte by byte (padding edges) */
+	int good = 1;
+	for (size_t n = 0; n <= 200; ++n) {
+		char a[65], b[65];
+		hex_of(m, n, n ? n : 1, a);
+		hex_of(m, n, 1, b);
+		good &= strcmp(a, b) == 0;
+	}
+	check(good, "lengths 0..200: whole and byte-by-byte agree");
+	/* a file: the digest of its bytes and its size */
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/km_test_sha.%d", (int)getpid());
+	FILE *fp = fopen(tmpdir, "w");
+	fputs("abc", fp), fclose(fp);
+	uint64_t bytes = 0;
+	km_err_t e = { "" };
+	check(km_sha256_file(tmpdir, hex, &bytes, &e) == 0 && bytes == 3 &&
+	      strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0, "file digest and size");
+	unlink(tmpdir);
+	check(km_sha256_file(tmpdir, hex, &bytes, &e) == KM_EOPEN, "a missing file: KM_EOPEN");
+	free(m);
+	printf("%d ok, %d failed\n", n_ok, n_fail);
+	return n_fail != 0;
+}
