@@ -21,6 +21,15 @@ void km_fmt_lr(char *buf, size_t n, double x)
 	}
 }
 
+int km_lr_same_printed(double a, double b)
+{
+	char x[32], y[32];
+	if (a == b) return 1;
+	km_fmt_lr(x, sizeof x, a);
+	km_fmt_lr(y, sizeof y, b);
+	return strcmp(x, y) == 0;
+}
+
 /* Writes matches.tsv's header and rows to fp (a sink of the output layer, out.h).  0, or
  * KM_EIO when a write fails (the layer's commit catches what buffering hides). */
 int km_out_matches(FILE *fp, const km_hits_t *hits, const km_tabs_t *t, const km_peds_t *peds,

@@ -195,6 +195,8 @@ void km_hits_destroy(km_hits_t *h);
 
 /* "%.6f", "-inf" or "NA" (never "-0.000000") */
 void km_fmt_lr(char *buf, size_t n, double x);
+/* 1 if a and b print the same in matches.tsv (the `tie` column; equal doubles included) */
+int km_lr_same_printed(double a, double b);
 
 /* Writes matches.tsv (header and rows) to fp, a sink of the output layer (out.h); ylin
  * (may be NULL) adds the y_left_out column where a Y locus lacks database columns. */

@@ -90,15 +90,6 @@ void km_hits_destroy(km_hits_t *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* tie (dvi): equal to the printed precision of matches.tsv */
-static int same_printed(double a, double b)
-{
-	char x[32], y[32];
-	if (a == b) return 1;
-	km_fmt_lr(x, sizeof x, a);
-	km_fmt_lr(y, sizeof y, b);
-	return strcmp(x, y) == 0;
-}
 
 /* qsort_r order of remain indices: byte order of their ids */
 static int cmp_remain(const void *x, const void *y, void *arg)
@@ -665,8 +656,8 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 					hits->h[hits->n] = row[k]; hits->rank[hits->n++] = ++rk;
 				}
 				for (size_t k = h0; k < hits->n; ++k)   /* tie (dvi) */
-					hits->tie[k] = (k > h0 && same_printed(hits->h[k].lr, hits->h[k - 1].lr)) ||
-					               (k + 1 < hits->n && same_printed(hits->h[k].lr, hits->h[k + 1].lr));
+					hits->tie[k] = (k > h0 && km_lr_same_printed(hits->h[k].lr, hits->h[k - 1].lr)) ||
+					               (k + 1 < hits->n && km_lr_same_printed(hits->h[k].lr, hits->h[k + 1].lr));
 				continue;
 			}
 			const km_hit_t *tr = top + (size_t)r * K;
@@ -675,8 +666,8 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 				hits->h[hits->n] = tr[k];
 				/* tie (dvi): the same printed log10 LR as the candidate ranked just above or
 				 * just below (shown or not) */
-				hits->tie[hits->n] = (k > 0 && same_printed(tr[k].lr, tr[k - 1].lr)) ||
-				                     (k + 1 < n_top[r] && same_printed(tr[k].lr, tr[k + 1].lr));
+				hits->tie[hits->n] = (k > 0 && km_lr_same_printed(tr[k].lr, tr[k - 1].lr)) ||
+				                     (k + 1 < n_top[r] && km_lr_same_printed(tr[k].lr, tr[k + 1].lr));
 				hits->rank[hits->n++] = k + 1;
 			}
 		}

@@ -87,15 +87,6 @@ struct km_incr_s {
 
 /* ---- hashing ---------------------------------------------------------------------- */
 typedef struct { uint64_t a, b; } hst_t;
-/* tie (dvi): equal to the printed precision of matches.tsv */
-static int same_printed(double a, double b)
-{
-	char x[32], y[32];
-	if (a == b) return 1;
-	km_fmt_lr(x, sizeof x, a);
-	km_fmt_lr(y, sizeof y, b);
-	return strcmp(x, y) == 0;
-}
 
 static void hs_init(hst_t *h) { h->a = 1469598103934665603ULL, h->b = 0x9e3779b97f4a7c15ULL; }
 static void hs_add(hst_t *h, const void *p, size_t n)
@@ -737,8 +728,8 @@ int km_incr_scan(km_incr_t *I, const km_incr_ctx_t *c, km_hits_t *hits, km_tabs_
 		for (int k = 0; k < I->ln[r] && k < K; ++k) {
 			hits->h[hits->n] = lh[k];
 			/* tie (dvi): as the scan marks it, from the rows above and below (kept or not) */
-			hits->tie[hits->n] = (k > 0 && same_printed(lh[k].lr, lh[k - 1].lr)) ||
-			                     (k + 1 < I->ln[r] && same_printed(lh[k].lr, lh[k + 1].lr));
+			hits->tie[hits->n] = (k > 0 && km_lr_same_printed(lh[k].lr, lh[k - 1].lr)) ||
+			                     (k + 1 < I->ln[r] && km_lr_same_printed(lh[k].lr, lh[k + 1].lr));
 			hits->rank[hits->n++] = k + 1;
 		}
 	}
