@@ -669,17 +669,18 @@ int km_cmd_match(int argc, char *argv[])
 			fprintf(stderr, "kinmatch: conflicts (LR >= 1e4, every pair): %d remains strong for two or more families, %d missing persons strong for two or more remains; %d exchangeable missing persons (equal LR within one family)\n",
 			        ist.n_conf_rem, ist.n_conf_miss, ist.n_exch);
 		double busy = st.t_compile + st.t_scan, wall = t_scan - t_load;
-		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan %.2f s, write %.2f s (%d threads; %ld tables computed, %ld shared)\n",
+		/* the identification runs between scan and write: its time is its own phase, not "write" */
+		fprintf(stderr, "kinmatch: load %.2f s, compile %.2f s, scan %.2f s, %swrite %.2f s (%d threads; %ld tables computed, %ld shared)\n",
 		        t_load - t0, busy > 0 ? wall * st.t_compile / busy : 0.0, busy > 0 ? wall * st.t_scan / busy : 0.0,
-		        t_write - t_scan, o.threads, st.n_computed, st.n_shared);
+		        dvi.on ? "identify (below), " : "", t_write - t_scan - t_dvi, o.threads, st.n_computed, st.n_shared);
 		/* --dvi: the night's result as identifications */
 		if (dvi.on) {
 			char conf_buf[64];   /* results store */
 			fprintf(stderr, "kinmatch: identification: %s%d undisputed, %d joint, %d inconclusive, %d no match (%d undisputed steps, %.2f s)\n",
 			        ist.n_confirmed ? (snprintf(conf_buf, sizeof conf_buf, "%d confirmed by review, ", ist.n_confirmed), conf_buf) : "",   /* results store */
 			        ist.n_undisputed, ist.n_joint, ist.n_inconclusive, ist.n_nomatch, ist.n_steps, t_dvi);
-			fprintf(stderr, "kinmatch: identification: %d components, %d with two or more remains; largest %d remains, %d families; %d solved by branch and bound\n",
-			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded);
+			fprintf(stderr, "kinmatch: identification: %d components, %d with two or more remains; largest %d remains, %d families; %d searched by branch and bound, %d of them stopped at the search budget (best found, not proven)\n",
+			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded, ist.n_stopped);
 			fprintf(stderr, "kinmatch: identification in %s/identifications.tsv (joint.tsv, undisputed.tsv)\n", o.out);
 		}
 		if (n_omitted > 0)   /* ops: --keep-going */
