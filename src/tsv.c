@@ -12,6 +12,9 @@
  * current line, which lets callers report header problems with km_tsv_fail().
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -74,6 +77,45 @@ static int is_bgzf(const char *fn)
 	return n == sizeof h && h[0] == 0x1f && h[1] == 0x8b && h[2] == 8 && (h[3] & 4) && h[12] == 'B' && h[13] == 'C';
 }
 
+/* Walks the BGZF block headers of a regular file before htslib reads it.  htslib locates
+ * each block by its BSIZE field and inflates from byte 18, reading no FNAME, FCOMMENT or
+ * FHCRC field and ignoring reserved flag bits; zlib (and gunzip) read those fields, so a
+ * member with any flag but FEXTRA would decode to different text in the two.  A BGZF
+ * block has FLG = 4 exactly (SAM/BAM specification §4.1), and RFC 1952 §2.3.1.2 says a
+ * reader must refuse reserved bits: every block must have that header and the blocks
+ * must tile the file.  A pipe or other unseekable input is left to htslib (0). */
+static int bgzf_walk(const char *fn, km_err_t *e)
+{
+	int fd = open(fn, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0) return 0;   /* the open below reports it */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) { close(fd); return 0; }
+	off_t off = 0, size = st.st_size;
+	int ret = 0;
+	while (off < size) {
+		unsigned char h[18];
+		ssize_t n = pread(fd, h, sizeof h, off);
+		if (n < 0) { ret = km_err_set(e, KM_EIO, "%s: read error: %s", fn, strerror(errno)); break; }
+		if (n < (ssize_t)sizeof h || h[0] != 0x1f || h[1] != 0x8b || h[2] != 8 || h[3] != 4 ||
+		    h[10] != 6 || h[11] != 0 || h[12] != 'B' || h[13] != 'C' || h[14] != 2 || h[15] != 0) {
+			ret = km_err_set(e, KM_EINPUT, "%s: byte %lld: %s", fn, (long long)off,
+			                 n >= 4 && h[0] == 0x1f && h[1] == 0x8b && (h[3] & ~4)
+			                     ? "gzip header flags other than FEXTRA in a BGZF file (a BGZF block header has FLG 4)"
+			                     : "not a BGZF block header (corrupt, or not one BGZF stream: recompress with bgzip)");
+			break;
+		}
+		off_t bsize = (off_t)(h[16] | h[17] << 8) + 1;
+		if (off + bsize > size) {
+			ret = km_err_set(e, KM_EINPUT, "%s: byte %lld: BGZF block runs past the end of the file (truncated)",
+			                 fn, (long long)off);
+			break;
+		}
+		off += bsize;
+	}
+	close(fd);
+	return ret;
+}
+
 int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e)
 {
 	int ret;
@@ -90,6 +132,11 @@ int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e)
 			km_tsv_close(*r);
 			*r = NULL;
 			return km_err_set(e, KM_EINPUT, "%s: unexpected end of compressed data (no BGZF end-of-file block: the file is truncated)", fn);
+		}
+		if ((ret = bgzf_walk(fn, e)) < 0) {
+			km_tsv_close(*r);
+			*r = NULL;
+			return ret;
 		}
 		if (g_tsv_threads > 1) bgzf_mt((*r)->bg, g_tsv_threads, 64);
 	} else (*r)->gz = gzopen(fn, "rb");

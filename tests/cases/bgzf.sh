@@ -40,3 +40,18 @@ for th in 1 2; do
 	[ ! -e "$OUT/cutout/matches.tsv" ]
 	[ "$(wc -l < "$OUT/cut.err")" = 1 ]
 done
+
+# a BGZF block header with gzip flags other than FEXTRA: htslib would inflate from byte 18
+# and gunzip would read a comment (or refuse reserved bits), so the two would disagree on
+# the text; the reader refuses it (SAM/BAM specification §4.1: FLG 4; RFC 1952 §2.3.1.2)
+for flg in '\024' '\344'; do
+	mkdir -p "$OUT/flg"
+	cp "$OUT/sim/remains.tsv.gz" "$OUT/sim/pedigrees.tsv.gz" "$OUT/sim/references.tsv.gz" "$OUT/flg/"
+	printf "$flg" | dd of="$OUT/flg/references.tsv.gz" bs=1 seek=3 conv=notrunc status=none
+	rm -rf "$OUT/flgout"
+	if run "$OUT/flg" tsv.gz 1 "$OUT/flgout" 2> "$OUT/flg.err"; then echo "BGZF with FLG $flg accepted"; exit 1; else rc=$?; fi
+	[ "$rc" = 65 ] || { echo "exit $rc"; cat "$OUT/flg.err"; exit 1; }
+	grep -q "references.tsv.gz: byte 0: gzip header flags other than FEXTRA in a BGZF file" "$OUT/flg.err" ||
+		{ cat "$OUT/flg.err"; exit 1; }
+	[ ! -e "$OUT/flgout/matches.tsv" ]
+done
