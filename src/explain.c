@@ -8,6 +8,9 @@
  *   - an apparent homozygote of a remain with dropout d: log10 (P + wQ)/(1 + wR),
  *     w = d/(1+d), from the candidate's P, Q, R of the column (compile.c, issue 4;
  *     Buckleton et al. 2016 ch. 8)                                          (via dropout)
+ *   - with a typing-error rate E > 0, a locus incompatible without error and mutation
+ *     that E keeps finite                     (via typing error; with a mutation model
+ *                                              via mutation or typing error)
  *   - a locus whose references contradict the pedigree: left out, LR 1     (via left out)
  *   - the Y-STR haplotype and the mtDNA, one row each (lineage.c)          (via haplotype)
  * Per system the rows add up to the system's column of matches.tsv: the scan adds the
@@ -104,7 +107,7 @@ static int is_incon(const km_incon_t *v, size_t n, const km_cand_t *c, int l)
 
 /* The rows of one pair into s, from candidate table ct. */
 static int explain_pair(kstring_t *s, const km_xctx_t *X, const km_xpair_t *pr, const km_ctab_t *ct,
-                        const km_incon_t *inc, size_t n_inc, km_err_t *e)
+                        const uint8_t *incomp, const km_incon_t *inc, size_t n_inc, km_err_t *e)
 {
 	const km_index_t *ix = X->ix;
 	const km_cand_t *cd = &X->t->cand[pr->cand];
@@ -146,7 +149,14 @@ static int explain_pair(kstring_t *s, const km_xctx_t *X, const km_xpair_t *pr, 
 				ksprintf(s, "%s%s=", nref++ ? "," : "", ps->id);
 				fmt_call(s, al, gg);
 			}
-			const char *via = is_incon(inc, n_inc, cd, l) ? "left out" : drop ? "dropout" : "genotype";
+			/* with a typing-error rate a locus incompatible without error and mutation
+			 * (incon.c's flags: bit 0 as a plain call, bit 1 as an apparent homozygote
+			 * under dropout) keeps a finite LR: error carried it, or with a mutation model
+			 * error or mutation — these are the loci the `inconsistent` column counts */
+			int carried = incomp && v != KM_NEG_INF && (incomp[ix->col_off[l] + col] & (drop ? 2 : 1));
+			const char *via = is_incon(inc, n_inc, cd, l) ? "left out"
+			                  : carried ? (X->o->mutation == KM_MUT_NONE ? "typing error" : "mutation or typing error")
+			                  : drop ? "dropout" : "genotype";
 			ksprintf(s, "\t%s\t", via);
 			if (drop) ksprintf(s, "%.4g", w / (1.0 - w));   /* d from w = d/(1+d) */
 			else kputs("NA", s);
@@ -176,7 +186,7 @@ static const char *x_header = "remain\tfamily\tmissing\tsystem\tmarker\tlog10_lr
 int km_explain_write(FILE *fp, const km_xctx_t *X, const km_xpair_t *pv, size_t n, km_err_t *e)
 {
 	const km_index_t *ix = X->ix;
-	int ret = 0, nthr = X->threads > 0 ? X->threads : 1;
+	int ret = 0, nthr = X->threads > 0 ? X->threads : 1, any_e = X->o->typing_error > 0.0 || ix->max_e > 0.0;
 	size_t per_c = ix->n_totcol + (size_t)ix->n_hom * 3;
 	km_incon_t *inc = NULL;
 	size_t n_inc = 0, *ord = malloc(sizeof(size_t) * (n + 1)), n_grp = 0, *grp = malloc(sizeof(size_t) * (n + 2));
@@ -204,8 +214,10 @@ int km_explain_write(FILE *fp, const km_xctx_t *X, const km_xpair_t *pv, size_t 
 		km_ctab_t ct;
 		double *buf = malloc(sizeof(double) * (per_c + 1));
 		uint8_t *typ = malloc((size_t)ix->n_loc + 1);
+		/* the loci typing error carried (only with a rate E > 0: without one they are -inf) */
+		uint8_t *incomp = any_e ? malloc(ix->n_totcol + 1) : NULL;
 		km_err_t le = { "" };
-		int bad = !cw || !buf || !typ;
+		int bad = !cw || !buf || !typ || (any_e && !incomp);
 		if (bad) km_err_set(&le, KM_ENOMEM, "out of memory");
 		memset(&ct, 0, sizeof ct);
 		ct.lr = buf, ct.hom = buf ? buf + ix->n_totcol : NULL, ct.typed = typ;
@@ -214,14 +226,15 @@ int km_explain_write(FILE *fp, const km_xctx_t *X, const km_xpair_t *pv, size_t 
 			if (bad) continue;
 			const km_xpair_t *p0 = &pv[ord[grp[gi]]];
 			int r2 = km_comp_cand(X->C, cw, &X->t->cand[p0->cand], &ct, &le);
+			if (r2 == 0 && incomp) r2 = km_comp_incompat(X->C, cw, &X->t->cand[p0->cand], incomp, &le);
 			for (size_t k = grp[gi]; k < grp[gi + 1] && r2 == 0; ++k)
-				r2 = explain_pair(&out[ord[k]], X, &pv[ord[k]], &ct, inc, n_inc, &le);
+				r2 = explain_pair(&out[ord[k]], X, &pv[ord[k]], &ct, incomp, inc, n_inc, &le);
 			if (r2 < 0) bad = r2;
 		}
 		#pragma omp critical
 		if (bad && !failed) failed = bad < 0 ? bad : KM_ENOMEM, terr = le;
 		km_cwork_free(cw, NULL);
-		free(buf); free(typ);
+		free(buf); free(typ); free(incomp);
 	}
 	if (failed) { *e = terr; ret = failed; goto end; }
 	/* in the order of matches.tsv: remain, then rank */

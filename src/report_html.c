@@ -369,6 +369,14 @@ static void explain_table(kstring_t *s, const rp_run_t *R, long x0, size_t n)
 		kputs("</td><td>", s);
 		if (strcmp(via, "dropout") == 0) { kputs("dropout, d=", s); rp_esc(s, rp_cell(X, r, c[10])); }
 		else if (strcmp(via, "left out") == 0) kputs("<b>left out</b> (LR 1): the references contradict their pedigree", s);
+		else if (strcmp(via, "typing error") == 0 || strcmp(via, "mutation or typing error") == 0) {
+			/* a locus incompatible without error (and mutation): an exclusion without the
+			 * typing-error model, so the analyst must see it (README, explain.tsv) */
+			kputs("<b>incompatible</b>: carried by the ", s);
+			kputs(via[0] == 't' ? "typing-error model" : "mutation or typing-error model", s);
+			kputs(" (an exclusion without it)", s);
+			if (strcmp(rp_cell(X, r, c[10]), "NA") != 0) { kputs("; dropout, d=", s); rp_esc(s, rp_cell(X, r, c[10])); }
+		}
 		else if (strcmp(via, "haplotype") == 0) {
 			kputs("reference ", s); rp_esc(s, rp_cell(X, r, c[11]));
 			kputs(", ", s); rp_esc(s, rp_cell(X, r, c[12])); kputs(" meioses; ", s);

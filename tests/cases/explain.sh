@@ -75,3 +75,29 @@ grep -q "inconsistent.tsv" err || { echo "warning does not name the file:"; cat 
 [ "$(tail -n +2 out/inconsistent.tsv)" = "$(printf 'FX\tMP\tL2')" ] || { echo "inconsistent.tsv:"; cat out/inconsistent.tsv; exit 1; }
 awk -F'\t' '$5 == "L2" { if ($6 != "0.000000" || $10 != "left out") exit 1; ok = 1 } END { exit !ok }' out/explain.tsv \
 	|| { echo "L2 not explained as left out:"; cat out/explain.tsv; exit 1; }
+
+# 4. typing error: with E > 0 a locus incompatible without error and mutation keeps a
+# finite LR, and its row says what carried it; per pair those rows number exactly the
+# `inconsistent` column of matches.tsv (the same flags, incon.c), and no row is -inf
+cd "$OUT"
+"$KM" simulate --panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --families 40 --remain-frac 0.5 \
+	--typing-error 0.02 --mutation none --seed 5 --out "$OUT/te" > /dev/null 2>&1
+for mut in none stepwise; do
+	"$KM" match --panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --remains "$OUT/te/remains.tsv" \
+		--references "$OUT/te/references.tsv" --pedigrees "$OUT/te/pedigrees.tsv" --remain-info "$OUT/te/remain-info.tsv" \
+		--typing-error 0.02 --mutation $mut --explain-top 3 --quiet --out "$OUT/te/$mut"
+	label="typing error"; [ $mut = none ] || label="mutation or typing error"
+	awk -F'\t' -v label="$label" '
+		FNR == 1 { for (i = 1; i <= NF; ++i) col[FILENAME, $i] = i; next }
+		FILENAME == ARGV[1] { if ($col[FILENAME, "rank"] <= 3) want[$1 SUBSEP $2 SUBSEP $3] = $col[FILENAME, "inconsistent"]; next }
+		{ k = $1 SUBSEP $2 SUBSEP $3; seen[k] = 1; if ($10 == label) got[k]++; if ($6 == "-inf") ninf++ }
+		END {
+			for (k in want) { if (!(k in seen)) { print "pair not explained"; exit 1 } if (want[k] != got[k] + 0) { split(k, a, SUBSEP); print a[1], a[2], "inconsistent", want[k], "rows", got[k] + 0; bad = 1 } tot += want[k] }
+			if (ninf) { print ninf " rows are -inf under typing error"; exit 1 }
+			if (tot == 0) { print "no incompatible locus in the test data: the check checks nothing"; exit 1 }
+			exit bad }' "$OUT/te/$mut/matches.tsv" "$OUT/te/$mut/explain.tsv" || { echo "typing error ($mut): explain.tsv vs the inconsistent column"; exit 1; }
+	awk -F'\t' -f "$top/tests/explain/sums.awk" "$OUT/te/$mut/matches.tsv" "$OUT/te/$mut/explain.tsv" || { echo "typing error ($mut): sums"; exit 1; }
+done
+# and the report says it in words on the remain's page
+"$KM" report --run "$OUT/te/none" > /dev/null 2>&1 || { echo "report of the typing-error run failed"; exit 1; }
+grep -rq "carried by the typing-error model (an exclusion without it)" "$OUT/te/none/report/r/" || { echo "report does not flag the loci typing error carried"; exit 1; }
