@@ -566,7 +566,7 @@ int km_cmd_match(int argc, char *argv[])
 		}
 		for (int r = 0; ist.concl_cand && r < rem.n_sample; ++r) ist.concl_cand[r] = -1;
 		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, rsex,
-		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS], NULL, 0 };
+		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS], NULL, 0, lin };
 		FILE *f_und = km_out_add(out, "undisputed.tsv", &e), *f_joint = f_und ? km_out_add(out, "joint.tsv", &e) : NULL;
 		FILE *f_id = f_joint ? km_out_add(out, "identifications.tsv", &e) : NULL;
 		if (!f_id) { ret = KM_ECREATE; goto fail; }
@@ -580,7 +580,8 @@ int km_cmd_match(int argc, char *argv[])
 		if (ret < 0) goto fail;
 		t_dvi = km_now() - t_dvi0;
 		if (ist.n_lin_left_out > 0)
-			km_warn("--dvi: %ld family likelihoods with remains placed as typed members leave the Y-STR and mtDNA systems out (joint lineage terms are not implemented; README, Identification)",
+			km_warn("--dvi: %ld families: a joint term with two or more remains placed on one male or maternal line left "
+			        "that line's Y-STR or mtDNA term out (covered: Y with one common reference; README, Identification)",
 			        ist.n_lin_left_out);
 	}
 	km_prog_phase(o.explain_top > 0 ? "explain" : "write", 0);   /* ops */

@@ -135,7 +135,7 @@ typedef struct km_istat_s {
 	int n_steps;            /* undisputed steps that found something */
 	int n_exch;             /* missing persons whose strong remains are exchangeable (equal LR, one family) */
 	int n_conf_rem, n_conf_miss;   /* remains strong (LR >= 1e4) for >= 2 families; missing persons for >= 2 remains, not exchangeable */
-	long n_lin_left_out;    /* joint terms that left a lineage system out */
+	long n_lin_left_out;    /* families where a joint term left a lineage line out (linjoint.c) */
 	int n_confirmed;        /* results store (store): remains placed by a confirmed review */
 	int *concl_cand;        /* explain (issue 13): if the caller sets it, [n_remain]: the candidate of
 	                           each remain's conclusion, -1 for `no match` */
@@ -161,6 +161,7 @@ typedef struct km_iin_s {
 	const struct km_review_s *rv;
 	int n_rv;
 	/* ---- end results store */
+	const struct km_lin_s *lin;   /* the lineage systems (NULL = none): joint terms (linjoint.c) */
 } km_iin_t;
 
 /* Runs the identify stage and writes undisputed.tsv, joint.tsv and identifications.tsv to

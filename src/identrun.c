@@ -23,6 +23,7 @@
 #include "kmpriv.h"
 #include "pipe.h"
 #include "ident.h"
+#include "lineage.h"
 #include "store.h"   /* results store (store): reviews */
 
 typedef struct {
@@ -44,10 +45,12 @@ typedef struct {
 	int *ord, *rpos;        /* remains in byte order of ids; position of each remain */
 	km_place_t **base; int *n_base, *m_base;   /* per family: placed remains */
 	km_famlik_t *fl;
+	km_linj_t *lj;          /* joint lineage terms (linjoint.c), NULL without lineage data */
 	double thr;             /* storage threshold */
 	/* results */
 	int *und_step; int *und_c; double *und_lr;  /* per remain: step (0 none), candidate, lr */
-	long lin_left;
+	long lin_left;          /* families where a joint term left a lineage line out */
+	uint8_t *lin_fam;       /* per family: counted in lin_left */
 	km_err_t *e;
 	/* results store (store): remains placed by a confirmed review; rejected (r, c) pairs */
 	uint8_t *conf;
@@ -326,6 +329,47 @@ static int apply_reviews(run_t *R, km_istat_t *st)
 }
 /* ---- end results store */
 
+/* J(placements): the lineage systems' joint term of placements pl[0..n) in family fam
+ * (linjoint.c), log10 against none placed; a line it cannot cover counts in lin_left */
+static int lin_joint(run_t *R, int fam, const km_place_t *pl, int n, double *j)
+{
+	*j = 0.0;
+	if (!R->lj || n == 0) return 0;
+	int *q = malloc(sizeof(int) * 2 * ((size_t)n + 1)), *r = q ? q + n + 1 : NULL, ret = 0, unc = 0;
+	if (!q) return km_err_set(R->e, KM_ENOMEM, "out of memory");
+	for (int i = 0; i < n; ++i) q[i] = pl[i].person, r[i] = pl[i].r;
+	static const int sys[2] = { KM_SYS_Y, KM_SYS_MT };
+	for (int s = 0; s < 2 && ret == 0 && *j > KM_NEG_INF; ++s) {
+		double x;
+		int u;
+		if ((ret = km_linj_term(R->lj, sys[s], fam, q, r, n, &x, &u, R->e)) < 0) break;
+		*j = x == KM_NEG_INF ? KM_NEG_INF : *j + x;
+		unc += u;
+	}
+	free(q);
+	if (unc && R->lin_fam && !R->lin_fam[fam]) R->lin_fam[fam] = 1, ++R->lin_left;   /* families, once each */
+	return ret;
+}
+
+/* term_lin(add | base) = J(base + add) - J(base): what the famlik terms leave to lineage */
+static int lin_delta(run_t *R, int fam, const km_place_t *base, int nb, const km_place_t *add, int na, double *d)
+{
+	*d = 0.0;
+	if (!R->lj || na == 0) return 0;
+	km_place_t *all = malloc(sizeof(km_place_t) * ((size_t)nb + na + 1));
+	if (!all) return km_err_set(R->e, KM_ENOMEM, "out of memory");
+	if (nb) memcpy(all, base, sizeof(km_place_t) * (size_t)nb);
+	memcpy(all + nb, add, sizeof(km_place_t) * (size_t)na);
+	double j0 = 0.0, j1;
+	int ret = lin_joint(R, fam, base, nb, &j0);
+	if (ret == 0) ret = lin_joint(R, fam, all, nb + na, &j1);
+	free(all);
+	if (ret < 0) return ret;
+	/* J(base) is finite: a placement set with an excluded line is never kept */
+	*d = j1 == KM_NEG_INF || j0 == KM_NEG_INF ? KM_NEG_INF : j1 - j0;
+	return 0;
+}
+
 /* the columns of family fam's active candidates, computed again with its placed remains */
 static int rescore_family(run_t *R, int fam)
 {
@@ -339,11 +383,18 @@ static int rescore_family(run_t *R, int fam)
 		int n = 0;
 		for (int r = 0; r < R->nr; ++r) if (R->ract[r] && sex_ok(R, r, c) && !review_rejected(R, r, c)) rs[n++] = r;
 		if ((ret = km_famlik_scores(R->fl, fam, R->base[fam], R->n_base[fam], t->cand[c].person, rs, n, v, R->e)) < 0) break;
+		for (int i = 0; i < n && R->lj; ++i) {   /* the lineage systems, given the placed remains */
+			km_place_t one = { t->cand[c].person, rs[i] };
+			double d;
+			if (v[i] == KM_NEG_INF) continue;
+			if ((ret = lin_delta(R, fam, R->base[fam], R->n_base[fam], &one, 1, &d)) < 0) break;
+			v[i] = d == KM_NEG_INF ? KM_NEG_INF : v[i] + d;
+		}
+		if (ret < 0) break;
 		R->col[c].n = 0;
 		for (int i = 0; i < n; ++i)
 			if (v[i] > KM_NEG_INF && v[i] >= R->thr && col_push(&R->col[c], rs[i], v[i]) < 0) { ret = km_err_set(R->e, KM_ENOMEM, "out of memory"); break; }
 		if (ret < 0) break;
-		if (R->in->has_lineage) ++R->lin_left;
 	}
 	free(rs); free(v);
 	return ret;
@@ -367,8 +418,12 @@ static int joint_fam(void *ctx, int fam, int n, const int *rem, const int *cand,
 	jctx_t *J = ctx;
 	run_t *R = J->R;
 	for (int i = 0; i < n; ++i) J->pl[i].person = R->in->tabs->cand[cand[i]].person, J->pl[i].r = rem[i];
-	if (R->in->has_lineage) ++R->lin_left;
-	return km_famlik_term(R->fl, fam, R->base[fam], R->n_base[fam], J->pl, n, lr, e);
+	int ret = km_famlik_term(R->fl, fam, R->base[fam], R->n_base[fam], J->pl, n, lr, e);
+	double d;
+	if (ret < 0 || *lr == KM_NEG_INF || !R->lj) return ret;
+	if ((ret = lin_delta(R, fam, R->base[fam], R->n_base[fam], J->pl, n, &d)) < 0) return ret;
+	*lr = d == KM_NEG_INF ? KM_NEG_INF : *lr + d;
+	return 0;
 }
 
 /* D for a family with two candidates in play: the largest gain of a second placement over
@@ -396,17 +451,26 @@ static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *can
 		for (int j = 0; j < n; ++j) if (cand[j] == other && rem[j] != rem[i]) rs[k++] = rem[j];
 		if (!k) continue;
 		b[nb].person = R->in->tabs->cand[cand[i]].person, b[nb].r = rem[i];
-		/* the first placement's own engine term (the pairwise lr may hold lineage systems the
-		 * joint term leaves out) */
-		double t1;
+		/* the first placement's own term, engine and lineage (the same as its pairwise lr
+		 * but for a lineage line the joint terms cannot cover) */
+		double t1, d1 = 0.0;
 		if ((ret = km_famlik_term(R->fl, fam, R->base[fam], nb, b + nb, 1, &t1, e)) < 0) break;
+		if ((ret = lin_delta(R, fam, R->base[fam], nb, b + nb, 1, &d1)) < 0) break;
+		t1 = d1 == KM_NEG_INF ? KM_NEG_INF : t1 + d1;
 		if ((ret = km_famlik_scores(R->fl, fam, b, nb + 1, R->in->tabs->cand[other].person, rs, k, v, e)) < 0) break;
+		for (int j = 0; j < k && R->lj; ++j) {   /* the second placement's lineage, given the first */
+			km_place_t two = { R->in->tabs->cand[other].person, rs[j] };
+			double d2;
+			if (v[j] == KM_NEG_INF) continue;
+			if ((ret = lin_delta(R, fam, b, nb + 1, &two, 1, &d2)) < 0) break;
+			v[j] = d2 == KM_NEG_INF ? KM_NEG_INF : v[j] + d2;
+		}
+		if (ret < 0) break;
 		for (int j = 0, kk = 0; j < n; ++j) {
 			if (cand[j] != other || rem[j] == rem[i]) continue;
 			double x = t1 - lr[i] + v[kk++] - lr[j];
 			if (x > d) d = x;
 		}
-		if (R->in->has_lineage) ++R->lin_left;
 	}
 	free(b); free(rs); free(v);
 	if (ret < 0) return ret;
@@ -478,6 +542,8 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	qsort_r(R.ord, (size_t)R.nr, sizeof(int), cmp_str_idx, in->rem->sample);
 	for (int i = 0; i < R.nr; ++i) R.rpos[R.ord[i]] = i;
 	if ((ret = km_famlik_new(&R.fl, in->panel, in->freqs, in->refs, peds, in->rem, in->rd, in->o, e)) < 0) goto done;
+	if (in->lin && (ret = km_linj_new(&R.lj, in->lin, peds, e)) < 0) goto done;
+	if (in->lin && !(R.lin_fam = calloc((size_t)peds->n_family + 1, 1))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 	if ((ret = fill_matrix(&R)) < 0) goto done;
 	if ((ret = strong_stats(&R, st)) < 0) goto done;
 	/* results store (store): reviews carry into the night, before step 1 */
@@ -587,6 +653,10 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 					int tc = oc[b]; oc[b] = oc[b - 1]; oc[b - 1] = tc;
 				}
 			gub[i] = km_famlik_gain_ub(R.fl, crem[i]);
+			/* a lineage system adds at most -log10 f <= log10(N + 1) given the others
+			 * (f >= 1/(N + 1) for both --lineage-freq estimates; linjoint.c) */
+			for (int sy = KM_SYS_Y; sy <= KM_SYS_MT && R.lj; sy += KM_SYS_MT - KM_SYS_Y)
+				if (km_lin_col(in->lin, sy, crem[i]) != 0) gub[i] += log10(km_lin_db_total(in->lin, sy) + 1.0);
 			ncand[crem[i]] = (int)(o - os[i]);
 		}
 		os[nm] = o;
@@ -716,5 +786,7 @@ done:
 	free(R.und_step); free(R.und_c); free(R.und_lr);
 	free(R.conf); free(R.rej);   /* results store (store) */
 	km_famlik_free(R.fl);
+	km_linj_free(R.lj);
+	free(R.lin_fam);
 	return ret;
 }

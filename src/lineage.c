@@ -1433,3 +1433,39 @@ oom:
 	x->ref = -1;
 	return km_err_set(e, KM_ENOMEM, "out of memory");
 }
+
+/* ---- joint lineage terms (issue 11 part 7, linjoint.c): read-only views ----------------- */
+int km_lin_person(const km_lin_t *L, int sys, int fam, int q, int *slot, int *ref, int *k)
+{
+	const lin_sys_t *s = lin_sys(L, sys);
+	*slot = -1, *ref = -1, *k = 0;
+	if (s == NULL || fam < 0 || fam >= L->n_fam || q < 0 || q >= L->pbase[fam + 1] - L->pbase[fam]) return 0;
+	int pi = L->pbase[fam] + q;
+	*slot = s->slot_of[pi], *ref = s->ref[pi], *k = s->k[pi];
+	return s->slot_of[pi] >= 0;
+}
+
+int km_lin_y_nloc(const km_lin_t *L) { return L ? L->n_yl : 0; }
+double km_lin_y_mu(const km_lin_t *L, int l) { return L->ymu[l]; }
+const double *km_lin_y_col(const km_lin_t *L, int col) { return L->ycol + (size_t)col * L->n_yl * 2; }
+const double *km_lin_y_ref(const km_lin_t *L, int slot) { return L->yslot + (size_t)slot * L->n_yl * 2; }
+
+int km_lin_y_logf(const km_lin_t *L, int slot, int col, double *logf, km_err_t *e)
+{
+	yagree_t A;
+	int ret;
+	memset(&A, 0, sizeof A);
+	if ((ret = y_agree_prep(L, km_lin_y_ref(L, slot), &A, e)) < 0) return ret;
+	*logf = y_fone(L, &A, L->y.col_rm[col], L->y_upper95);
+	y_agree_free(&A);
+	return 0;
+}
+
+double km_lin_db_total(const km_lin_t *L, int sys)
+{
+	double n = 0.0;
+	if (lin_sys(L, sys) == NULL) return 0.0;
+	if (sys == KM_SYS_Y) for (int h = 0; h < L->n_yh; ++h) n += (double)L->yh_count[h];
+	else n = L->mtdb.n;
+	return n;
+}

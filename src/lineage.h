@@ -123,4 +123,26 @@ int km_lin_explain(const km_lin_t *L, int sys, const km_panel_t *p, const km_ped
                    km_linx_t *x, km_err_t *e);
 void km_linx_free(km_linx_t *x);
 
+/* ---- joint lineage terms (issue 11 part 7): views for linjoint.c ---------------------------
+ * km_lin_person: the chosen reference slot (-1 none), person and meioses of (fam, q) in
+ * sys; 1 when it has one.  The Y views: loci, male mutation rate of locus l, a column's
+ * and a slot's values ([2 l + copy], NAN = not compared), and log10 f of (slot, column) as
+ * the pairwise denominator.  km_lin_db_total: haplotypes in the system's database (0 off). */
+int km_lin_person(const km_lin_t *L, int sys, int fam, int q, int *slot, int *ref, int *k);
+int km_lin_y_nloc(const km_lin_t *L);
+double km_lin_y_mu(const km_lin_t *L, int l);
+const double *km_lin_y_col(const km_lin_t *L, int col);
+const double *km_lin_y_ref(const km_lin_t *L, int slot);
+int km_lin_y_logf(const km_lin_t *L, int slot, int col, double *logf, km_err_t *e);
+double km_lin_db_total(const km_lin_t *L, int sys);
+
+/* linjoint.c: the lineage term of placements q[i] <- remain rem[i] (i < n) in family fam,
+ * log10 LR against none placed, for sys (KM_SYS_Y or KM_SYS_MT); *n_uncov = line components
+ * whose term is left out (not covered; README, Identification).  Not thread-safe per W. */
+typedef struct km_linj_s km_linj_t;
+int km_linj_new(km_linj_t **W, const km_lin_t *L, const km_peds_t *peds, km_err_t *e);
+void km_linj_free(km_linj_t *W);
+int km_linj_term(km_linj_t *W, int sys, int fam, const int *q, const int *rem, int n, double *lr, int *n_uncov,
+                 km_err_t *e);
+
 #endif
