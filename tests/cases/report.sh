@@ -112,8 +112,15 @@ for c in undisputed joint inconclusive "no match"; do
 	n=$(awk -F'\t' -v c="$c" 'NR > 1 && $4 == c' "$run/identifications.tsv" | wc -l)
 	grep -q ">$c</span></td><td class=\"n\">$n</td>" "$OUT/index.html" || { echo "count of '$c' is not $n on the index"; exit 1; }
 done
-# the run's provenance: manifest.json (when the run wrote one) shown as a table, never lost
-if [ -f "$run/manifest.json" ]; then
-	grep -q '<h2 id="run">The run</h2>' "$OUT/index.html" && awk '/<h2 id="run">/ { on = 1 } on && /<table class="kv">/ { ok = 1 } /<h2 id="counts">/ { exit } END { exit !ok }' "$OUT/index.html" \
-		|| { echo "manifest.json is not shown on the index"; exit 1; }
-fi
+# the run's provenance: the manifest.json match wrote, shown as a table: the version, and
+# every input with the sha256 the manifest holds and that sha256sum computes now
+[ -f "$run/manifest.json" ] || { echo "match wrote no manifest.json"; exit 1; }
+grep -q '<h2 id="run">The run</h2>' "$OUT/index.html" && awk '/<h2 id="run">/ { on = 1 } on && /<table class="kv">/ { ok = 1 } /<h2 id="counts">/ { exit } END { exit !ok }' "$OUT/index.html" \
+	|| { echo "manifest.json is not shown on the index"; exit 1; }
+ver=$(sed -n 's/^ *"kinmatch_version": "\([^"]*\)".*/\1/p' "$run/manifest.json")
+[ -n "$ver" ] && grep -q "$ver" "$OUT/index.html" || { echo "the index does not show the version '$ver'"; exit 1; }
+for f in "$OUT/sim/remains.tsv" "$OUT/sim/references.tsv" "$OUT/sim/pedigrees.tsv" "$ref/panel_east_asia.tsv"; do
+	sum=$(sha256sum "$f" | cut -d' ' -f1)
+	grep -q "\"sha256\": \"$sum\"" "$run/manifest.json" || { echo "manifest.json lacks the sha256 of $f"; exit 1; }
+	grep -q "$sum" "$OUT/index.html" || { echo "the index does not show the sha256 of $f"; exit 1; }
+done
