@@ -337,7 +337,8 @@ static void explain_table(kstring_t *s, const rp_run_t *R, long x0, size_t n)
 	      "The bar is the log10 LR: green to the right for evidence for the relationship, red to the left against, hatched for an exclusion (-inf). "
 	      "<i>genotype</i>: the remain's genotype as typed; <i>dropout, d</i>: an apparent homozygote whose second allele may have dropped out "
 	      "(probability d for this remain), scored over both possibilities; <i>haplotype</i>: the Y-STR haplotype or the mtDNA sequence, one row each, "
-	      "against the closest reference on the male or maternal line.</p>\n", s);
+	      "against the closest reference on the male or maternal line; <i>incompatible</i> (runs with a typing-error rate): the remain and the "
+	      "references cannot be related there without a miscall (or a mutation), so the locus would exclude without the typing-error model.</p>\n", s);
 	ksprintf(s, "<table class=\"sortable loci mono\"><thead><tr><th>system</th><th>marker</th><th class=\"num\">log10 LR</th><th>bar (log scale, &plusmn;%.2g)</th>"
 	            "<th>remain</th><th>references typed here</th><th>how</th></tr></thead>\n<tbody>\n", mx);
 	for (size_t i = 0; i < n; ++i) {
