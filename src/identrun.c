@@ -554,7 +554,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	for (int step = 1; !dv->no_undisputed; ++step) {
 		free(ent); ent = NULL;
 		if (active_entries(&R, R.thr, &ent, &n_ent) < 0) goto oom;
-		qsort(ent, n_ent, sizeof(km_ient_t), cmp_ent);
+		if (n_ent) qsort(ent, n_ent, sizeof(km_ient_t), cmp_ent);   /* ent may be NULL when empty (UBSan: qsort(NULL, 0)) */
 		free(uidx); free(urv);
 		uidx = malloc(sizeof(size_t) * (n_ent + 1)), urv = malloc(sizeof(double) * (n_ent + 1));
 		if (!uidx || !urv) goto oom;
@@ -584,7 +584,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	/* ---- joint, per component ---- */
 	free(ent); ent = NULL;
 	if (active_entries(&R, dv->min_lr, &ent, &n_ent) < 0) goto oom;
-	qsort(ent, n_ent, sizeof(km_ient_t), cmp_ent);
+	if (n_ent) qsort(ent, n_ent, sizeof(km_ient_t), cmp_ent);
 	comp = malloc(sizeof(int) * ((size_t)R.nr + 1));
 	if (!comp) goto oom;
 	int ncomp = km_ident_components(ent, n_ent, R.nr, R.nf, R.cfam, comp);
