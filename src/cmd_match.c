@@ -580,9 +580,9 @@ int km_cmd_match(int argc, char *argv[])
 		if (ret < 0) goto fail;
 		t_dvi = km_now() - t_dvi0;
 		if (ist.n_lin_left_out > 0)
-			km_warn("--dvi: %ld families: a joint term with two or more remains placed on one male or maternal line left "
+			km_warn("--dvi: %ld famil%s: a joint term with two or more remains placed on one male or maternal line left "
 			        "that line's Y-STR or mtDNA term out (covered: Y with one common reference; README, Identification)",
-			        ist.n_lin_left_out);
+			        ist.n_lin_left_out, ist.n_lin_left_out == 1 ? "y" : "ies");
 	}
 	km_prog_phase(o.explain_top > 0 ? "explain" : "write", 0);   /* ops */
 	{	/* explain (issue 13): the inconsistent pairs by name, explain.tsv and families.tsv */

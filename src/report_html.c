@@ -176,6 +176,135 @@ static void jval(jcur_t *j, kstring_t *s, int depth)
 	}
 }
 
+/* skips one JSON value (any shape) */
+static void jskip(jcur_t *j, int depth)
+{
+	jws(j);
+	if (j->p >= j->end || depth > 20) { j->bad = 1; return; }
+	if (*j->p == '{' || *j->p == '[') {
+		char close = *j->p == '{' ? '}' : ']';
+		++j->p;
+		for (;;) {
+			jws(j);
+			if (j->p < j->end && *j->p == close) { ++j->p; return; }
+			if (j->p >= j->end) { j->bad = 1; return; }
+			if (close == '}') {
+				kstring_t k = { 0, 0, NULL };
+				if (*j->p != '"') { j->bad = 1; return; }
+				jstr(j, &k);
+				free(k.s);
+				jws(j);
+				if (j->p >= j->end || *j->p != ':') { j->bad = 1; return; }
+				++j->p;
+			}
+			jskip(j, depth + 1);
+			if (j->bad) return;
+			jws(j);
+			if (j->p < j->end && *j->p == ',') ++j->p;
+		}
+	}
+	if (*j->p == '"') { kstring_t k = { 0, 0, NULL }; jstr(j, &k); free(k.s); return; }
+	while (j->p < j->end && !strchr(",]} \n\r\t", *j->p)) ++j->p;
+}
+
+/* the cursor at the value of top-level key `key`; 0 = absent or not an object */
+static int jfind(const rp_run_t *R, const char *key, jcur_t *out)
+{
+	jcur_t j = { R->manifest, R->manifest + R->manifest_len, 0 };
+	jws(&j);
+	if (j.p >= j.end || *j.p != '{') return 0;
+	++j.p;
+	for (;;) {
+		jws(&j);
+		if (j.p >= j.end || *j.p != '"') return 0;
+		kstring_t k = { 0, 0, NULL };
+		jstr(&j, &k);
+		int hit = k.s && strcmp(k.s, key) == 0;
+		free(k.s);
+		jws(&j);
+		if (j.bad || j.p >= j.end || *j.p != ':') return 0;
+		++j.p;
+		jws(&j);
+		if (hit) { *out = j; return 1; }
+		jskip(&j, 1);
+		if (j.bad) return 0;
+		jws(&j);
+		if (j.p < j.end && *j.p == ',') ++j.p;
+	}
+}
+
+/* a scalar or string value as escaped text */
+static void jtext(jcur_t *j, kstring_t *s)
+{
+	if (j->p < j->end && *j->p == '"') { jstr(j, s); return; }
+	const char *a = j->p;
+	jskip(j, 1);
+	for (; a < j->p; ++a) { char b[2] = { *a, 0 }; rp_esc(s, b); }
+}
+
+/* The run at a glance: version, the command line, when, and every input with its
+ * checksum; the whole manifest follows, folded (<details>: open without script). */
+static void manifest_summary(kstring_t *s, const rp_run_t *R)
+{
+	jcur_t j;
+	kputs("<table class=\"kv\">", s);
+	static const char *const keys[][2] = { { "kinmatch_version", "version" }, { "started", "started" }, { "finished", "finished" }, { "threads", "threads" } };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; ++i) {
+		if (!jfind(R, keys[i][0], &j)) continue;
+		ksprintf(s, "<tr><th>%s</th><td class=\"mono\">", keys[i][1]);
+		jtext(&j, s);
+		kputs("</td></tr>", s);
+	}
+	if (jfind(R, "argv", &j) && *j.p == '[') {   /* the command line, one line */
+		kputs("<tr><th>command</th><td class=\"mono\">", s);
+		++j.p;
+		for (int k = 0;; ++k) {
+			jws(&j);
+			if (j.p >= j.end || *j.p == ']' || j.bad) break;
+			if (k) kputc(' ', s);
+			jtext(&j, s);
+			jws(&j);
+			if (j.p < j.end && *j.p == ',') ++j.p;
+		}
+		kputs("</td></tr>", s);
+	}
+	kputs("</table>\n", s);
+	if (jfind(R, "inputs", &j) && *j.p == '[') {   /* [{option, path, sha256, bytes, ...}] */
+		kputs("<table class=\"kv mono\"><thead><tr><th>input</th><th>file</th><th>sha256</th><th class=\"num\">bytes</th></tr></thead><tbody>", s);
+		++j.p;
+		for (;;) {
+			jws(&j);
+			if (j.p >= j.end || *j.p != '{' || j.bad) break;
+			++j.p;
+			kstring_t f[4] = { { 0, 0, NULL }, { 0, 0, NULL }, { 0, 0, NULL }, { 0, 0, NULL } };
+			static const char *const want[4] = { "option", "path", "sha256", "bytes" };
+			for (;;) {
+				jws(&j);
+				if (j.p >= j.end || *j.p == '}' || *j.p != '"') break;
+				kstring_t k = { 0, 0, NULL };
+				jstr(&j, &k);
+				jws(&j);
+				if (j.p < j.end && *j.p == ':') ++j.p;
+				jws(&j);
+				int w = -1;
+				for (int i = 0; i < 4 && k.s; ++i) if (strcmp(k.s, want[i]) == 0) w = i;
+				free(k.s);
+				if (w >= 0) jtext(&j, &f[w]); else jskip(&j, 2);
+				if (j.bad) break;
+				jws(&j);
+				if (j.p < j.end && *j.p == ',') ++j.p;
+			}
+			if (j.p < j.end && *j.p == '}') ++j.p;
+			kputs("<tr>", s);
+			for (int i = 0; i < 4; ++i) { ksprintf(s, "<td%s>%s</td>", i == 3 ? " class=\"num\"" : "", f[i].s ? f[i].s : ""); free(f[i].s); }
+			kputs("</tr>", s);
+			jws(&j);
+			if (j.p < j.end && *j.p == ',') ++j.p;
+		}
+		kputs("</tbody></table>\n", s);
+	}
+}
+
 static void manifest_html(kstring_t *s, const rp_run_t *R)
 {
 	if (!R->manifest) {
@@ -190,7 +319,12 @@ static void manifest_html(kstring_t *s, const rp_run_t *R)
 		kputs("<p class=\"note\">manifest.json (shown as written):</p><pre class=\"mono\">", s);
 		rp_esc(s, R->manifest);
 		kputs("</pre>\n", s);
-	} else kputs(t.s, s);
+	} else {
+		manifest_summary(s, R);
+		kputs("<details><summary>Everything the run recorded (manifest.json: every option and model, outputs, counts, warnings)</summary>\n", s);
+		kputs(t.s, s);
+		kputs("</details>\n", s);
+	}
 	free(t.s);
 }
 
