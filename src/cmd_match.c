@@ -502,6 +502,10 @@ int km_cmd_match(int argc, char *argv[])
 	}
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
 	tabs.rsex = rsex;   /* remain sex (dvi) */
+	/* --dvi: the scan keeps every pair the identification stores (identrun.c's threshold,
+	 * min(0, --dvi-min-log10-lr)), so the stage does not compile every candidate again;
+	 * with --store the scan runs on sub-problems (store_incr.c) and the stage compiles */
+	if (dvi.on && !o.store) o.sparse = 1, o.sparse_lr = dvi.min_lr < 0.0 ? dvi.min_lr : 0.0;
 	km_prog_phase("compile and scan", tabs.n_cand);   /* ops: scan.c adds each tile's candidates */
 	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &o, &e)) < 0) goto fail;
 	t_load = km_now();
@@ -566,7 +570,7 @@ int km_cmd_match(int argc, char *argv[])
 		}
 		for (int r = 0; ist.concl_cand && r < rem.n_sample; ++r) ist.concl_cand[r] = -1;
 		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, rsex,
-		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS], NULL, 0, lin };
+		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS], NULL, 0, lin, hits.sp, hits.n_sp, hits.sparse_on };
 		FILE *f_und = km_out_add(out, "undisputed.tsv", &e), *f_joint = f_und ? km_out_add(out, "joint.tsv", &e) : NULL;
 		FILE *f_id = f_joint ? km_out_add(out, "identifications.tsv", &e) : NULL;
 		if (!f_id) { ret = KM_ECREATE; goto fail; }

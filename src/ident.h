@@ -162,6 +162,11 @@ typedef struct km_iin_s {
 	int n_rv;
 	/* ---- end results store */
 	const struct km_lin_s *lin;   /* the lineage systems (NULL = none): joint terms (linjoint.c) */
+	/* the scan's pairs >= the storage threshold (km_hits_t.sp, sorted by candidate then
+	 * remain) when sparse_on; else the stage compiles every candidate again */
+	const struct km_sent_s *sp;
+	size_t n_sp;
+	int sparse_on;
 } km_iin_t;
 
 /* Runs the identify stage and writes undisputed.tsv, joint.tsv and identifications.tsv to

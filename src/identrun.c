@@ -89,8 +89,9 @@ static int cell_fmt(const col_t *c, int r, char *b, const char *want)
 	return 0;
 }
 
-/* exact log10 LR of remain r from a compiled candidate (the order of scan.c's exact sums:
- * per system the table entries in locus order, then the dropout mixtures) */
+/* exact log10 LR of remain r from a compiled candidate, as scan.c's exact sums: per
+ * system the table entries in locus order, then the log10 of the product of its dropout
+ * mixtures (km_drop_log10), the systems added in order — the value matches.tsv prints */
 static double exact_lr(const km_index_t *ix, const km_ctab_t *ct, int r)
 {
 	const uint16_t *g = ix->gidx + (size_t)r * ix->n_loc;
@@ -100,20 +101,30 @@ static double exact_lr(const km_index_t *ix, const km_ctab_t *ct, int r)
 		double a = 0.0;
 		for (int l = ix->sys_start[sy]; l < ix->sys_start[sy + 1]; ++l)
 			if (g[l]) a += ct->lr[ix->col_off[l] + g[l]];
-		for (; q < q1 && ix->drop[q].l < ix->sys_start[sy + 1]; ++q) {
-			const double *H = ct->hom + (size_t)ix->hom_slot[ix->col_off[ix->drop[q].l] + ix->drop[q].col] * 3;
-			double w = ix->drop[q].w, x = (H[0] + w * H[1]) / (1.0 + w * H[2]);
-			a += x > 0.0 ? log10(x) : KM_NEG_INF;
-		}
+		size_t q0 = q;
+		while (q < q1 && ix->drop[q].l < ix->sys_start[sy + 1]) ++q;
+		if (q > q0) a += km_drop_log10(ix, ct->hom, q0, q);
 		tot += a;
 	}
 	return tot;
 }
 
-/* step 1 of the stage: the matrix, candidate by candidate (threads over candidates) */
+/* step 1 of the stage: the matrix, candidate by candidate (threads over candidates).
+ * From the scan's pairs when it kept them (the values matches.tsv prints, computed
+ * once), else by compiling every candidate again */
 static int fill_matrix(run_t *R)
 {
 	const km_iin_t *in = R->in;
+	/* every pair of consistent sex, whatever --top, --min-log10-lr and --min-loci say
+	 * (CONTRACT.md: those filter matches.tsv only) */
+	if (in->sparse_on) {
+		for (size_t i = 0; i < in->n_sp; ++i) {
+			const km_sent_t *x = &in->sp[i];
+			if (x->lr < R->thr || !sex_ok(R, x->remain, x->cand)) continue;
+			if (col_push(&R->col[x->cand], x->remain, x->lr) < 0) return km_err_set(R->e, KM_ENOMEM, "out of memory");
+		}
+		return 0;
+	}
 	const km_index_t *ix = in->ix;
 	int nthr = in->o->threads > 0 ? in->o->threads : 1, ret = 0, bad = -1;
 	km_err_t *errs = calloc((size_t)nthr, sizeof(km_err_t));

@@ -33,6 +33,8 @@ typedef struct km_opt_s {
 	const char *snp_positions;  /* models (issue 12 part 5): --snp-positions, VCF SNPs by position */
 	int explain_top;        /* explain (issue 13): DIR/explain.tsv for each remain's best N rows, 0 = none */
 	int bench;              /* also time a plain table-sum kernel over the same tables; print one line */
+	int sparse;             /* identification (--dvi): the scan also keeps every pair with log10 LR >= sparse_lr */
+	double sparse_lr;
 	/* ---- results store (store) */
 	const char *store;      /* --store FILE: SQLite results store, NULL = none */
 	int incremental;        /* --incremental: reuse the store's last run where nothing changed */
@@ -111,7 +113,14 @@ typedef struct km_hits_s {
 	int *rank;              /* per row */
 	uint8_t *tie;           /* per row (dvi): 1 = the same printed log10 LR as the remain's next or previous candidate */
 	int *incon;             /* models (issue 12 part 1): per row, loci incompatible without error and mutation; NULL = no column */
+	/* with km_opt_t.sparse: every pair (remain, candidate) with log10 LR >= sparse_lr, the
+	 * same value as its row would print, sorted by candidate then remain (the
+	 * identification's matrix, without compiling every candidate again); sparse_on = 1 */
+	struct km_sent_s { int remain, cand; double lr; } *sp;
+	size_t n_sp;
+	int sparse_on;
 } km_hits_t;
+typedef struct km_sent_s km_sent_t;
 
 void km_opt_init(km_opt_t *o);
 
@@ -192,6 +201,9 @@ void km_scanstat_free(km_stats_t *st);
 int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_comp_t *C,
             const km_prof_t *rem, const km_opt_t *o, km_stats_t *st, km_err_t *e);
 void km_hits_destroy(km_hits_t *h);
+/* log10 of the product of the dropout LRs of drop entries [q0, q1) of ix for a candidate's
+ * P, Q, R table hom (scan.c): the reported value's dropout part, one definition */
+double km_drop_log10(const km_index_t *ix, const double *hom, size_t q0, size_t q1);
 
 /* "%.6f", "-inf" or "NA" (never "-0.000000") */
 void km_fmt_lr(char *buf, size_t n, double x);

@@ -56,37 +56,41 @@ static inline int better(double la, int ca, double lb, int cb)
 
 /* log10 of the product of a system's dropout LRs, in locus order, one logarithm per
  * system instead of one per locus.  An apparent homozygote's LR is (P + wQ) / (1 + wR),
- * from the candidate's P, Q, R of the column (compile.c, obs.h; hom + slot[i] points at them)
- * and the remain's w = d/(1+d).  The product is kept in range by powers of two (frexp),
+ * from the candidate's P, Q, R of the column (compile.c, obs.h; at hom + 3 hom_slot of the
+ * column) and the remain's w = d/(1+d): drop entries [q0, q1) of the index.  The scan's
+ * exact values and the identification's (identrun.c) both come from here, bit for bit.  The product is kept in range by powers of two (frexp),
  * which do not change its bits: scaling only when it leaves [2^-500, 2^500] gives the
  * same result as scaling after every factor, as long as each factor lies in that range
  * too; any other factor (0, or an extreme LR) takes the step-by-step path.  0 -> -inf. */
-static double drop_log10(const double *hom, const uint32_t *slot, const struct km_drop_s *dr, size_t n)
+double km_drop_log10(const km_index_t *ix, const double *hom, size_t q0, size_t q1)
 {
+	const struct km_drop_s *dr = ix->drop;
 	double prod = 1.0;
 	long e2 = 0;
 	int e;
-	size_t i = 0;
-	for (; i < n; ++i) {
-		double x = km_obs_mix(hom + slot[i], dr[i].w);
+	size_t i = q0;
+#define KM_DROP_MIX(i) km_obs_mix(hom + (size_t)ix->hom_slot[ix->col_off[dr[i].l] + dr[i].col] * 3, dr[i].w)
+	for (; i < q1; ++i) {
+		double x = KM_DROP_MIX(i);
 		if (!(x >= 0x1p-500 && x <= 0x1p500)) break;
 		prod *= x;
 		if (!(prod >= 0x1p-500 && prod <= 0x1p500)) { prod = frexp(prod, &e); e2 += e; }
 	}
 	prod = frexp(prod, &e); e2 += e;
-	for (; i < n; ++i) {   /* step by step: in [1/2, 1) after every factor */
-		prod *= km_obs_mix(hom + slot[i], dr[i].w);
+	for (; i < q1; ++i) {   /* step by step: in [1/2, 1) after every factor */
+		prod *= KM_DROP_MIX(i);
 		if (prod == 0.0) return KM_NEG_INF;
 		prod = frexp(prod, &e);
 		e2 += e;
 	}
+#undef KM_DROP_MIX
 	return log10(prod) + (double)e2 * 0.30102999566398119521;   /* log10(2) */
 }
 
 
 void km_hits_destroy(km_hits_t *h)
 {
-	free(h->h); free(h->rank); free(h->tie); free(h->incon);
+	free(h->h); free(h->rank); free(h->tie); free(h->incon); free(h->sp);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -121,7 +125,6 @@ typedef struct {
 	int n_word;
 	uint32_t *tcol;        /* per remain, the table columns col_off[l] + gidx[l] of its loci with gidx > 0 ... */
 	size_t *tend;          /* ... in locus order: [r * KM_N_SYS + s] ends system s (remain r starts where r-1's mt ends) */
-	uint32_t *dslot;       /* [drop entry] 3 * hom_slot of its column: its P, Q, R in a candidate's hom */
 	int n_blk;
 	int *blk_start;        /* [n_blk + 1] locus blocks: [blk_start[b], blk_start[b+1]) */
 	uint16_t *sidxb;       /* block-major screen columns relative to the block's first column,
@@ -131,7 +134,7 @@ typedef struct {
 static void layout_free(layout_t *L)
 {
 	free(L->soff); free(L->sidx); free(L->rmask); free(L->blk_start); free(L->sidxb);
-	free(L->tcol); free(L->tend); free(L->dslot);
+	free(L->tcol); free(L->tend);
 	free(L->n_twin); free(L->twin_col); free(L->twin_w); free(L->twin_off);
 	memset(L, 0, sizeof(*L));
 }
@@ -211,8 +214,7 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 	for (size_t i = 0; i < (size_t)nr * nl; ++i) nt += ix->gidx[i] != 0;
 	L->tcol = malloc(sizeof(uint32_t) * (nt + 1));
 	L->tend = malloc(sizeof(size_t) * ((size_t)nr * KM_N_SYS + 1));
-	L->dslot = malloc(sizeof(uint32_t) * (ix->drop_start[nr] + 1));
-	if (!L->tcol || !L->tend || !L->dslot) { layout_free(L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	if (!L->tcol || !L->tend) { layout_free(L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	if (ix->n_totcol > UINT32_MAX || (size_t)ix->n_hom * 3 > UINT32_MAX) { layout_free(L); return km_err_set(e, KM_EINPUT, "too many distinct observations (%zu)", ix->n_totcol); }
 	nt = 0;
 	for (int r = 0; r < nr; ++r) {
@@ -223,8 +225,6 @@ static int layout_build(layout_t *L, const km_index_t *ix, km_err_t *e)
 			L->tend[(size_t)r * KM_N_SYS + sy] = nt;
 		}
 	}
-	for (size_t j = 0; j < ix->drop_start[nr]; ++j)
-		L->dslot[j] = (uint32_t)ix->hom_slot[ix->col_off[ix->drop[j].l] + ix->drop[j].col] * 3;
 	/* locus blocks: consecutive loci whose float screen columns fit in BLOCK_COLS
 	 * (a locus with more is a block of its own, at most 65535), at most BLOCK_LOCI loci */
 	L->blk_start = malloc(sizeof(int) * ((size_t)nl + 2));
@@ -302,7 +302,7 @@ static void exact_sums(const km_index_t *ix, const layout_t *L, const km_ctab_t 
 		for (; i < te[sy]; ++i) a += lr[tc[i]];
 		size_t q0 = q;
 		while (q < q1 && ix->drop[q].l < ix->sys_start[sy + 1]) ++q;
-		if (q > q0) a += drop_log10(ct->hom, L->dslot + q0, ix->drop + q0, q - q0);
+		if (q > q0) a += km_drop_log10(ix, ct->hom, q0, q);
 		v[sy] = a;
 	}
 }
@@ -325,7 +325,16 @@ typedef struct {
 	int n_ref, m_ref;       /* --keep-going: candidates refused by the engine in this thread */
 	int *ref_cand;
 	char **ref_msg;
+	km_sent_t *sp;          /* km_opt_t.sparse: this thread's pairs >= sparse_lr */
+	size_t n_sp, m_sp;
 } thr_t;
+
+static int cmp_sent(const void *x, const void *y)
+{
+	const km_sent_t *a = x, *b = y;
+	if (a->cand != b->cand) return a->cand < b->cand ? -1 : 1;
+	return (a->remain > b->remain) - (a->remain < b->remain);
+}
 
 /* Fills the tile's float screen: S[(soff[l] + k) * KM_TILE + j] = candidate j's value at
  * column k, rounded to float; a twin holds the log10 of the largest LR of the dropout
@@ -545,22 +554,40 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 						if (o->all) all[(size_t)r * nc + c].cand = -1, all[(size_t)r * nc + c].lr = KM_NEG_INF;
 						continue;
 					}
+					int rank_it = 1, keep_sp = o->sparse;
 					if (!o->all) {   /* the cheap tests first: most pairs stop here */
 						/* an upper bound of the exact value (screen_fill; twins bound dropout
 						 * homozygotes up to SCREEN_MARGIN) */
 						double bound = (double)fs[j] + T->errb[j], bar;
-						if (bound < min_lr - SCREEN_MARGIN) continue;
-						__atomic_load(&gbar[r], &bar, __ATOMIC_RELAXED);
-						if (bound < bar - SCREEN_MARGIN) continue;
+						keep_sp = keep_sp && !(bound < o->sparse_lr - SCREEN_MARGIN);
+						if (bound < min_lr - SCREEN_MARGIN) rank_it = 0;
+						else {
+							__atomic_load(&gbar[r], &bar, __ATOMIC_RELAXED);
+							if (bound < bar - SCREEN_MARGIN) rank_it = 0;
+						}
+						if (!rank_it && !keep_sp) continue;
 					}
 					/* loci compared: typed in the remain and by the family (--min-loci) */
 					const uint64_t *cm = T->cmask + (size_t)j * L.n_word;
 					for (int w = 0; w < L.n_word; ++w) n += __builtin_popcountll(rm[w] & cm[w]);
-					if (n < min_loci) continue;
+					if (n < min_loci) {   /* not ranked; the identification's matrix ignores --min-loci (CONTRACT.md) */
+						if (!keep_sp) continue;
+						rank_it = 0;
+					}
 					double v[KM_N_SYS], tot = 0.0;
 					exact_sums(ix, &L, &T->ct[j], r, v);
 					for (int sy = 0; sy < KM_N_SYS; ++sy) tot += v[sy];
 					T->st.exact += 1;
+					if (keep_sp && tot > KM_NEG_INF && tot >= o->sparse_lr) {   /* identification's matrix */
+						if (T->n_sp == T->m_sp) {   /* amortised: a few reallocations per thread */
+							size_t m = T->m_sp ? 2 * T->m_sp : 4096;
+							km_sent_t *x = realloc(T->sp, sizeof(km_sent_t) * m);
+							if (!x) { T->ret = km_err_set(&T->err, KM_ENOMEM, "out of memory"), T->err_cand = c; break; }
+							T->sp = x, T->m_sp = m;
+						}
+						T->sp[T->n_sp].remain = r, T->sp[T->n_sp].cand = c, T->sp[T->n_sp++].lr = tot;
+					}
+					if (!rank_it) continue;
 					if (o->all) {
 						int n1 = 0;
 						top_push(all + (size_t)r * nc + c, &n1, 1, r, c, tot, v, n, &T->ct[j], ix->rsys);
@@ -673,6 +700,17 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 		}
 		free(ord);
 	}
+	if (o->sparse) {   /* the pairs >= sparse_lr of every thread, in (candidate, remain) order */
+		size_t n = 0;
+		for (int i = 0; i < nthr; ++i) n += th[i].n_sp;
+		if (!(hits->sp = malloc(sizeof(km_sent_t) * (n + 1)))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
+		for (int i = 0; i < nthr; ++i) {
+			if (th[i].n_sp) memcpy(hits->sp + hits->n_sp, th[i].sp, sizeof(km_sent_t) * th[i].n_sp);
+			hits->n_sp += th[i].n_sp;
+		}
+		if (hits->n_sp) qsort(hits->sp, hits->n_sp, sizeof(km_sent_t), cmp_sent);
+		hits->sparse_on = 1;
+	}
 	st->t_rank = km_now() - t_merge;
 done:
 	for (int i = 0; i < nthr; ++i) {
@@ -680,6 +718,7 @@ done:
 		free(th[i].ctbuf); free(th[i].typbuf); free(th[i].cmask); free(th[i].S); free(th[i].acc); free(th[i].tw);
 		for (int k = 0; k < th[i].n_ref; ++k) free(th[i].ref_msg[k]);
 		free(th[i].ref_cand); free(th[i].ref_msg);
+		free(th[i].sp);
 	}
 	free(th); free(all); free(gbar); free(top); free(n_top); free(lock);
 	layout_free(&L);
