@@ -19,6 +19,7 @@
 #include "lineage.h"
 #include "incr.h"      /* results store (store) */
 #include "store.h"
+#include "rank.h"
 #include "out.h"
 #include "progress.h"
 #include "explain.h"
@@ -189,39 +190,6 @@ static double file_bytes(const char *fn)
 }
 /* ---- end progress */
 
-/* ---- summary counts (ops): computed before the commit so the manifest has them */
-typedef struct {
-	size_t n4;              /* rows with log10 LR >= 4 */
-	int r4, rconf, cconf;   /* remains with one; remains strong for 2+ families; missing persons strong for 2+ remains */
-} match_sum_t;
-
-/* The night's summary: strong candidates, and the conflicts an analyst must look at
- * first (one remain strong for two families, one missing person strong for two
- * remains); LR >= 10^4 is "significant" in the field (DESIGN.md §3). */
-static void match_summary(match_sum_t *S, const km_hits_t *hits, const km_tabs_t *tabs)
-{
-	int prev = -1, nfam = 0, pfam = -1;
-	int *ccount = calloc((size_t)tabs->n_cand + 1, sizeof(int));
-	memset(S, 0, sizeof *S);
-	for (size_t i = 0; i <= hits->n; ++i) {
-		const km_hit_t *h = i < hits->n ? &hits->h[i] : NULL;
-		if (!h || h->remain != prev) {   /* close the previous remain */
-			if (nfam > 0) ++S->r4;
-			if (nfam > 1) ++S->rconf;
-			nfam = 0, pfam = -1;
-			if (!h) break;
-			prev = h->remain;
-		}
-		if (h->lr < 4.0) continue;
-		++S->n4;
-		if (ccount) ++ccount[h->cand];
-		int fam = tabs->cand[h->cand].fam;
-		if (fam != pfam) ++nfam, pfam = fam;
-	}
-	for (int ci = 0; ccount && ci < tabs->n_cand; ++ci) S->cconf += ccount[ci] > 1;
-	free(ccount);
-}
-/* ---- end summary counts */
 
 /* ---- manifest (ops): every option of match_opts with its resolved value, defaults
  * included.  An option added to match_opts without a line here still appears: as typed
@@ -411,7 +379,7 @@ int km_cmd_match(int argc, char *argv[])
 	int *rsex_given = NULL;   /* remain sex (dvi): --remain-info `sex` */
 	double *re = NULL;  /* models: per remain typing-error rate (issue 12 part 1) */
 	km_istat_t ist = { 0 };   /* --dvi (declared before the first goto fail: explain frees its concl_cand) */
-	match_sum_t sum = { 0 };  /* ops: the summary's counts */
+	km_rank_sum_t sum = { 0 };  /* ops: the summary's counts */
 	int n_omitted = 0;        /* ops: families left out by --keep-going */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
@@ -613,7 +581,7 @@ int km_cmd_match(int argc, char *argv[])
 		if ((ret = km_out_matches(fp, &hits, &tabs, &peds, &rem, lin, &e)) < 0) goto fail;
 	}
 	/* the summary's counts, into the manifest (others add theirs with km_out_count) */
-	match_summary(&sum, &hits, &tabs);
+	km_rank_summary(&sum, &hits, &tabs);
 	km_out_count(out, "remains", rem.n_sample);
 	km_out_count(out, "missing_persons", tabs.n_cand);
 	km_out_count(out, "families", peds.n_family);

@@ -30,6 +30,7 @@
 #include "pipe.h"
 #include "obs.h"
 #include "progress.h"
+#include "rank.h"
 
 #define KM_TILE 16
 
@@ -48,11 +49,6 @@
  * keeps a pair whose bound equals the K-th best up to rounding */
 #define SCREEN_MARGIN 1e-6
 
-/* a before b in the ranking? */
-static inline int better(double la, int ca, double lb, int cb)
-{
-	return la > lb || (la == lb && ca < cb);
-}
 
 /* log10 of the product of a system's dropout LRs, in locus order, one logarithm per
  * system instead of one per locus.  An apparent homozygote's LR is (P + wQ) / (1 + wR),
@@ -95,18 +91,6 @@ void km_hits_destroy(km_hits_t *h)
 }
 
 
-/* qsort_r order of remain indices: byte order of their ids */
-static int cmp_remain(const void *x, const void *y, void *arg)
-{
-	const km_prof_t *rem = arg;
-	return strcmp(rem->sample[*(const int *)x], rem->sample[*(const int *)y]);
-}
-
-static int cmp_hit(const void *x, const void *y)
-{
-	const km_hit_t *a = x, *b = y;
-	return better(a->lr, a->cand, b->lr, b->cand) ? -1 : better(b->lr, b->cand, a->lr, a->cand) ? 1 : 0;
-}
 
 /* Screen layout shared by all threads: per locus, the table's columns then one twin
  * column per homozygous column that some remain shows under dropout. */
@@ -412,22 +396,6 @@ static void screen_fill(thr_t *T, const km_index_t *ix, const layout_t *L, int n
 	double g = (ix->n_loc + 1) * 0x1p-24;
 	for (int j = 0; j < KM_TILE; ++j) T->errb[j] = 1.01 * g / (1.0 - g) * A[j];
 }
-/* Keeps (r, c) with exact log10 LR s and per-system sums v in the sorted top-K of one
- * remain. */
-static void top_push(km_hit_t *top, int *n, int K, int r, int c, double s, const double *v, int loci,
-                     const km_ctab_t *ct, const uint8_t *rsys)
-{
-	if (*n == K && !better(s, c, top[K - 1].lr, top[K - 1].cand)) return;
-	int i = *n < K ? (*n)++ : K - 1;
-	while (i > 0 && better(s, c, top[i - 1].lr, top[i - 1].cand)) { top[i] = top[i - 1]; --i; }
-	km_hit_t *h = &top[i];
-	h->remain = r, h->cand = c;
-	h->lr = s;
-	for (int sy = 0; sy < KM_N_SYS; ++sy)
-		h->sys[sy] = ((rsys[r] >> sy & 1) && (ct->csys >> sy & 1)) ? v[sy] : (double)NAN;
-	h->loci = loci;
-	for (int k = 0; k < 2; ++k) h->lin_ref[k] = ct->lin_ref[k], h->lin_k[k] = ct->lin_k[k];
-}
 
 void km_stats_add(km_stats_t *to, const km_stats_t *x)
 {
@@ -590,12 +558,12 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 					if (!rank_it) continue;
 					if (o->all) {
 						int n1 = 0;
-						top_push(all + (size_t)r * nc + c, &n1, 1, r, c, tot, v, n, &T->ct[j], ix->rsys);
+						km_rank_push(all + (size_t)r * nc + c, &n1, 1, r, c, tot, v, n, &T->ct[j], ix->rsys);
 						continue;
 					}
 					km_hit_t *tr = top + (size_t)r * K;
 					km_spin_lock(&lock[r]);
-					top_push(tr, &n_top[r], K, r, c, tot, v, n, &T->ct[j], ix->rsys);
+					km_rank_push(tr, &n_top[r], K, r, c, tot, v, n, &T->ct[j], ix->rsys);
 					if (n_top[r] == K) __atomic_store(&gbar[r], &tr[K - 1].lr, __ATOMIC_RELAXED);
 					km_spin_unlock(&lock[r]);
 				}
@@ -660,46 +628,9 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 		}
 	}
 	for (int i = 0; i < nthr; ++i) km_stats_add(st, &th[i].st);
-	/* remains in byte order of their ids; per remain its ranking (already in the total
-	 * order), cut at --min-log10-lr */
+	/* remains in byte order of their ids; per remain its ranking, cut (rank.c) */
 	double t_merge = km_now();
-	{
-		int *ord = malloc(sizeof(int) * (size_t)(nr + 1));
-		size_t cap = (size_t)nr * K + 1;
-		hits->h = malloc(sizeof(km_hit_t) * cap);
-		hits->rank = malloc(sizeof(int) * cap);
-		hits->tie = malloc(cap);   /* tie (dvi) */
-		if (!ord || !hits->h || !hits->rank || !hits->tie) { free(ord); ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
-		for (int r = 0; r < nr; ++r) ord[r] = r;
-		qsort_r(ord, (size_t)nr, sizeof(int), cmp_remain, (void *)rem);
-		for (int i = 0; i < nr; ++i) {
-			int r = ord[i];
-			if (o->all) {
-				km_hit_t *row = all + (size_t)r * nc;
-				qsort(row, (size_t)nc, sizeof(km_hit_t), cmp_hit);
-				size_t h0 = hits->n;
-				for (int k = 0, rk = 0; k < nc; ++k) {
-					if (row[k].cand < 0) continue;   /* remain sex (dvi) */
-					hits->h[hits->n] = row[k]; hits->rank[hits->n++] = ++rk;
-				}
-				for (size_t k = h0; k < hits->n; ++k)   /* tie (dvi) */
-					hits->tie[k] = (k > h0 && km_lr_same_printed(hits->h[k].lr, hits->h[k - 1].lr)) ||
-					               (k + 1 < hits->n && km_lr_same_printed(hits->h[k].lr, hits->h[k + 1].lr));
-				continue;
-			}
-			const km_hit_t *tr = top + (size_t)r * K;
-			for (int k = 0; k < n_top[r] && k < Kout; ++k) {
-				if (tr[k].lr < min_lr) break;          /* sorted: the rest are lower */
-				hits->h[hits->n] = tr[k];
-				/* tie (dvi): the same printed log10 LR as the candidate ranked just above or
-				 * just below (shown or not) */
-				hits->tie[hits->n] = (k > 0 && km_lr_same_printed(tr[k].lr, tr[k - 1].lr)) ||
-				                     (k + 1 < n_top[r] && km_lr_same_printed(tr[k].lr, tr[k + 1].lr));
-				hits->rank[hits->n++] = k + 1;
-			}
-		}
-		free(ord);
-	}
+	if ((ret = km_rank_merge(hits, rem, nr, nc, K, Kout, min_lr, o->all, all, top, n_top, e)) < 0) goto done;
 	if (o->sparse) {   /* the pairs >= sparse_lr of every thread, in (candidate, remain) order */
 		size_t n = 0;
 		for (int i = 0; i < nthr; ++i) n += th[i].n_sp;
