@@ -383,6 +383,9 @@ int km_cmd_match(int argc, char *argv[])
 	int n_omitted = 0;        /* ops: families left out by --keep-going */
 	km_xpair_t *xpairs = NULL;
 	size_t n_xpair = 0;
+	km_rpair_t *rpairs = NULL;   /* --dvi: the remains among themselves (rpairs.c) */
+	size_t n_rpair = 0;
+	km_rpstat_t rpst = { 0 };
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
 	km_prog_init(o.quiet);   /* ops: progress on a terminal */
 	km_prog_phase("load", file_bytes(o.panel) + file_bytes(o.freqs) + file_bytes(o.remains) + file_bytes(o.references) +
@@ -550,6 +553,23 @@ int km_cmd_match(int argc, char *argv[])
 		ret = km_ident_run(&iin, f_und, f_joint, f_id, &ist, &e);
 		km_store_reviews_free(rv, n_rv);
 		if (ret < 0) goto fail;
+		/* direct matches among the remains (issue 11 part 6): every pair of remains as the
+		 * same person, parent and child, full siblings, at --dvi-threshold */
+		km_rpin_t rpin = { &rem, rd, re, rsex };
+		if ((ret = km_rpairs_find(&rpairs, &n_rpair, &panel, &freqs, &rpin, dvi.log10_t, &o, &rpst, &e)) < 0) goto fail;
+		FILE *f_rp = km_out_add(out, "remain-pairs.tsv", &e);
+		if (!f_rp) { ret = KM_ECREATE; goto fail; }
+		if ((ret = km_rpairs_write(f_rp, rpairs, n_rpair, &rem, &e)) < 0) goto fail;
+		/* reported, never merged: each pair judged one person is named in warnings.tsv,
+		 * since the identification above treated the two as separate remains */
+		for (size_t i = 0; i < n_rpair; ++i)
+			if (rpairs[i].rel == KM_RP_SAME)
+				km_out_warn(out, "remains_same_person", rem.sample[rpairs[i].r1],
+				            "remains '%s' and '%s' look like one person (log10 LR %.2f on %d loci, remain-pairs.tsv); the identification treats them as two remains",
+				            rem.sample[rpairs[i].r1], rem.sample[rpairs[i].r2], rpairs[i].lr, rpairs[i].loci);
+		if (rpst.n_rel[KM_RP_SAME] > 0)
+			km_warn("--dvi: %ld pair%s of remains look like one person (bone fragments of one body?): listed in %s/remain-pairs.tsv and warnings.tsv; the identification treats them as separate remains",
+			        rpst.n_rel[KM_RP_SAME], rpst.n_rel[KM_RP_SAME] == 1 ? "" : "s", o.out);
 		t_dvi = km_now() - t_dvi0;
 		if (ist.n_lin_left_out > 0)
 			km_warn("--dvi: %ld famil%s: a joint term with two or more remains placed on one male or maternal line left "
@@ -597,6 +617,9 @@ int km_cmd_match(int argc, char *argv[])
 		km_out_count(out, "joint", ist.n_joint);
 		km_out_count(out, "inconclusive", ist.n_inconclusive);
 		km_out_count(out, "no_match", ist.n_nomatch);
+		km_out_count(out, "remain_pairs_same_person", rpst.n_rel[KM_RP_SAME]);
+		km_out_count(out, "remain_pairs_parent_child", rpst.n_rel[KM_RP_PO]);
+		km_out_count(out, "remain_pairs_full_siblings", rpst.n_rel[KM_RP_FS]);
 	}
 	if ((ret = km_incr_begin(inc, &tabs, &e)) < 0) goto fail;   /* results store: its transaction first (store.h) */
 	km_prog_phase("write", 0);   /* ops */
@@ -606,7 +629,7 @@ int km_cmd_match(int argc, char *argv[])
 	if (ret < 0) goto fail;
 	/* ---- end output layer */
 	{	/* results store: the committed files read back, then the store commits */
-		static const char *const ident_files[] = { "undisputed.tsv", "joint.tsv", "identifications.tsv", NULL };
+		static const char *const ident_files[] = { "undisputed.tsv", "joint.tsv", "identifications.tsv", "remain-pairs.tsv", NULL };
 		if ((ret = km_incr_commit(inc, o.out, dvi.on ? ident_files : NULL, &e)) < 0) goto fail;
 	}
 	t_write = km_now();
@@ -654,6 +677,9 @@ int km_cmd_match(int argc, char *argv[])
 			        ist.n_undisputed, ist.n_joint, ist.n_inconclusive, ist.n_nomatch, ist.n_steps, t_dvi);
 			fprintf(stderr, "kinmatch: identification: %d components, %d with two or more remains; largest %d remains, %d families; %d searched by branch and bound, %d of them stopped at the search budget (best found, not proven)\n",
 			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded, ist.n_stopped);
+			fprintf(stderr, "kinmatch: remains among themselves (LR >= %g): %ld pair%s the same person, %ld parent-child, %ld full siblings (%.0f pairs of remains, each as the 3, in %.2f s; %s/remain-pairs.tsv)\n",
+			        pow(10.0, dvi.log10_t), rpst.n_rel[KM_RP_SAME], rpst.n_rel[KM_RP_SAME] == 1 ? "" : "s", rpst.n_rel[KM_RP_PO],
+			        rpst.n_rel[KM_RP_FS], 0.5 * rem.n_sample * (rem.n_sample - 1.0), rpst.t, o.out);
 			fprintf(stderr, "kinmatch: identification in %s/identifications.tsv (joint.tsv, undisputed.tsv)\n", o.out);
 		}
 		if (n_omitted > 0)   /* ops: --keep-going */
@@ -670,6 +696,7 @@ fail:
 	km_incr_close(inc);   /* results store: rolls back an open transaction */
 	km_out_abort(out);   /* NULL once committed */
 	free(xpairs);
+	free(rpairs);
 	free(ist.concl_cand);   /* explain (issue 13) */
 	free(rd);
 	free(rsex);

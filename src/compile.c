@@ -553,6 +553,7 @@ struct km_comp_s {
 	int max_np, max_n, max_col;
 	shard_t *cache;         /* the table cache, shared by the threads */
 	struct incl_s *incl;    /* explain (issue 13): the (candidate, locus) pairs left out as inconsistent */
+	const km_rpin_t *rp;    /* remain pairs (km_comp_init_rpairs): candidates are (remain, relationship) */
 };
 
 /* Prefixes e's message with the family and marker; returns ret. */
@@ -780,6 +781,68 @@ static int query_err(const km_locus_t *L, km_lped_t *P, int q, int l, double E, 
 	return 0;
 }
 
+/* A table row from phi (theta = 0): phi[x * n + y] * 10^lg = P(refs, G_M = (x, y)) (a man
+ * at X: phi[x]) gives every column's log10 LR into T[1..nc) and the P, Q, R of its
+ * apparent homozygotes into hom; returns 1 when the references contradict the pedigree
+ * (P(refs) = 0; T and hom untouched), else 0.  The LR's denominator is P(refs) P(column):
+ * P(refs) = sum of phi for a family (the references are in the pedigree under both
+ * hypotheses), or den (> 0, on phi's scale) where the caller knows it differs (rp_cand).
+ * The families' tables (compile_cand) and the remain pairs' (rp_cand) both come from here. */
+static int phi_cols(const km_comp_t *C, int l, int male_q, double lg, double den, double *T, double *hom, work_t *w)
+{
+	const km_index_t *ix = C->ix;
+	const mmat_t *mm = C->mm;
+	const km_alleles_t *al = &C->f->loc[ix->marker[l]];
+	int n = al->n_allele, nc = ix->n_col[l];
+	const int32_t *ca = ix->col_a + ix->col_off[l], *cb = ix->col_b + ix->col_off[l];
+	double pref = 0.0;
+	size_t nphi = male_q ? (size_t)n : (size_t)n * n;
+	for (size_t i = 0; i < nphi; ++i) pref += w->phi[i];
+	if (lg == KM_NEG_INF || pref <= 0.0) return 1;   /* the references contradict the pedigree */
+	/* rho = (A's marginal in the pedigree) / (the denominator's P(refs)): 1 for a family;
+	 * the remain's typing-error term below carries it (B's erroneous call is independent
+	 * of its genotype, so its H1 term is E c(o) times the pedigree's P(refs)) */
+	double rho = 1.0;
+	if (den > 0.0) rho = pref / den, pref = den;
+	double lpref = log10(pref), S = 0.0;
+	for (int x = 0; x < n; ++x) S += al->p[x];
+	/* P(refs, M = column) for every column, then their log10 in one vector pass */
+	double *L1 = w->lbuf, *LG = w->lbuf + nc;
+	for (int k = 1; k < nc; ++k) {
+		int32_t a = ca[k], b = cb[k];
+		if (male_q) L1[k] = b >= 0 && b != a ? 0.0 : w->phi[a];           /* a heterozygous remain is not a man */
+		else if (b == KM_HEMI) L1[k] = 0.0;                                   /* a hemizygous remain is not a woman */
+		else L1[k] = a == b ? w->phi[(size_t)a * n + a] : w->phi[(size_t)a * n + b] + w->phi[(size_t)b * n + a];
+	}
+	km_log10_vec(L1 + 1, LG + 1, (size_t)(nc - 1));
+	const double *ce = ix->col_e ? ix->col_e + ix->col_off[l] : NULL;
+	for (int k = 1; k < nc; ++k) {
+		int32_t a = ca[k], b = cb[k];
+		double l1 = L1[k], er = ce ? ce[k] : 0.0;
+		T[k] = l1 > 0.0 ? LG[k] - lpref - mm[l].lpg[2 * k + male_q] : KM_NEG_INF;
+		/* the remain's typing error (issue 12 part 1): with q = the founder law
+		 * P(g), P(obs | H2) is unchanged and the LR becomes (1 - E_r) LR + E_r
+		 * (H1 and H2 gain the same E_r c(obs) P(refs); c = sum_g q(g) P_drop(obs | g));
+		 * with a denominator of its own (den), (1 - E_r) LR + E_r rho */
+		if (er > 0.0 && !(male_q ? b >= 0 && b != a : b == KM_HEMI))
+			T[k] = log10((1.0 - er) * (l1 > 0.0 ? pow(10.0, T[k]) : 0.0) + er * rho);
+		if (male_q ? b >= 0 && b != a : b == KM_HEMI) continue;
+		int slot = ix->hom_slot[ix->col_off[l] + k];
+		if (slot < 0) continue;
+		/* dropout, apparent homozygote {a} (issue 4; Buckleton et al. 2016 ch. 8):
+		 * LR = [(1-d^2) L1(aa) + d(1-d) sum_{x!=a} L1(ax)] / [(1-d^2) L2(aa) + d(1-d) sum_{x!=a} L2(ax)]
+		 * with L2(g) = P(refs) P(g): the observation model's mixture terms (obs.h). */
+		km_obs_hom_pqr(w->phi, n, al->p, S, pref, a, l1, male_q, hom + (size_t)slot * 3);
+		/* with the remain's error (issue 12 part 1): (1-E)(P + wQ)/(1 + wR) + E rho =
+		 * (P' + wQ')/(1 + wR), P' = (1-E) P + E rho, Q' = (1-E) Q + E rho R */
+		if (er > 0.0) {
+			double *H = hom + (size_t)slot * 3;
+			H[0] = (1.0 - er) * H[0] + er * rho, H[1] = (1.0 - er) * H[1] + er * rho * H[2];
+		}
+	}
+	return 0;
+}
+
 static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t *w, km_err_t *e)
 {
 	const km_index_t *ix = C->ix;
@@ -882,51 +945,10 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 		if (o->theta == 0.0) {
 			km_locus_t L = { al->n_allele, al->p, mm[l].Mf, mm[l].Mm, xl, mm[l].Km, mm[l].Kf };
 			double lg;
-			int n = al->n_allele;
 			if ((ret = query_err(&L, &P, q, l, o->typing_error, al->p, w->phi, &lg, w, e)) < 0)
 				return cand_err(e, ret, F, p->marker[m].name);
-			double pref = 0.0;
-			size_t nphi = male_q ? (size_t)n : (size_t)n * n;
-			for (size_t i = 0; i < nphi; ++i) pref += w->phi[i];
-			if (lg == KM_NEG_INF || pref <= 0.0) {   /* the references contradict the pedigree */
-				inc = 1;
-				goto store;
-			}
-			double lpref = log10(pref), S = 0.0;
-			for (int x = 0; x < n; ++x) S += al->p[x];
-			/* P(refs, M = column) for every column, then their log10 in one vector pass */
-			double *L1 = w->lbuf, *LG = w->lbuf + nc;
-			for (int k = 1; k < nc; ++k) {
-				int32_t a = ca[k], b = cb[k];
-				if (male_q) L1[k] = b >= 0 && b != a ? 0.0 : w->phi[a];           /* a heterozygous remain is not a man */
-				else if (b == KM_HEMI) L1[k] = 0.0;                                   /* a hemizygous remain is not a woman */
-				else L1[k] = a == b ? w->phi[(size_t)a * n + a] : w->phi[(size_t)a * n + b] + w->phi[(size_t)b * n + a];
-			}
-			km_log10_vec(L1 + 1, LG + 1, (size_t)(nc - 1));
-			const double *ce = ix->col_e ? ix->col_e + ix->col_off[l] : NULL;
-			for (int k = 1; k < nc; ++k) {
-				int32_t a = ca[k], b = cb[k];
-				double l1 = L1[k], er = ce ? ce[k] : 0.0;
-				T[k] = l1 > 0.0 ? LG[k] - lpref - mm[l].lpg[2 * k + male_q] : KM_NEG_INF;
-				/* the remain's typing error (issue 12 part 1): with q = the founder law
-				 * P(g), P(obs | H2) is unchanged and the LR becomes (1 - E_r) LR + E_r
-				 * (H1 and H2 gain the same E_r c(obs) P(refs); c = sum_g q(g) P_drop(obs | g)) */
-				if (er > 0.0 && !(male_q ? b >= 0 && b != a : b == KM_HEMI))
-					T[k] = log10((1.0 - er) * (l1 > 0.0 ? pow(10.0, T[k]) : 0.0) + er);
-				if (male_q ? b >= 0 && b != a : b == KM_HEMI) continue;
-				int slot = ix->hom_slot[ix->col_off[l] + k];
-				if (slot < 0) continue;
-				/* dropout, apparent homozygote {a} (issue 4; Buckleton et al. 2016 ch. 8):
-				 * LR = [(1-d^2) L1(aa) + d(1-d) sum_{x!=a} L1(ax)] / [(1-d^2) L2(aa) + d(1-d) sum_{x!=a} L2(ax)]
-				 * with L2(g) = P(refs) P(g): the observation model's mixture terms (obs.h). */
-				km_obs_hom_pqr(w->phi, n, al->p, S, pref, a, l1, male_q, hom + (size_t)slot * 3);
-				/* with the remain's error (issue 12 part 1): (1-E)(P + wQ)/(1 + wR) + E =
-				 * (P' + wQ')/(1 + wR), P' = (1-E) P + E, Q' = (1-E) Q + E R */
-				if (er > 0.0) {
-					double *H = hom + (size_t)slot * 3;
-					H[0] = (1.0 - er) * H[0] + er, H[1] = (1.0 - er) * H[1] + er * H[2];
-				}
-			}
+			if (phi_cols(C, l, male_q, lg, 0.0, T, hom, w)) inc = 1;
+			goto store;
 		} else {
 			/* theta (theta.c): one pass for H1 (P(refs, G_M = g) for every ordered g) and
 			 * one for H2 (the remain an extra founder of the same urn, ordered alleles) */
@@ -1106,8 +1128,139 @@ void km_cwork_free(km_cwork_t *w, km_stats_t *st)
 	free(w);
 }
 
+/* ---- remain pairs (identification, issue 11 part 6) -------------------------------------
+ * A candidate (A, rel) is remain A as the one typed person of a two-person relationship
+ * with M, and its table is built like a family's: phi(g) = P(obs_A, G_M = g | rel), then
+ * phi_cols.  The scan streams every other remain B through it, so the value of (A, B) is
+ *     LR = P(obs_A, obs_B | rel) / (P(obs_A) P(obs_B))
+ * at every autosomal STR and SNP locus typed in both (X, Y and mtDNA are left out: README,
+ * "Direct matches among the remains").  A's observation is the remains' model: dropout d_A
+ * through the observation model (km_lped_t.obs, obs.h), typing error E_A as
+ *     P(o | g) = (1 - E) P_drop(o | g) + E c(o),  c(o) = sum_g P(g) P_drop(o | g),
+ * the form the scan gives B (compile_cand's column error term), so the pair's value is
+ * symmetric in the model.  rel:
+ *   KM_RP_SAME  identity (one body): phi(g) = P(o_A | g) P(g), no mutation;
+ *   KM_RP_PO    A the parent of M (A's own sex where known, else a man: the records are
+ *               soldiers), the other parent untyped: the engine of lik.h, with mutation;
+ *   KM_RP_FS    A and M children of two untyped founders: the engine, with mutation.
+ * Without mutation and error the three are the IBD formulas (k0, k1, k2) = (0, 0, 1),
+ * (0, 1, 0), (1/4, 1/2, 1/4) (Weir et al. 2006, eq. 5), which tests/unit/test_rpairs.c
+ * checks. */
+static int rp_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t *w, km_err_t *e)
+{
+	const km_index_t *ix = C->ix;
+	const km_rpin_t *rp = C->rp;
+	const mmat_t *mm = C->mm;
+	int A = cand->fam, rel = cand->person, ret;
+	double d = rp->rd ? rp->rd[A] : 0.0, E = rp->re ? rp->re[A] : 0.0;
+	int sexA = rp->rsex && rp->rsex[A] ? rp->rsex[A] : KM_MALE;
+	int np, q, ia;
+	km_obsp_t ob[4];
+	memset(ob, 0, sizeof ob);
+	if (rel == KM_RP_PO) {   /* 0 = A, 1 = the other parent, 2 = M */
+		np = 3, q = 2, ia = 0;
+		w->sex[0] = sexA, w->sex[1] = sexA == KM_MALE ? KM_FEMALE : KM_MALE, w->sex[2] = KM_MALE;
+		w->father[0] = w->mother[0] = w->father[1] = w->mother[1] = -1;
+		w->father[2] = sexA == KM_MALE ? 0 : 1, w->mother[2] = sexA == KM_MALE ? 1 : 0;
+	} else {                 /* FS: 0 father, 1 mother, 2 = A, 3 = M */
+		np = 4, q = 3, ia = 2;
+		w->sex[0] = KM_MALE, w->sex[1] = KM_FEMALE, w->sex[2] = sexA, w->sex[3] = KM_MALE;
+		w->father[0] = w->mother[0] = w->father[1] = w->mother[1] = -1;
+		w->father[2] = w->father[3] = 0, w->mother[2] = w->mother[3] = 1;
+	}
+	ob[ia].d = d;
+	out->csys = 0, out->n_inc = 0;
+	out->lin_ref[0] = out->lin_ref[1] = -1;
+	out->lin_k[0] = out->lin_k[1] = 0;
+	for (int i = 0; i < ix->n_hom; ++i) out->hom[3 * i] = 1.0, out->hom[3 * i + 1] = out->hom[3 * i + 2] = 0.0;
+	for (int l = 0; l < ix->n_loc; ++l) {
+		int m = ix->marker[l], nc = ix->n_col[l];
+		double *T = out->lr + ix->col_off[l], *hom = out->hom;
+		for (int k = 0; k < nc; ++k) T[k] = 0.0;
+		out->typed[l] = 0;
+		if (m < 0) continue;
+		int sys = C->p->marker[m].type;
+		if (sys != KM_SYS_STR && sys != KM_SYS_SNP) continue;
+		const int32_t *g = km_prof_gt(rp->rem, A, m);
+		if (g[0] == KM_NOALLELE) continue;
+		out->typed[l] = 1;
+		out->csys |= (uint8_t)(1u << sys);
+		if (g[1] < 0) {   /* a one-allele call at an autosomal locus: impossible, as for B (phi_cols) */
+			for (int k = 1; k < nc; ++k) T[k] = KM_NEG_INF;
+			continue;
+		}
+		int32_t a = g[0] < g[1] ? g[0] : g[1], b = g[0] < g[1] ? g[1] : g[0];
+		/* the key: relationship, A's call, parameters (bits of d and E) and sex (the
+		 * parent's mutation rate) */
+		int32_t *key = w->key;
+		key[0] = rel, key[1] = a, key[2] = b;
+		memcpy(key + 3, &d, sizeof d);
+		memcpy(key + 5, &E, sizeof E);
+		key[7] = sexA;
+		int kn = 8, hinc;
+		uint64_t kh = hash_key(l, key, kn);
+		double *hb = hom + (size_t)ix->hom_first[l] * 3;
+		size_t nh = 3 * (size_t)ix->hom_n[l];
+		if (cache_fetch(w->cache, l, key, kn, kh, T, (size_t)nc, hb, nh, &hinc)) { ++w->hits; continue; }
+		++w->misses;
+		const km_alleles_t *al = &C->f->loc[m];
+		int n = al->n_allele;
+		const double *p = al->p;
+		km_obs_t oc;
+		km_obs_call(&oc, &ob[ia], a, b, 0);
+		double c = 0.0, lg = 0.0;   /* c(o_A) = sum_g P(g) P_drop(o_A | g), ordered g */
+		for (int x = 0; x < n; ++x)
+			for (int y = 0; y < n; ++y) c += p[x] * p[y] * km_obs_at(&oc, x, y);
+		if (rel == KM_RP_SAME) {
+			for (int x = 0; x < n; ++x)
+				for (int y = 0; y < n; ++y)
+					w->phi[(size_t)x * n + y] = ((1.0 - E) * km_obs_at(&oc, x, y) + E * c) * p[x] * p[y];
+		} else {
+			int32_t *gt = w->gt;
+			for (int i = 0; i < 2 * np; ++i) gt[i] = KM_NOALLELE;
+			gt[2 * ia] = a, gt[2 * ia + 1] = b;
+			km_lped_t P = { np, w->father, w->mother, w->sex, gt, ob };
+			km_locus_t L = { n, p, mm[l].Mf, mm[l].Mm, 0, mm[l].Km, mm[l].Kf };
+			if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0)
+				return km_err_prefix(e, ret, "remain '%s', marker '%s'", rp->rem->sample[A], C->p->marker[m].name);
+			if (E > 0.0) {   /* (1 - E) P(o_A, g) + E c(o_A) P(G_M = g | A untyped), on phi's scale 10^lg */
+				double *u = w->phi2, lu;
+				gt[2 * ia] = gt[2 * ia + 1] = KM_NOALLELE;
+				if ((ret = km_lik_query_ws(&L, &P, q, u, &lu, w->lws, e)) < 0)
+					return km_err_prefix(e, ret, "remain '%s', marker '%s'", rp->rem->sample[A], C->p->marker[m].name);
+				double f = lg == KM_NEG_INF ? 0.0 : 1.0 - E, s = E * c * pow(10.0, lu - (lg == KM_NEG_INF ? lu : lg));
+				if (lg == KM_NEG_INF) lg = lu;
+				for (size_t i = 0; i < (size_t)n * n; ++i) w->phi[i] = f * w->phi[i] + s * u[i];
+			}
+		}
+		/* H2 is "A and B unrelated": P(o_A) from the population (c), not A's marginal in the
+		 * pedigree, which differs where mutation is not stationary (A a sibling) */
+		int inc = phi_cols(C, l, 0, lg, c * pow(10.0, -lg), T, hom, w);
+		if (inc) for (int k = 1; k < nc; ++k) T[k] = 0.0;   /* cannot happen: one typed person */
+		w->vbuf[0] = inc;
+		memcpy(w->vbuf + 1, T, sizeof(double) * nc);
+		if (nh) memcpy(w->vbuf + 1 + nc, hb, sizeof(double) * nh);
+		cache_store(w->cache, l, key, kn, kh, w->vbuf, (size_t)nc + 1 + nh);
+	}
+	return 0;
+}
+
+int km_comp_init_rpairs(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
+                        const km_rpin_t *rp, const km_opt_t *o, km_err_t *e)
+{
+	static const km_peds_t none;   /* no family: the candidates are the remains */
+	int ret;
+	if (o->theta > 0.0)
+		return km_err_set(e, KM_EMODEL, "--dvi with --theta %g: the remain pairs (remain-pairs.tsv) are implemented for theta = 0 only", o->theta);
+	if ((ret = km_comp_init(Cp, ix, p, f, rp->rem, &none, NULL, o, e)) < 0) return ret;
+	(*Cp)->rp = rp;
+	if ((*Cp)->max_np < 4) (*Cp)->max_np = 4;
+	return 0;
+}
+
 int km_comp_cand(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, km_ctab_t *out, km_err_t *e)
 {
+	if (C->rp) return rp_cand(C, cand, out, w, e);
 	return compile_cand(C, cand, out, w, e);
 }
 

@@ -205,4 +205,28 @@ int km_famlik_scores(km_famlik_t *F, int fam, const km_place_t *base, int n_base
  * probability is at most 1). */
 double km_famlik_gain_ub(const km_famlik_t *F, int r);
 
+/* ---- direct matches among the remains (rpairs.c; issue 11 part 6) -------------------
+ * Every unordered pair of remains (r1 before r2 in byte order of the ids) and relationship
+ * KM_RP_* (pipe.h) with log10 LR >= log10_t, from the table scan of scan.c over the
+ * remains as candidates: r1's tables, r2's columns.  Sorted by r1, r2 (byte order), then
+ * relationship.  A pair of remains of known, different sex is not the same person. */
+struct km_opt_s;
+struct km_rpin_s;
+typedef struct km_rpair_s {
+	int r1, r2, rel;
+	int loci;               /* autosomal STR and SNP loci typed in both */
+	double lr;
+} km_rpair_t;
+typedef struct km_rpstat_s {
+	double pairs;           /* ordered (remain, remain) pairs screened per relationship x 3 */
+	double t;               /* wall seconds */
+	long n_rel[3];          /* rows per relationship */
+} km_rpstat_t;
+int km_rpairs_find(km_rpair_t **v, size_t *n, const km_panel_t *p, const km_freqs_t *f,
+                   const struct km_rpin_s *rp, double log10_t, const struct km_opt_s *o, km_rpstat_t *st, km_err_t *e);
+/* remain-pairs.tsv: header `remain1 remain2 relationship log10_lr loci`, then v */
+int km_rpairs_write(FILE *fp, const km_rpair_t *v, size_t n, const km_prof_t *rem, km_err_t *e);
+/* "same-person", "parent-child", "full-siblings" */
+const char *km_rp_name(int rel);
+
 #endif

@@ -70,6 +70,8 @@ typedef struct km_index_s {
 	double max_e;           /* the largest rate of any remain */
 } km_index_t;
 
+typedef struct km_comp_s km_comp_t;     /* models and inputs of the compile step */
+
 typedef struct km_cand_s {
 	int fam, person;        /* family index, missing person's index in the family */
 } km_cand_t;
@@ -82,6 +84,9 @@ typedef struct km_tabs_s {
 	 * missing person of the other sex */
 	uint8_t *csex;          /* per candidate: the missing person's sex (km_cands_build) */
 	const int *rsex;        /* per remain: 0 unknown, KM_MALE, KM_FEMALE; NULL = all unknown (not owned) */
+	/* remain pairs (rpairs.c): per candidate, only remains r > r_after[c] are scored (each
+	 * unordered pair once); NULL = every remain (not owned) */
+	const int *r_after;
 } km_tabs_t;
 
 /* One candidate's compiled tables, in caller-owned buffers. */
@@ -95,7 +100,6 @@ typedef struct km_ctab_s {
 	int lin_ref[2], lin_k[2];   /* Y, mt: the lineage reference (person index, -1 none) and its meioses */
 } km_ctab_t;
 
-typedef struct km_comp_s km_comp_t;     /* models and inputs of the compile step */
 typedef struct km_cwork_s km_cwork_t;   /* per-thread scratch and table cache */
 
 /* One output row. */
@@ -146,6 +150,19 @@ void km_index_destroy(km_index_t *ix);
 
 int km_cands_build(km_tabs_t *t, const km_peds_t *peds, km_err_t *e);
 void km_tabs_destroy(km_tabs_t *t);
+
+/* remain pairs (identification, issue 11 part 6; rpairs.c): a compile whose candidates
+ * are (remain A, relationship): km_cand_t.fam = A, .person = KM_RP_*; A's table holds, for
+ * every column, log10 P(obs_A, column | rel) / (P(obs_A) P(column)) at the autosomal STR
+ * and SNP loci (compile.c, rp_cand).  theta > 0 is refused (KM_EMODEL). */
+enum { KM_RP_SAME = 0, KM_RP_PO = 1, KM_RP_FS = 2, KM_RP_N = 3 };
+typedef struct km_rpin_s {
+	const km_prof_t *rem;
+	const double *rd, *re;  /* per remain dropout and typing-error rate (NULL = 0) */
+	const int *rsex;        /* per remain: 0 unknown, KM_MALE, KM_FEMALE (NULL = all unknown) */
+} km_rpin_t;
+int km_comp_init_rpairs(km_comp_t **C, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
+                        const km_rpin_t *rp, const km_opt_t *o, km_err_t *e);
 
 int km_comp_init(km_comp_t **C, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
                  const km_prof_t *refs, const km_peds_t *peds, const struct km_lin_s *lin,

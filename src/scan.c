@@ -503,8 +503,14 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 		if (T->n_ref > n_ref0) continue;   /* --keep-going: this run will be redone without the refused families */
 		screen_fill(T, ix, &L, nt);
 		double t1 = km_now();
+		int rmin = -1;   /* remain pairs: remains <= every candidate's r_after are not scored */
+		if (t->r_after) {
+			rmin = t->r_after[c0];
+			for (int j = 1; j < nt; ++j) if (t->r_after[c0 + j] < rmin) rmin = t->r_after[c0 + j];
+		}
 		for (int r0 = 0; r0 < nr; r0 += chunk) {
 			int r1 = nr - r0 < chunk ? nr : r0 + chunk;
+			if (r1 - 1 <= rmin) continue;
 			/* screen: the float table sums of the chunk, locus block by locus block (the
 			 * block's columns stay in L1 while every remain of the chunk goes through
 			 * them), with dropout homozygotes at their bounds; --all needs no screen */
@@ -518,6 +524,7 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 				const uint64_t *rm = L.rmask + (size_t)r * L.n_word;
 				for (int j = 0; j < nt; ++j) {
 					int c = c0 + j, n = 0;
+					if (t->r_after && r <= t->r_after[c]) continue;
 					if (t->rsex && t->rsex[r] && t->rsex[r] != t->csex[c]) {   /* remain sex (dvi): not a candidate */
 						if (o->all) all[(size_t)r * nc + c].cand = -1, all[(size_t)r * nc + c].lr = KM_NEG_INF;
 						continue;

@@ -5,7 +5,7 @@
  *   meta(key, value)              schema_version
  *   runs                          one row per run: started, finished, out_dir, manifest JSON
  *   matches                       the run's matches.tsv rows (contract columns typed + row)
- *   undisputed, joint, identifications   what --dvi wrote, same form
+ *   undisputed, joint, identifications, remain_pairs   what --dvi wrote, same form
  *   reviews                       append-only (triggers refuse UPDATE and DELETE)
  *   remain_state, family_state, cache_rows   the last run's content hashes and ranked
  *                                 rows per remain, for --incremental (store_incr.c)
@@ -77,6 +77,12 @@ static const char *const migrations[KM_STORE_SCHEMA] = {
 	"  family TEXT NOT NULL, missing TEXT NOT NULL, log10_lr REAL, hit BLOB NOT NULL,\n"
 	"  PRIMARY KEY (run, remain, ord));\n"
 	"UPDATE meta SET value = '2' WHERE key = 'schema_version';\n",
+	/* 3: direct matches among the remains (--dvi, remain-pairs.tsv; issue 11 part 6) */
+	"CREATE TABLE remain_pairs(run INTEGER NOT NULL REFERENCES runs(id), remain1 TEXT NOT NULL,\n"
+	"  remain2 TEXT NOT NULL, relationship TEXT NOT NULL, log10_lr REAL, loci INTEGER,\n"
+	"  row TEXT NOT NULL);\n"
+	"CREATE INDEX remain_pairs_run ON remain_pairs(run, remain1, remain2);\n"
+	"UPDATE meta SET value = '3' WHERE key = 'schema_version';\n",
 };
 
 const char *km_store_migration(int v)
@@ -265,6 +271,8 @@ static const spec_t specs[] = {
 	  { "assignment", C_TEXT } } },
 	{ "identifications.tsv", "identifications", 6, { { "remain", C_TEXT }, { "family", C_TEXT }, { "missing", C_TEXT },
 	  { "conclusion", C_TEXT }, { "log10_lr", C_REAL }, { "posterior", C_REAL } } },
+	{ "remain-pairs.tsv", "remain_pairs", 5, { { "remain1", C_TEXT }, { "remain2", C_TEXT }, { "relationship", C_TEXT },
+	  { "log10_lr", C_REAL }, { "loci", C_INT } } },
 };
 
 /* FNV-1a, 64 bits, of a whole file (the crash check; not a security hash) */

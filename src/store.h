@@ -23,7 +23,7 @@
 #define KM_ST_ECREATE KM_ECREATE      /* the store cannot be created (73) */
 #define KM_ST_EINTERNAL KM_EINTERNAL  /* a bug (70) */
 
-#define KM_STORE_SCHEMA 2      /* the schema this build writes (README.md: history of versions) */
+#define KM_STORE_SCHEMA 3      /* the schema this build writes (README.md: history of versions) */
 
 typedef struct km_store_s km_store_t;
 

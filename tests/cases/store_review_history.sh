@@ -16,7 +16,7 @@ export KINMATCH_NOW=1767225600   # 2026-01-01T00:00:00.000Z
 m --mutation none --top 1 --out "$OUT/a" --quiet
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM runs')" = 1 ]
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM matches WHERE run = 1')" = "$(($(wc -l < "$OUT/a/matches.tsv") - 1))" ]
-[ "$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'schema_version'")" = 2 ]
+[ "$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'schema_version'")" = 3 ]
 # reviews
 rc=0; "$KM" review --store "$db" --remain R1 --family FAMB --missing FAMB-MP1 --status confirmed --by ana --quiet 2> "$OUT/e1" || rc=$?
 [ $rc = 65 ] && grep -q "never a candidate" "$OUT/e1"
@@ -55,6 +55,6 @@ rc=0; "$KM" match --panel "$o/panel.tsv" --freqs "$o/freqs.tsv" --remains "$o/re
 	--pedigrees "$o/pedigrees.tsv" --incremental --out "$OUT/b" 2> "$OUT/e6" || rc=$?
 [ $rc != 0 ] && grep -q -- "--incremental needs --store" "$OUT/e6"
 # a newer store is refused before any work
-sqlite3 "$db" "UPDATE meta SET value = '3' WHERE key = 'schema_version'"
+sqlite3 "$db" "UPDATE meta SET value = '4' WHERE key = 'schema_version'"
 rc=0; m --out "$OUT/c" 2> "$OUT/e7" || rc=$?
-[ $rc != 0 ] && grep -q "schema version 3 was written by a newer kinmatch" "$OUT/e7" && [ ! -e "$OUT/c/matches.tsv" ]
+[ $rc != 0 ] && grep -q "schema version 4 was written by a newer kinmatch" "$OUT/e7" && [ ! -e "$OUT/c/matches.tsv" ]
