@@ -197,6 +197,9 @@ int km_prof_check_disjoint(const km_prof_t *rem, const km_prof_t *refs, km_err_t
 /* The sex a sample's amelogenin call says: KM_MALE (a Y allele), KM_FEMALE (X only),
  * 0 (no AMEL call).  *row: its km_prof_t.amel entry, -1 if none. */
 int km_amel_call(const km_panel_t *p, const km_freqs_t *f, const km_prof_t *pr, int s, int *row);
+/* Records where sample s's amelogenin call at marker m was read (line, column of its
+ * first allele; 0 where the format has none), for amel.c's messages.  0 or KM_ENOMEM. */
+int km_prof_add_amel(km_prof_t *pr, int s, int m, int line, int col);
 /* A reference whose amelogenin contradicts its pedigree sex: KM_EINPUT naming the AMEL row. */
 int km_amel_check_refs(const km_peds_t *d, const km_prof_t *refs, const km_panel_t *p, const km_freqs_t *f,
                        km_err_t *e);

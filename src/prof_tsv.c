@@ -145,18 +145,24 @@ static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t
 		if (i1 < 0 && (i1 = km_freqs_allele(f, p, m, a1, 1)) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
 		if (!hemi && i2 < 0 && (i2 = km_freqs_allele(f, p, m, a2, 1)) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
 		km_prof_set_gt(pr, s, m, i1, i2);
-		if (type == KM_TYPE_AMEL) {   /* amelogenin: keep the row for messages (amel.c) */
-			if (pr->n_amel == pr->m_amel) {
-				int mm = pr->m_amel ? 2 * pr->m_amel : 16;
-				struct km_amel_row_s *t = realloc(pr->amel, (size_t)mm * sizeof *t);
-				if (t == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
-				pr->amel = t, pr->m_amel = mm;
-			}
-			pr->amel[pr->n_amel].s = s, pr->amel[pr->n_amel].m = m;
-			pr->amel[pr->n_amel].line = km_tsv_line(r), pr->amel[pr->n_amel++].col = km_tsv_fcol(r, c_a1);
-		}
+		/* amelogenin: keep the row for messages (amel.c) */
+		if (type == KM_TYPE_AMEL && km_prof_add_amel(pr, s, m, km_tsv_line(r), km_tsv_fcol(r, c_a1)) < 0)
+			return km_err_set(e, KM_ENOMEM, "out of memory");
 	}
 	return ret;
+}
+
+int km_prof_add_amel(km_prof_t *pr, int s, int m, int line, int col)
+{
+	if (pr->n_amel == pr->m_amel) {
+		int mm = pr->m_amel ? 2 * pr->m_amel : 16;
+		struct km_amel_row_s *t = realloc(pr->amel, (size_t)mm * sizeof *t);
+		if (t == NULL) return KM_ENOMEM;
+		pr->amel = t, pr->m_amel = mm;
+	}
+	pr->amel[pr->n_amel].s = s, pr->amel[pr->n_amel].m = m;
+	pr->amel[pr->n_amel].line = line, pr->amel[pr->n_amel++].col = col;
+	return 0;
 }
 
 static int prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t *r, km_err_t *e)

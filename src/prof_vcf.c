@@ -72,6 +72,7 @@ static int pv_scan_text(const char *fn, int *n, km_err_t *e)
 	gzFile gz = gzopen(fn, "rb");
 	unsigned char *buf;
 	int bol = 1, in_hdr = 1, line = 1, col = 0, prev_cr = 0, ret = 0, k, zerr;
+	int is_chrom = 0, fld = 0, flen = 0;   /* the #CHROM line: its field and the field's length */
 	*n = 0;
 	if (gz == NULL) return km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno ? errno : ENOMEM));
 	if ((buf = malloc(65536)) == NULL) { gzclose(gz); return km_err_set(e, KM_ENOMEM, "out of memory"); }
@@ -87,7 +88,20 @@ static int pv_scan_text(const char *fn, int *n, km_err_t *e)
 				if (c == '#') ++*n;
 				else in_hdr = 0;
 			}
+			if (bol) is_chrom = in_hdr ? -1 : 0, fld = 0, flen = 0;
 			++col;
+			if (is_chrom < 0 && col <= 6 && c != "#CHROM"[col - 1]) is_chrom = 0;
+			else if (is_chrom < 0 && col == 6) is_chrom = 1;
+			/* an empty sample name ("FORMAT<TAB><TAB>R2", a trailing tab) would be a remain
+			 * without an id; htslib refuses it with a message of its own, without a place */
+			if (is_chrom > 0) {
+				if ((c == '\t' || c == '\n' || c == '\r') && fld >= 9 && flen == 0) {
+					ret = km_err_at(e, fn, line, col, "sample column %d of the #CHROM line has an empty name (a doubled or trailing tab?)", fld - 8);
+					goto out;
+				}
+				if (c == '\t') ++fld, flen = 0;
+				else ++flen;
+			}
 			if (c == 0) {
 				ret = km_err_at(e, fn, line, col, "NUL byte in the line (a binary, UTF-16 or damaged file?)");
 				goto out;
@@ -150,6 +164,45 @@ static int pv_snp(pv_ctx_t *x, bcf_hdr_t *h, bcf1_t *rec, int m, km_err_t *e)
 				return pv_fail(x, e, KM_EINPUT, "sample '%s': SNP allele '%s' is not A, C, G or T", h->samples[s], lab[j]);
 		}
 		if ((ret = pv_store(x, s, m, k, lab[0], lab[1], e)) < 0) return ret;
+	}
+	return 0;
+}
+
+/* Amelogenin (issue 12 part 4; issue 15): a record whose ID is the panel's AMEL marker,
+ * alleles X and Y (plain, or symbolic <X> <Y>) in REF/ALT, calls in FORMAT/GT: 0/0 = X X,
+ * 0/1 = X Y; a haploid GT is a one-allele call, as a TSV row with an empty allele2.  Each
+ * call is recorded for amel.c's messages (line, the sample's column). */
+static int pv_amel(pv_ctx_t *x, bcf_hdr_t *h, bcf1_t *rec, int m, km_err_t *e)
+{
+	const char *name = x->p->marker[m].name;
+	int ns = bcf_hdr_nsamples(h), n, per, s;
+	n = bcf_get_genotypes(h, rec, &x->ibuf, &x->m_ibuf);
+	if (n == -3 || ns == 0) return 0; /* no GT in this record: nobody typed */
+	if (n < 0) return pv_fail(x, e, KM_EINPUT, "cannot read FORMAT/GT for amelogenin marker '%s'", name);
+	per = n / ns;
+	for (s = 0; s < ns; ++s) {
+		const int32_t *g = x->ibuf + (size_t)s * per;
+		char lab[2][8];
+		int k, j, ret;
+		for (k = 0; k < per && g[k] != bcf_int32_vector_end; ++k) {}
+		for (j = 0; j < k; ++j)
+			if (bcf_gt_is_missing(g[j])) break;
+		if (j < k || k == 0) continue; /* any missing allele: untyped */
+		if (k > 2) return pv_fail(x, e, KM_EINPUT, "sample '%s' has %d alleles at amelogenin marker '%s'", h->samples[s], k, name);
+		for (j = 0; j < k; ++j) {
+			int ai = bcf_gt_allele(g[j]);
+			if (ai < 0 || ai >= rec->n_allele)
+				return pv_fail(x, e, KM_EINPUT, "sample '%s': GT allele index %d out of range", h->samples[s], ai);
+			const char *a = rec->d.allele[ai];
+			size_t la = strlen(a);
+			if (la >= 3 && a[0] == '<' && a[la - 1] == '>') ++a, la -= 2;   /* symbolic <X> */
+			if (la >= sizeof lab[j]) la = sizeof lab[j] - 1;
+			memcpy(lab[j], a, la), lab[j][la] = 0;
+			if (!km_allele_ok(KM_TYPE_AMEL, lab[j]))
+				return pv_fail(x, e, KM_EINPUT, "sample '%s': amelogenin allele '%s' is not X or Y", h->samples[s], rec->d.allele[ai]);
+		}
+		if ((ret = pv_store(x, s, m, k, lab[0], lab[1], e)) < 0) return ret;
+		if (km_prof_add_amel(x->pr, s, m, pv_line(x, x->rec), x->is_bcf ? 0 : 10 + s) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -287,11 +340,12 @@ static int pv_read(pv_ctx_t *x, htsFile *fp, km_err_t *e)
 		ret = km_err_set(e, KM_EINPUT, "%s: cannot read the VCF header", x->fn);
 		goto out;
 	}
-	for (s = 0; s < bcf_hdr_nsamples(h); ++s)
+	for (s = 0; s < bcf_hdr_nsamples(h); ++s) {
 		if (km_prof_add_sample(x->pr, h->samples[s], x->is_bcf ? 0 : x->n_hdr_line) != s) {
 			ret = km_err_set(e, KM_ENOMEM, "out of memory"); /* htslib refuses duplicate sample names */
 			goto out;
 		}
+	}
 	if ((rec = bcf_init()) == NULL || (x->mrec = calloc(x->p->n_marker + 1, sizeof *x->mrec)) == NULL) {
 		ret = km_err_set(e, KM_ENOMEM, "out of memory");
 		goto out;
@@ -315,10 +369,6 @@ static int pv_read(pv_ctx_t *x, htsFile *fp, km_err_t *e)
 			}
 			++n_pos;
 		}
-		if (x->p->marker[m].type == KM_TYPE_AMEL) {   /* amelogenin is read from TSV only (amel.c) */
-			++n_skip;
-			continue;
-		}
 		++n_match;
 		if (x->mrec[m]) {
 			if (x->is_bcf)
@@ -330,7 +380,8 @@ static int pv_read(pv_ctx_t *x, htsFile *fp, km_err_t *e)
 			goto out;
 		}
 		x->mrec[m] = x->rec;
-		if (x->p->marker[m].type == KM_SYS_SNP) ret = pv_snp(x, h, rec, m, e);
+		if (x->p->marker[m].type == KM_TYPE_AMEL) ret = pv_amel(x, h, rec, m, e);
+		else if (x->p->marker[m].type == KM_SYS_SNP) ret = pv_snp(x, h, rec, m, e);
 		else ret = pv_str(x, h, rec, m, e);
 		if (ret < 0) goto out;
 	}

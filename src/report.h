@@ -58,6 +58,8 @@ typedef struct rp_run_s {
 	int mc[16];             /* matches columns: see report_load.c */
 	int xc[19];             /* explain columns */
 	int ic[6];              /* identifications columns */
+	rp_table_t pairs;       /* remain-pairs.tsv (--dvi; issue 11 part 6), or empty */
+	int pc[5];              /* its columns: remain1 remain2 relationship log10_lr loci */
 	int n_remain;
 	rp_remain_t *r;         /* in byte order of ids */
 	void *xidx;             /* "remain\tfamily\tmissing" -> first explain row; rows of a pair are consecutive */

@@ -354,7 +354,8 @@ static void index_page(kstring_t *s, const rp_run_t *R)
 	kputs("<header><h1>kinmatch report</h1><p>run directory <code>", s);
 	rp_esc(s, R->dir);
 	ksprintf(s, "</code> &middot; %d remains &middot; report by kinmatch %s</p></header>\n<main>\n", R->n_remain, KM_VERSION);
-	kputs("<nav><a href=\"#run\">The run</a><a href=\"#counts\">Conclusions</a><a href=\"#plots\">Plots</a><a href=\"#remains\">Remains</a></nav>\n", s);
+	ksprintf(s, "<nav><a href=\"#run\">The run</a><a href=\"#counts\">Conclusions</a>%s<a href=\"#plots\">Plots</a><a href=\"#remains\">Remains</a></nav>\n",
+	         R->pairs.buf ? "<a href=\"#pairs\">Remain pairs</a>" : "");
 	kputs("<h2 id=\"run\">The run</h2>\n", s);
 	manifest_html(s, R);
 	if (R->inc.buf && R->inc.nrow > 0) {
@@ -390,6 +391,37 @@ static void index_page(kstring_t *s, const rp_run_t *R)
 		kputs("</td></tr>\n", s);
 	}
 	kputs("</tbody></table>\n", s);
+	if (R->pairs.buf) {   /* --dvi: the remains among themselves (remain-pairs.tsv) */
+		const rp_table_t *P = &R->pairs;
+		kputs("<h2 id=\"pairs\">Remains matching each other</h2>\n", s);
+		if (P->nrow == 0)
+			kputs("<p>No two remains look like one person, a parent and child or full siblings (at the identification's threshold; <code>remain-pairs.tsv</code>).</p>\n", s);
+		else {
+			kputs("<p>From <code>remain-pairs.tsv</code>: pairs of remains whose LR for the same person (fragments of one body), parent and child or full siblings "
+			      "against unrelated reaches the identification's threshold, on their autosomal STR and SNP loci. They are reported, not merged: the identification "
+			      "treats every remain on its own, so two fragments of one body may dispute one missing person.</p>\n"
+			      "<table class=\"sortable\"><thead><tr><th>remain 1</th><th>remain 2</th><th>relationship</th><th class=\"num\">log10 LR</th><th class=\"num\">loci</th></tr></thead><tbody>\n", s);
+			for (size_t i = 0; i < P->nrow && i < 500; ++i) {
+				kputs("<tr>", s);
+				for (int k = 0; k < 2; ++k) {
+					const char *id = rp_cell(P, i, R->pc[k]), *pg = page_of(R, id);
+					kputs("<td>", s);
+					if (pg) { ksprintf(s, "<a href=\"%s\">", pg); rp_esc(s, id); kputs("</a>", s); }
+					else rp_esc(s, id);
+					kputs("</td>", s);
+				}
+				const char *rel = rp_cell(P, i, R->pc[2]);
+				kputs(strcmp(rel, "same-person") == 0 ? "<td><b>" : "<td>", s); rp_esc(s, rel);
+				kputs(strcmp(rel, "same-person") == 0 ? "</b></td>" : "</td>", s);
+				kputs("<td class=\"lr\" data-v=\"", s); rp_esc(s, rp_cell(P, i, R->pc[3])); kputs("\">", s);
+				rp_esc(s, rp_cell(P, i, R->pc[3])); kputs("</td><td class=\"n\" data-v=\"", s);
+				rp_esc(s, rp_cell(P, i, R->pc[4])); kputs("\">", s);
+				rp_esc(s, rp_cell(P, i, R->pc[4])); kputs("</td></tr>\n", s);
+			}
+			kputs("</tbody></table>\n", s);
+			if (P->nrow > 500) kputs("<p class=\"note\">... the rest in remain-pairs.tsv.</p>\n", s);
+		}
+	}
 	kputs("<h2 id=\"plots\">Plots</h2>\n<div class=\"plots\">\n", s);
 	rp_svg_best_hist(s, R);
 	rp_svg_margin(s, R);
@@ -646,6 +678,16 @@ static void remain_page(kstring_t *s, const rp_run_t *R, const rp_remain_t *r)
 				any = 1;
 			}
 		free(k.s);
+	}
+	for (size_t i = 0; i < R->pairs.nrow; ++i) {   /* remain-pairs.tsv: this remain and another */
+		const char *a = rp_cell(&R->pairs, i, R->pc[0]), *b = rp_cell(&R->pairs, i, R->pc[1]), *rel = rp_cell(&R->pairs, i, R->pc[2]);
+		int me = strcmp(a, r->id) == 0;
+		if (!me && strcmp(b, r->id) != 0) continue;
+		kputs(strcmp(rel, "same-person") == 0 ? "<li><b>Another remain, the same person?</b> " : "<li><b>Another remain, a relative:</b> ", s);
+		remain_link(s, R, me ? b : a);
+		kputs(" (", s); rp_esc(s, rel); kputs(", log10 LR ", s); rp_esc(s, rp_cell(&R->pairs, i, R->pc[3]));
+		kputs(" on ", s); rp_esc(s, rp_cell(&R->pairs, i, R->pc[4])); kputs(" loci; remain-pairs.tsv).</li>\n", s);
+		any = 1;
 	}
 	if (!any) kputs("<li>None: no other strong family for this remain, no other strong remain for its candidate, no tie.</li>\n", s);
 	kputs("</ul>\n", s);

@@ -145,6 +145,7 @@ static const char *const m_cols[] = { "remain", "family", "missing", "rank", "lo
 static const char *const x_cols[] = { "remain", "family", "missing", "system", "marker", "log10_lr", "rank", "remain_call",
 	"references", "via", "dropout", "lineage_ref", "meioses", "compared", "differences", "differing", "db_count", "db_total", "left_out" };
 static const char *const i_cols[] = { "remain", "family", "missing", "conclusion", "log10_lr", "posterior" };
+static const char *const p_cols[] = { "remain1", "remain2", "relationship", "log10_lr", "loci" };
 
 static double num(const char *s)
 {
@@ -220,6 +221,8 @@ int rp_run_load(rp_run_t *R, const char *dir, km_err_t *e)
 	if (R->x.buf && (ret = need_cols(&R->x, x_cols, 19, 18, R->xc, e)) < 0) goto end;
 	if ((ret = rp_table_load(&R->id, PATH("identifications.tsv"), 0, e)) < 0) goto end;
 	if (R->id.buf && (ret = need_cols(&R->id, i_cols, 6, 6, R->ic, e)) < 0) goto end;
+	if ((ret = rp_table_load(&R->pairs, PATH("remain-pairs.tsv"), 0, e)) < 0) goto end;
+	if (R->pairs.buf && (ret = need_cols(&R->pairs, p_cols, 5, 5, R->pc, e)) < 0) goto end;
 	if ((ret = rp_table_load(&R->inc, PATH("inconsistent.tsv"), 0, e)) < 0) goto end;
 	if ((ret = rp_table_load(&R->warn, PATH("warnings.tsv"), 0, e)) < 0) goto end;   /* the output layer's, any columns */
 	{
@@ -346,6 +349,7 @@ void rp_run_destroy(rp_run_t *R)
 	for (int i = 0; R->r && i < R->n_remain; ++i) free(R->r[i].page);
 	free(R->r); free(R->xn); free(R->mnext); free(R->manifest);
 	rp_table_destroy(&R->m); rp_table_destroy(&R->x); rp_table_destroy(&R->id); rp_table_destroy(&R->inc); rp_table_destroy(&R->fam); rp_table_destroy(&R->warn);
+	rp_table_destroy(&R->pairs);
 	km_peds_destroy(&R->peds);
 	memset(R, 0, sizeof *R);
 }
