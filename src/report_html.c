@@ -346,6 +346,7 @@ static int put_file(const char *dir, const char *name, const char *data, size_t 
 }
 
 /* ---- the index ---------------------------------------------------------------------------- */
+static const char *page_of(const rp_run_t *R, const char *remain);
 static void index_page(kstring_t *s, const rp_run_t *R)
 {
 	int cnt[RP_N_CONC] = { 0 }, n_page = 0, have_id = R->id.buf != NULL;

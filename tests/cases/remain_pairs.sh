@@ -69,3 +69,8 @@ run "$OUT/st" "$OUT/remains.tsv" 2 --quiet --store "$OUT/store.sqlite"
 [ "$(sqlite3 "$OUT/store.sqlite" 'SELECT count(*) FROM remain_pairs WHERE run = 1')" = "$(($(wc -l < "$OUT/st/remain-pairs.tsv") - 1))" ] || { echo "store rows"; exit 1; }
 [ "$(sqlite3 "$OUT/store.sqlite" "SELECT printf('%.6f', log10_lr) FROM remain_pairs WHERE remain1 = 'R000001' AND remain2 = 'R000001b' AND relationship = 'same-person'")" = "$(want R000001 | cut -f1)" ]
 cmp "$f" "$OUT/st/remain-pairs.tsv" || { echo "--store changes remain-pairs.tsv"; exit 1; }
+# the report shows them: a row per pair on the index, and each remain's page names the other
+"$KM" report --run "$OUT/a1" 2> /dev/null
+n_rows=$(grep -c '^<tr><td>.*</td><td>\(<b>\)\?\(same-person\|parent-child\|full-siblings\)' "$OUT/a1/report/index.html" || true)
+[ "$n_rows" = "$(($(wc -l < "$f") - 1))" ] || { echo "the report's index shows $n_rows remain pairs, the file has $(($(wc -l < "$f") - 1))"; exit 1; }
+grep -q 'Another remain, the same person?</b> <a href="../r/R000001b.html">R000001b</a> (same-person, log10 LR 102' "$OUT/a1/report/r/R000001.html" || { echo "R000001's page does not name R000001b"; exit 1; }
