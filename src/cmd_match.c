@@ -677,9 +677,9 @@ int km_cmd_match(int argc, char *argv[])
 			        ist.n_undisputed, ist.n_joint, ist.n_inconclusive, ist.n_nomatch, ist.n_steps, t_dvi);
 			fprintf(stderr, "kinmatch: identification: %d components, %d with two or more remains; largest %d remains, %d families; %d searched by branch and bound, %d of them stopped at the search budget (best found, not proven)\n",
 			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded, ist.n_stopped);
-			fprintf(stderr, "kinmatch: remains among themselves (LR >= %g): %ld pair%s the same person, %ld parent-child, %ld full siblings (%.0f pairs of remains, each as the 3, in %.2f s; %s/remain-pairs.tsv)\n",
+			fprintf(stderr, "kinmatch: remains among themselves (LR >= %g): %ld pair%s the same person, %ld parent-child, %ld full siblings (%.0f pairs of remains, each as the 3, in %.2f s, %ld tables computed, %ld shared; %s/remain-pairs.tsv)\n",
 			        pow(10.0, dvi.log10_t), rpst.n_rel[KM_RP_SAME], rpst.n_rel[KM_RP_SAME] == 1 ? "" : "s", rpst.n_rel[KM_RP_PO],
-			        rpst.n_rel[KM_RP_FS], 0.5 * rem.n_sample * (rem.n_sample - 1.0), rpst.t, o.out);
+			        rpst.n_rel[KM_RP_FS], 0.5 * rem.n_sample * (rem.n_sample - 1.0), rpst.t, rpst.n_computed, rpst.n_shared, o.out);
 			fprintf(stderr, "kinmatch: identification in %s/identifications.tsv (joint.tsv, undisputed.tsv)\n", o.out);
 		}
 		if (n_omitted > 0)   /* ops: --keep-going */

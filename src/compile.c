@@ -1146,6 +1146,64 @@ void km_cwork_free(km_cwork_t *w, km_stats_t *st)
  * Without mutation and error the three are the IBD formulas (k0, k1, k2) = (0, 0, 1),
  * (0, 1, 0), (1/4, 1/2, 1/4) (Weir et al. 2006, eq. 5), which tests/unit/test_rpairs.c
  * checks. */
+/* P(G_M = g | the relationship, A untyped) * 10^lu into u: the basis of A's typing-error
+ * term, the same for every remain A, so it is computed once per (locus, relationship, sex)
+ * through the shared cache (key: rel, -1, -1, zeros, sex). */
+static int rp_untyped(const km_comp_t *C, work_t *w, int l, int rel, int sexk, const km_locus_t *L, km_lped_t *P, int q,
+                      double *u, double *lu, km_err_t *e)
+{
+	int32_t *key = w->ekey;
+	size_t nn = (size_t)L->n * L->n;
+	key[0] = rel, key[1] = key[2] = -1, key[3] = key[4] = key[5] = key[6] = 0, key[7] = sexk;
+	uint64_t h = hash_key(l, key, 8);
+	shard_t *s = shard_of(w->cache, h);
+	shard_lock(s);
+	const double *v = cache_get(&s->c, l, key, 8, h);
+	if (v) *lu = v[0], memcpy(u, v + 1, sizeof(double) * nn);
+	shard_unlock(s);
+	if (v) return 0;
+	int ret = km_lik_query_ws(L, P, q, u, lu, w->lws, e);
+	if (ret < 0) return ret;
+	double *val = w->ephi;
+	val[0] = *lu;
+	memcpy(val + 1, u, sizeof(double) * nn);
+	cache_store(w->cache, l, key, 8, h, val, nn + 1);
+	(void)C;
+	return 0;
+}
+
+/* The two bases of an apparent homozogyte {a} of A under dropout (obs.h, km_obsp_t.basis):
+ * kind 0, U = P(A's call is exactly aa, G_M = .), kind 1, V = sum over x != a of
+ * P(A is ax or xa, G_M = .), each * 10^lu into u; then for any d
+ *     P(o_A, G_M = .) = (1 - d^2) U + d (1 - d) V,
+ * so a remain's own d costs no engine run.  Cached per (locus, relationship, a, sex) under
+ * a key of 9 ints (the tables' keys have 8). */
+static int rp_basis(work_t *w, int l, int rel, int sexk, int kind, int32_t a, const km_locus_t *L, km_lped_t *P, int q,
+                    int ia, double *u, double *lu, km_err_t *e)
+{
+	int32_t key[9] = { rel, a, a, kind, 0, 0, 0, sexk, 9 };
+	size_t nn = (size_t)L->n * L->n;
+	uint64_t h = hash_key(l, key, 9);
+	shard_t *s = shard_of(w->cache, h);
+	shard_lock(s);
+	const double *v = cache_get(&s->c, l, key, 9, h);
+	if (v) *lu = v[0], memcpy(u, v + 1, sizeof(double) * nn);
+	shard_unlock(s);
+	if (v) return 0;
+	km_obsp_t ob[4];
+	memset(ob, 0, sizeof ob);
+	ob[ia].basis = kind;
+	km_lped_t Q = *P;
+	Q.obs = ob;
+	int ret = km_lik_query_ws(L, &Q, q, u, lu, w->lws, e);
+	if (ret < 0) return ret;
+	double *val = w->ephi;
+	val[0] = *lu;
+	memcpy(val + 1, u, sizeof(double) * nn);
+	cache_store(w->cache, l, key, 9, h, val, nn + 1);
+	return 0;
+}
+
 static int rp_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t *w, km_err_t *e)
 {
 	const km_index_t *ix = C->ix;
@@ -1168,7 +1226,7 @@ static int rp_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, wo
 		w->father[0] = w->mother[0] = w->father[1] = w->mother[1] = -1;
 		w->father[2] = w->father[3] = 0, w->mother[2] = w->mother[3] = 1;
 	}
-	ob[ia].d = d;
+	int sexk = rel == KM_RP_PO ? sexA : 0;   /* A's sex matters for the parent's mutation rate only */
 	out->csys = 0, out->n_inc = 0;
 	out->lin_ref[0] = out->lin_ref[1] = -1;
 	out->lin_k[0] = out->lin_k[1] = 0;
@@ -1190,18 +1248,26 @@ static int rp_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, wo
 			continue;
 		}
 		int32_t a = g[0] < g[1] ? g[0] : g[1], b = g[0] < g[1] ? g[1] : g[0];
-		/* the key: relationship, A's call, parameters (bits of d and E) and sex (the
-		 * parent's mutation rate) */
+		/* dropout changes a heterozygous call's weights by the common factor (1-d)^2 only
+		 * (obs.h), which cancels in the LR: such a table is computed with d = 0, so remains
+		 * of different d share it */
+		double dl = a != b ? 0.0 : d;
+		ob[ia].d = dl;
+		/* the key: relationship, A's call, parameters (bits of d and E) and, for a parent,
+		 * sex (its mutation rate) */
 		int32_t *key = w->key;
 		key[0] = rel, key[1] = a, key[2] = b;
-		memcpy(key + 3, &d, sizeof d);
+		memcpy(key + 3, &dl, sizeof dl);
 		memcpy(key + 5, &E, sizeof E);
-		key[7] = sexA;
+		key[7] = sexk;
 		int kn = 8, hinc;
 		uint64_t kh = hash_key(l, key, kn);
 		double *hb = hom + (size_t)ix->hom_first[l] * 3;
 		size_t nh = 3 * (size_t)ix->hom_n[l];
-		if (cache_fetch(w->cache, l, key, kn, kh, T, (size_t)nc, hb, nh, &hinc)) { ++w->hits; continue; }
+		/* a table of an apparent homozygote under dropout belongs to its remain's d: not
+		 * cached (its bases are), so the cache keeps what is shared */
+		int cacheable = dl == 0.0;
+		if (cacheable && cache_fetch(w->cache, l, key, kn, kh, T, (size_t)nc, hb, nh, &hinc)) { ++w->hits; continue; }
 		++w->misses;
 		const km_alleles_t *al = &C->f->loc[m];
 		int n = al->n_allele;
@@ -1221,12 +1287,21 @@ static int rp_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, wo
 			gt[2 * ia] = a, gt[2 * ia + 1] = b;
 			km_lped_t P = { np, w->father, w->mother, w->sex, gt, ob };
 			km_locus_t L = { n, p, mm[l].Mf, mm[l].Mm, 0, mm[l].Km, mm[l].Kf };
-			if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0)
+			if (dl > 0.0) {   /* an apparent homozygote under dropout: from its two bases */
+				double *U = w->phi, *V = w->ephi + 2 * (size_t)n * n, lu, lv;
+				if ((ret = rp_basis(w, l, rel, sexk, 0, a, &L, &P, q, ia, U, &lu, e)) < 0 ||
+				    (ret = rp_basis(w, l, rel, sexk, 1, a, &L, &P, q, ia, V, &lv, e)) < 0)
+					return km_err_prefix(e, ret, "remain '%s', marker '%s'", rp->rem->sample[A], C->p->marker[m].name);
+				lg = lu > lv ? lu : lv;
+				double fu = lu == KM_NEG_INF ? 0.0 : (1.0 - dl * dl) * pow(10.0, lu - lg);
+				double fv = lv == KM_NEG_INF ? 0.0 : dl * (1.0 - dl) * pow(10.0, lv - lg);
+				for (size_t i = 0; i < (size_t)n * n; ++i) U[i] = fu * U[i] + fv * V[i];
+			} else if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0)
 				return km_err_prefix(e, ret, "remain '%s', marker '%s'", rp->rem->sample[A], C->p->marker[m].name);
 			if (E > 0.0) {   /* (1 - E) P(o_A, g) + E c(o_A) P(G_M = g | A untyped), on phi's scale 10^lg */
 				double *u = w->phi2, lu;
 				gt[2 * ia] = gt[2 * ia + 1] = KM_NOALLELE;
-				if ((ret = km_lik_query_ws(&L, &P, q, u, &lu, w->lws, e)) < 0)
+				if ((ret = rp_untyped(C, w, l, rel, sexk, &L, &P, q, u, &lu, e)) < 0)
 					return km_err_prefix(e, ret, "remain '%s', marker '%s'", rp->rem->sample[A], C->p->marker[m].name);
 				double f = lg == KM_NEG_INF ? 0.0 : 1.0 - E, s = E * c * pow(10.0, lu - (lg == KM_NEG_INF ? lu : lg));
 				if (lg == KM_NEG_INF) lg = lu;
@@ -1237,6 +1312,7 @@ static int rp_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, wo
 		 * pedigree, which differs where mutation is not stationary (A a sibling) */
 		int inc = phi_cols(C, l, 0, lg, c * pow(10.0, -lg), T, hom, w);
 		if (inc) for (int k = 1; k < nc; ++k) T[k] = 0.0;   /* cannot happen: one typed person */
+		if (!cacheable) continue;
 		w->vbuf[0] = inc;
 		memcpy(w->vbuf + 1, T, sizeof(double) * nc);
 		if (nh) memcpy(w->vbuf + 1 + nc, hb, sizeof(double) * nh);

@@ -221,6 +221,7 @@ typedef struct km_rpstat_s {
 	double pairs;           /* ordered (remain, remain) pairs screened per relationship x 3 */
 	double t;               /* wall seconds */
 	long n_rel[3];          /* rows per relationship */
+	long n_computed, n_shared;   /* (remain, relationship, locus) tables computed / from the cache */
 } km_rpstat_t;
 int km_rpairs_find(km_rpair_t **v, size_t *n, const km_panel_t *p, const km_freqs_t *f,
                    const struct km_rpin_s *rp, double log10_t, const struct km_opt_s *o, km_rpstat_t *st, km_err_t *e);

@@ -22,7 +22,9 @@ int km_obs_call(km_obs_t *o, const km_obsp_t *par, int32_t a, int32_t b, int hem
 	}
 	o->nd = 2;
 	if (b < 0 || a == b) {                       /* {a}: a homozygote, or a dropout */
-		if (d == 0.0) {
+		if (par && par->basis) {                 /* the basis V of obs.h */
+			o->ne = 0, o->hom = 0.0, o->het = 1.0;
+		} else if (d == 0.0) {
 			o->ne = 1, o->ea[0] = o->eb[0] = a, o->ew[0] = 1.0;
 		} else {
 			o->ne = 0, o->hom = 1.0 - d * d, o->het = d * (1.0 - d);

@@ -40,6 +40,10 @@
 /* One typed person's observation parameters at a locus (zeroed = exact calls). */
 typedef struct km_obsp_s {
 	double d;               /* allelic dropout probability per allele copy, in [0, 1); 0 = none */
+	int basis;              /* 1: an apparent homozygote {a} weighs 0 at aa and 1 at ax, xa
+	                           (x != a) — the dropout part of its weights without the factor
+	                           d(1-d), so that P(call, .) = (1-d^2) U + d(1-d) V is two engine
+	                           runs for every d (compile.c, rp_cand); 0: the model */
 } km_obsp_t;
 
 /* The weights of one call. */

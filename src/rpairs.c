@@ -126,6 +126,7 @@ int km_rpairs_find(km_rpair_t **vp, size_t *np, const km_panel_t *p, const km_fr
 	ret = 0;
 done:
 	rst->t = km_now() - t0;
+	rst->n_computed = st.n_computed, rst->n_shared = st.n_shared;
 	free(v);
 	km_hits_destroy(&hits);
 	km_scanstat_free(&st);
