@@ -11,13 +11,17 @@
 #               compile+scan loop from 1 to 2 threads (target >= 1.8)
 #     --typing-error E  also run with --typing-error E (issue 12 part 1) right after and
 #               print the compile-time ratio of the two runs (target <= 1.5)
+#     --dvi     also run the same job without --bench, once without and once with --dvi
+#               (identification and the remains among themselves), and print the wall
+#               times, their ratio (issue 11: --dvi adds at most 20% at L) and the
+#               identification's and remain pairs' own seconds from the run's summary
 #     --independent  also time bench/kernel.c, a pure table-scan kernel that shares no
 #               code with kinmatch, on tables of the same shape (remains x candidates x
 #               the loci's column counts), and print kinmatch's scan rate over it
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 size=${1:-S}; shift || true
-threads=2; record=0; check=0; scaling=0; indep=0; terr=
+threads=2; record=0; check=0; scaling=0; indep=0; terr=; dvi=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--threads) threads=$2; shift 2 ;;
@@ -26,6 +30,7 @@ while [ $# -gt 0 ]; do
 		--scaling) scaling=1; shift ;;
 		--independent) indep=1; shift ;;
 		--typing-error) terr=$2; shift 2 ;;
+		--dvi) dvi=1; shift ;;
 		*) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -62,6 +67,21 @@ if [ -n "$terr" ]; then   # typing error: the same job with --typing-error, comp
 	awk -v c0="$(ev "$line" compile_s)" -v c1="$(ev "$eline" compile_s)" -v e="$terr" \
 		'BEGIN { printf "typing error %s: compile %.3f s against %.3f s at E = 0: %.2fx (target <= 1.5)\n", e, c1, c0, c1 / c0 }'
 	if [ $record = 1 ]; then echo "| $(date -u +%Y-%m-%d) | $commit | $size E=$terr | $eline |" >> "$top/bench/RESULTS.md"; fi
+fi
+if [ $dvi = 1 ]; then   # identification (issue 11): the same job with --dvi, wall to wall
+	noq=("${args[@]}"); unset 'noq[${#noq[@]}-1]'   # without --quiet: the summary has the phases' seconds
+	t0=$(date +%s.%N)
+	"$KM" match "${args[@]}" --top 10 --threads "$threads" --out "$data/nodvi"
+	t1=$(date +%s.%N)
+	"$KM" match "${noq[@]}" --top 10 --threads "$threads" --dvi --out "$data/dvi" 2> "$data/dvi.err"
+	t2=$(date +%s.%N)
+	cut -f1-11 "$data/dvi/matches.tsv" | cmp - <(cut -f1-11 "$data/nodvi/matches.tsv") || { echo "bench: --dvi changed matches.tsv" >&2; exit 1; }
+	ident=$(sed -n 's/.*no match (.* steps, \([0-9.]*\) s).*/\1/p' "$data/dvi.err")
+	rpair=$(sed -n 's/.*each as the 3, in \([0-9.]*\) s.*/\1/p' "$data/dvi.err")
+	dline=$(awk -v a="$t0" -v b="$t1" -v c="$t2" -v i="$ident" -v r="$rpair" -v th="$threads" \
+		'BEGIN { printf "dvi: threads=%d wall_s=%.2f nodvi_wall_s=%.2f ratio=%.3f identify_s=%s of_which_remain_pairs_s=%s", th, c - b, b - a, (c - b) / (b - a), i, r }')
+	echo "size=$size commit=$commit $dline (target ratio <= 1.2 at L)"
+	if [ $record = 1 ]; then echo "| $(date -u +%Y-%m-%d) | $commit | $size --dvi | $dline |" >> "$top/bench/RESULTS.md"; fi
 fi
 if [ $scaling = 1 ]; then
 	one=$("$KM" match "${args[@]}" --top 10 --threads 1 --bench --out "$data/top10.t1")
