@@ -13,6 +13,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include <htslib/kstring.h>
 #include "kmpriv.h"
 #include "lik.h"
 #include "pipe.h"
@@ -24,6 +25,7 @@
 #include "progress.h"
 #include "explain.h"
 #include "ident.h"
+#include "shard.h"       /* sharded runs (issue 17) */
 
 void km_opt_init(km_opt_t *o)
 {
@@ -57,7 +59,8 @@ enum {
 	O_SNPPOS,   /* models (issue 12): --snp-positions */
 	O_TYPERR,   /* models (issue 12): --typing-error */
 	/* --dvi (identification, ident.h) */
-	O_DVI, O_DVI_T, O_DVI_MINLR, O_DVI_KEEP, O_DVI_MAXA, O_DVI_MINPOST, O_DVI_NOUND
+	O_DVI, O_DVI_T, O_DVI_MINLR, O_DVI_KEEP, O_DVI_MAXA, O_DVI_MINPOST, O_DVI_NOUND,
+	O_SHARD     /* sharded runs (issue 17) */
 };
 
 static const struct option match_opts[] = {
@@ -104,6 +107,7 @@ static const struct option match_opts[] = {
 	{ "dvi-max-assign", required_argument, 0, O_DVI_MAXA },
 	{ "dvi-min-posterior", required_argument, 0, O_DVI_MINPOST },
 	{ "dvi-no-undisputed", no_argument, 0, O_DVI_NOUND },
+	{ "shard", required_argument, 0, O_SHARD },   /* sharded runs (issue 17) */
 	{ 0, 0, 0, 0 }
 };
 
@@ -161,7 +165,9 @@ static void match_usage(FILE *fp, const km_opt_t *d)
 	        "  --dvi-keep K            rows of joint.tsv per component [10]\n"
 	        "  --dvi-max-assign N      enumerate components up to N assignments, else branch and bound [1e6]\n"
 	        "  --dvi-min-posterior P   a joint identification needs P(R = M) >= P, in (0,1] [0.99]\n"
-	        "  --dvi-no-undisputed     skip the undisputed step\n");
+	        "  --dvi-no-undisputed     skip the undisputed step\n"
+	        "\nSharded runs (README, Running on a cluster):\n"
+	        "  --shard K/N             compute shard K of N of the families into DIR, for kinmatch merge\n");
 	fputs(KM_EXIT_HELP, fp);   /* ops: exit codes */
 }
 
@@ -338,6 +344,7 @@ int km_cmd_match(int argc, char *argv[])
 		case O_DVI_MAXA: ret = km_opt_double("dvi-max-assign", optarg, 1, 1e15, 0, 0, &dvi.max_assign, &e); break;
 		case O_DVI_MINPOST: ret = km_opt_double("dvi-min-posterior", optarg, 0, 1, 1, 0, &dvi.min_post, &e); break;
 		case O_DVI_NOUND: dvi.no_undisputed = 1; break;
+		case O_SHARD: ret = km_shard_parse(optarg, &o.shard_k, &o.shard_n, &e); break;   /* issue 17 */
 		case O_HELP: match_usage(stdout, &d); return 0;
 		default: return km_opt_unknown("match", c, argv, &e);   /* ops: one line, exit 64 */
 		}
@@ -345,6 +352,48 @@ int km_cmd_match(int argc, char *argv[])
 	}
 	if (optind < argc) { km_err_set(&e, KM_EUSAGE, "unexpected argument '%s' (see kinmatch match --help)", argv[optind]); km_err_print(&e); return km_exit_code(KM_EUSAGE); }
 	if ((ret = km_opt_check(&o, &e)) < 0) { km_err_print(&e); return km_exit_code(ret); }
+	/* ---- sharded runs (issue 17, shard.h): a shard's result is for the merge, which runs
+	 * what needs every family; both compute the key of the options and inputs, so the
+	 * merge refuses shards of another night */
+	char shard_key[65] = "";
+	kstring_t shard_opts = { 0, 0, NULL };
+	if (o.shard_n > 0 && (o.store || o.keep_going)) {
+		km_err_set(&e, KM_EUSAGE, "--shard with %s is not implemented yet: run the shards and the merge without it (README, Running on a cluster)",
+		           o.store ? "--store" : "--keep-going");
+		km_err_print(&e);
+		return km_exit_code(KM_EUSAGE);
+	}
+	if (o.shard_n > 0 || km_merge_in) {
+		for (int i = 0; match_opts[i].name; ++i) {
+			const char *nm = match_opts[i].name;
+			if (!given[i] || !strcmp(nm, "out") || !strcmp(nm, "threads") || !strcmp(nm, "quiet") || !strcmp(nm, "shard") ||
+			    !strcmp(nm, "help") || !strcmp(nm, "bench"))
+				continue;
+			if (strpbrk(given[i], "\t\n")) {
+				km_err_set(&e, KM_EUSAGE, "--shard: the value of --%s holds a tab or a newline", nm);
+				km_err_print(&e);
+				free(shard_opts.s);
+				return km_exit_code(KM_EUSAGE);
+			}
+			ksprintf(&shard_opts, "%s\t%s\t%s\n", match_opts[i].has_arg == no_argument ? "flag" : "opt", nm,
+			         match_opts[i].has_arg == no_argument ? "" : given[i]);
+		}
+		const char *files[] = { o.panel, o.freqs, o.remains, o.references, o.pedigrees, o.remain_info, o.mtdna, o.mt_db, o.y_db,
+		                        o.snp_positions };
+		if ((ret = km_shard_key(shard_key, shard_opts.s ? shard_opts.s : "", files, 10, &e)) < 0) {
+			km_err_print(&e);
+			free(shard_opts.s);
+			return km_exit_code(ret);
+		}
+		if (km_merge_in && strcmp(shard_key, km_merge_in->key) != 0) {
+			km_err_set(&e, KM_EINPUT, "merge: the input files differ from those the shards ran with (a file changed since; the shards' key %.12s, now %.12s)",
+			           km_merge_in->key, shard_key);
+			km_err_print(&e);
+			free(shard_opts.s);
+			return km_exit_code(KM_EINPUT);
+		}
+	}
+	/* ---- end sharded runs */
 	if (o.quiet) km_verbose = 0;
 	km_tsv_set_threads(o.threads);
 	if (o.min_freq < 0) o.min_freq = o.freq_n > 0 ? 5.0 / (2.0 * (double)o.freq_n) : 0.001;   /* ISFG: 5/2N */
@@ -356,6 +405,17 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = km_out_open(&out, o.out, &e)) < 0) { km_err_print(&e); return km_exit_code(ret); }
 	km_out_manifest(out, "match", argc + 1, argv - 1);   /* argv[-1]: main's argv[0] */
 	match_manifest(out, &o, &dvi, given);
+	if (o.shard_n > 0) km_out_option(out, "shard", "%d/%d", o.shard_k, o.shard_n);   /* issue 17 */
+	if (km_merge_in) {   /* issue 17: the merge lists its shards' manifests (path, sha256) */
+		km_out_count(out, "shards", km_merge_in->n);
+		for (int i = 0; i < km_merge_in->n; ++i) {
+			char *mf = malloc(strlen(km_merge_in->dir[i]) + 16);
+			if (!mf) continue;
+			sprintf(mf, "%s/manifest.json", km_merge_in->dir[i]);
+			km_out_input(out, "shard", mf);
+			free(mf);
+		}
+	}
 	/* ---- end output layer */
 
 	/* ---- results store (store): opened (created, migrated) before any loading, so a bad
@@ -386,7 +446,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_rpair_t *rpairs = NULL;   /* --dvi: the remains among themselves (rpairs.c) */
 	size_t n_rpair = 0;
 	km_rpstat_t rpst = { 0 };
-	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0;
+	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0, t_dvi = 0;
 	km_prog_init(o.quiet);   /* ops: progress on a terminal */
 	km_prog_phase("load", file_bytes(o.panel) + file_bytes(o.freqs) + file_bytes(o.remains) + file_bytes(o.references) +
 	              file_bytes(o.pedigrees) + file_bytes(o.remain_info) + file_bytes(o.y_db) + file_bytes(o.mtdna) + file_bytes(o.mt_db));
@@ -473,6 +533,19 @@ int km_cmd_match(int argc, char *argv[])
 	}
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
 	tabs.rsex = rsex;   /* remain sex (dvi) */
+	if (o.shard_n > 0) {   /* issue 17: this shard's families only (the stable split of shard.h) */
+		int *fsh = malloc(sizeof(int) * ((size_t)peds.n_family + 1));
+		if (!fsh) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+		if ((ret = km_shard_families(&peds, o.shard_n, fsh, &e)) < 0) { free(fsh); goto fail; }
+		int n_all = tabs.n_cand;
+		km_shard_filter(&tabs, fsh, o.shard_k);
+		free(fsh);
+		km_out_count(out, "shard_candidates", tabs.n_cand);
+		km_out_count(out, "all_candidates", n_all);
+		/* one row more per remain than a single run ranks, so the merged ranking and its
+		 * tie column are exact (shard.c) */
+		if (!o.all) o.top += 1;
+	}
 	/* --dvi: the scan keeps every pair the identification stores (identrun.c's threshold,
 	 * min(0, --dvi-min-log10-lr)), so the stage does not compile every candidate again;
 	 * with --store the scan runs on sub-problems (store_incr.c) and the stage compiles */
@@ -483,8 +556,13 @@ int km_cmd_match(int argc, char *argv[])
 	/* ---- results store (store): km_incr_scan is km_scan without --store; with it, it keeps
 	 * the ranked rows for the next night, and with --incremental it reuses the last run's */
 	km_incr_ctx_t ictx = { &panel, &freqs, &rem, &refs, &peds, rd, lin, &o };
-	if ((ret = km_incr_plan(inc, &ictx, &e)) < 0) goto fail;
-	ret = km_incr_scan(inc, &ictx, &hits, &tabs, &ix, comp, &st, &e);
+	if (km_merge_in) {   /* issue 17: the shards' rows instead of a scan */
+		ret = km_shard_load(&hits, km_merge_in, &tabs, &peds, &rem, &ix, comp, &o, &e);
+		st.n_inconsistent = km_merge_in->n_inconsistent;
+	} else {
+		if ((ret = km_incr_plan(inc, &ictx, &e)) < 0) goto fail;
+		ret = km_incr_scan(inc, &ictx, &hits, &tabs, &ix, comp, &st, &e);
+	}
 	/* ---- end results store */
 	/* ---- keep-going (ops, issue 15 part 4): a family the engine refuses is named with its
 	 * pedigree line; with --keep-going it is left out (warnings.tsv, the summary, exit 3)
@@ -524,7 +602,21 @@ int km_cmd_match(int argc, char *argv[])
 	/* ---- end keep-going */
 	if (ret < 0) goto fail;
 	/* models (issue 12 part 1): with typing error, count each row's incompatible loci */
-	if ((o.typing_error > 0.0 || ix.max_e > 0.0) && (ret = km_hits_incon(&hits, &tabs, &ix, comp, o.threads, &e)) < 0) goto fail;
+	if (!o.shard_n && (o.typing_error > 0.0 || ix.max_e > 0.0) && (ret = km_hits_incon(&hits, &tabs, &ix, comp, o.threads, &e)) < 0) goto fail;
+	if (o.shard_n > 0) {   /* issue 17: the shard result; the merge does the rest */
+		km_incon_t *iv = NULL;
+		size_t n_iv = 0;
+		if ((ret = km_comp_incon(comp, &iv, &n_iv, &e)) < 0) goto fail;
+		FILE *fi = km_out_add(out, "shard.info", &e), *fr = fi ? km_out_add(out, "rows.tsv", &e) : NULL;
+		FILE *fs = fr && dvi.on ? km_out_add(out, "sparse.tsv", &e) : NULL, *fc = fr && (fs || !dvi.on) ? km_out_add(out, "incon.tsv", &e) : NULL;
+		if (!fc) { free(iv); ret = KM_ECREATE; goto fail; }
+		km_shard_out_t so = { o.shard_k, o.shard_n, shard_key, shard_opts.s ? shard_opts.s : "", (long)st.n_inconsistent };
+		ret = km_shard_write(fi, fr, fs, fc, &so, &hits, &tabs, &peds, &rem, iv, n_iv, &e);
+		free(iv);
+		if (ret < 0) goto fail;
+		t_scan = km_now();
+		goto commit;
+	}
 	/* the tie column is written with --dvi only (lead decision D1: without it matches.tsv stays
 	 * byte-identical to 464ba7a); the scan marks ties either way, so rank and top-K are the same */
 	if (!dvi.on) { free(hits.tie); hits.tie = NULL; }
@@ -532,7 +624,7 @@ int km_cmd_match(int argc, char *argv[])
 	/* ---- output layer (ops): every file of the run is a sink of `out`, committed together */
 	/* --dvi: the identification's three files are sinks too, so they commit with
 	 * matches.tsv or not at all */
-	double t_dvi0 = km_now(), t_dvi = 0;
+	double t_dvi0 = km_now();
 	if (dvi.on) {
 		km_prog_phase("identify", 0);   /* ops */
 		if (o.explain_top > 0 && !(ist.concl_cand = malloc(sizeof(int) * ((size_t)rem.n_sample + 1)))) {   /* explain (issue 13) */
@@ -621,6 +713,7 @@ int km_cmd_match(int argc, char *argv[])
 		km_out_count(out, "remain_pairs_parent_child", rpst.n_rel[KM_RP_PO]);
 		km_out_count(out, "remain_pairs_full_siblings", rpst.n_rel[KM_RP_FS]);
 	}
+commit:
 	if ((ret = km_incr_begin(inc, &tabs, &e)) < 0) goto fail;   /* results store: its transaction first (store.h) */
 	km_prog_phase("write", 0);   /* ops */
 	ret = km_out_commit(out, &e);
@@ -655,7 +748,11 @@ int km_cmd_match(int argc, char *argv[])
 		       rate, rate * ix.n_loc, krate, krate > 0 ? rate / krate : 0.0,
 		       st.pairs > 0 ? st.exact / st.pairs : 0.0, st.n_computed, st.n_shared, (double)ru.ru_maxrss / 1024.0);
 	}
-	if (!o.quiet) {
+	if (!o.quiet && o.shard_n > 0)   /* issue 17 */
+		fprintf(stderr, "kinmatch: shard %d/%d: %d remains against %d of the missing persons (%zu rows kept, %.1f s); merge all %d shards with: kinmatch merge --out DIR SHARD_DIR...\n",
+		        o.shard_k, o.shard_n, rem.n_sample, tabs.n_cand, hits.n, t_write - t0, o.shard_n);
+	if (!o.quiet && !o.shard_n) {
+		if (km_merge_in) fprintf(stderr, "kinmatch: merged %d shards\n", km_merge_in->n);
 		fprintf(stderr, "kinmatch: %d remains searched against %d missing persons in %d families (%d loci)\n",
 		        rem.n_sample, tabs.n_cand, peds.n_family, ix.n_loc);
 		if (!dvi.on)
@@ -702,6 +799,7 @@ fail:
 	free(rsex);
 	free(rsex_given);   /* remain sex (dvi) */
 	free(re);
+	free(shard_opts.s);   /* issue 17 */
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);
 	km_lin_destroy(lin);

@@ -656,6 +656,13 @@ static void incl_note(const km_comp_t *C, const km_cand_t *cand, int l)
 	km_spin_unlock(&I->lock);
 }
 
+int km_comp_incon_add(km_comp_t *C, int fam, int person, int l)
+{
+	km_cand_t c = { fam, person };
+	incl_note(C, &c, l);
+	return C->incl->oom ? KM_ENOMEM : 0;
+}
+
 static int cmp_incon(const void *x, const void *y)
 {
 	const km_incon_t *a = x, *b = y;

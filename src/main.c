@@ -12,6 +12,7 @@ int km_cmd_review(int argc, char *argv[]);
 int km_cmd_history(int argc, char *argv[]);
 /* ---- end results store */
 int km_cmd_report(int argc, char *argv[]);   /* report (issue 13) */
+int km_cmd_merge(int argc, char *argv[]);    /* sharded runs (issue 17) */
 
 static int cmd_version(int argc, char *argv[])
 {
@@ -29,6 +30,7 @@ static const struct {
 } cmds[] = {
 	{ "match", km_cmd_match, "rank every family's missing persons for every remain by likelihood ratio" },
 	{ "simulate", km_cmd_simulate, "write a simulated dataset with known truth: families, references, degraded remains" },
+	{ "merge", km_cmd_merge, "merge the shard results of `match --shard K/N` into the outputs of a single run" },
 	{ "report", km_cmd_report, "a self-contained HTML report of a match run: plots, per-locus LRs, pedigrees" },
 	{ "check-reference", km_cmd_check, "validate a panel with its frequencies, --y-db and --mt-db; summary per marker system" },
 	/* ---- results store (store) */

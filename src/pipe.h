@@ -39,6 +39,7 @@ typedef struct km_opt_s {
 	const char *store;      /* --store FILE: SQLite results store, NULL = none */
 	int incremental;        /* --incremental: reuse the store's last run where nothing changed */
 	/* ---- end results store */
+	int shard_k, shard_n;   /* --shard K/N (issue 17, shard.h); shard_n 0 = a whole run */
 } km_opt_t;
 
 /* Remains indexed for the scan.  Scan loci are the panel markers typed in at least one
@@ -181,6 +182,8 @@ int km_comp_cand(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, km_ct
  * index, locus, without repeats.  *v is the caller's to free. */
 typedef struct km_incon_s { int fam, person, l; } km_incon_t;
 int km_comp_incon(const km_comp_t *C, km_incon_t **v, size_t *n, km_err_t *e);
+/* sharded runs (issue 17): a pair a shard recorded, into C's record (0 or KM_ENOMEM) */
+int km_comp_incon_add(km_comp_t *C, int fam, int person, int l);
 
 /* models (issue 12 part 1): per-column incompatibility flags of one candidate without
  * error and mutation (bit 0 plain call, bit 1 apparent homozygote under dropout), and

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Sharded runs (issue 17): `match --shard K/N` for every K, then `kinmatch merge`, give
+# byte for byte the files of a single run — matches.tsv, the identification, the remain
+# pairs, explain.tsv, families.tsv, inconsistent.tsv, warnings.tsv — for N = 1, 2, 3, 4, 7,
+# with dropout, typing error, Y and mtDNA, --dvi and --explain-top; and with --all.  The
+# merge refuses a missing, a duplicated or a foreign shard (other options, or an input
+# changed since), naming it, and writes nothing.  The shards' split covers every family
+# once and the manifest of the merge lists the shards' manifests.
+# Run by tests/run.sh with KM (the binary) and OUT (a scratch directory).
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+ref="$top/reference"
+mkdir -p "$OUT"
+cd "$OUT"
+"$KM" simulate --panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --y-db "$ref/optional/ydb_ppy23_east_asia.tsv" \
+	--mt-db "$ref/mtdna_1kg_eas.tsv" --families 120 --remain-frac 0.6 --seed 23 --out sim > /dev/null 2>&1
+A=(--panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --remains sim/remains.tsv --references sim/references.tsv
+	--pedigrees sim/pedigrees.tsv --remain-info sim/remain-info.tsv --y-db "$ref/optional/ydb_ppy23_east_asia.tsv"
+	--mtdna sim/mtdna.tsv --mt-db "$ref/mtdna_1kg_eas.tsv" --typing-error 0.001 --top 3 --dvi --explain-top 2)
+"$KM" match "${A[@]}" --quiet --threads 2 --out single
+files="matches.tsv undisputed.tsv joint.tsv identifications.tsv remain-pairs.tsv explain.tsv families.tsv inconsistent.tsv warnings.tsv"
+for N in 1 2 3 4 7; do
+	dirs=()
+	for ((k = 0; k < N; ++k)); do
+		"$KM" match "${A[@]}" --quiet --threads 1 --shard "$k/$N" --out "s$N.$k"
+		dirs+=("s$N.$k")
+	done
+	# every candidate in exactly one shard
+	total=$(for d in "${dirs[@]}"; do sed -n 's/^candidates\t\([0-9]*\).*/\1/p' "$d/shard.info"; done | awk '{ s += $1 } END { print s }')
+	[ "$total" = "$(awk -F'\t' 'NR > 1 && $6 == "missing"' sim/pedigrees.tsv | wc -l)" ] || { echo "N=$N: the shards hold $total candidates"; exit 1; }
+	# shards given in any order
+	rev=(); for ((i = ${#dirs[@]} - 1; i >= 0; --i)); do rev+=("${dirs[i]}"); done
+	"$KM" merge --quiet --threads 2 --out "m$N" "${rev[@]}"
+	for f in $files; do
+		cmp "single/$f" "m$N/$f" || { echo "N=$N: $f differs from the single run"; diff "single/$f" "m$N/$f" | head -5; exit 1; }
+	done
+	[ "$(grep -c '"option": "shard"' "m$N/manifest.json")" = "$N" ] || { echo "N=$N: the merge's manifest does not list its $N shards"; exit 1; }
+done
+# --all: every row
+"$KM" match "${A[@]}" --all --quiet --out all1
+for k in 0 1 2; do "$KM" match "${A[@]}" --all --quiet --shard "$k/3" --out "a3.$k"; done
+"$KM" merge --quiet --out all3 a3.0 a3.1 a3.2
+cmp all1/matches.tsv all3/matches.tsv || { echo "--all: matches.tsv differs"; exit 1; }
+# refusals: nothing written, the shard named
+bad() {   # NAME WANT(grep) ARGS...
+	local name=$1 want=$2; shift 2
+	rc=0; "$KM" merge --quiet --out "bad_$name" "$@" 2> "bad_$name.err" || rc=$?
+	[ $rc != 0 ] || { echo "merge accepted: $name"; exit 1; }
+	grep -q -- "$want" "bad_$name.err" || { echo "$name: message:"; cat "bad_$name.err"; exit 1; }
+	[ ! -e "bad_$name/matches.tsv" ] || { echo "$name: output left behind"; exit 1; }
+}
+bad missing "shard 2/3 is missing" s3.0 s3.1
+bad duplicate "s3.1 and s3.1 are both shard 1/3" s3.0 s3.1 s3.1 s3.2
+bad mixed "shards of different splits" s3.0 s3.1 s4.2
+"$KM" match "${A[@]}" --quiet --top 4 --shard 2/3 --out other.2
+bad options "other.2 was made with other inputs or options than s3.0" s3.0 s3.1 other.2
+bad notashard "not a kinmatch shard result" s3.0 s3.1 single
+cp sim/pedigrees.tsv ped.bak
+printf 'F999\tX\t0\t0\t1\tmissing\n' >> sim/pedigrees.tsv
+bad changed "the input files differ from those the shards ran with" s3.0 s3.1 s3.2
+cp ped.bak sim/pedigrees.tsv
+rc=0; "$KM" match "${A[@]}" --quiet --shard 3/3 --out x 2> x.err || rc=$?
+[ $rc = 64 ] && grep -q "expected K/N with 0 <= K < N" x.err || { echo "--shard 3/3 accepted"; exit 1; }
+rc=0; "$KM" match "${A[@]}" --quiet --shard 0/2 --store st.sqlite --out x 2> x.err || rc=$?
+[ $rc = 64 ] && grep -q "with --store is not implemented yet" x.err || { echo "--shard with --store accepted"; exit 1; }

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Sharded runs on a real Slurm (issue 17): brings up a single-node cluster from Debian's
+# packages (munged, slurmctld and slurmd on this machine, in a scratch directory, with
+# ports of their own), submits a simulated night with tools/slurm/submit.sh as 4 array
+# tasks plus the merge (--dependency=afterok), and compares every output file with the
+# single-node run; a night whose shard fails must not merge.  The daemons are stopped on
+# exit.  Needs root and the packages slurm-wlm and munge (`sh tools/install-deps --slurm`),
+# so it runs in .ci/run, not in `make check` (README, Running on a cluster).
+# Prints one line "slurm: ..." and exits 0 when it passes.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+KM=${KM:-$top/kinmatch}
+ref="$top/reference"
+for c in munged slurmctld slurmd sbatch sinfo; do
+	command -v "$c" > /dev/null || { echo "slurm: $c is not installed (sh tools/install-deps --slurm)"; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "slurm: the test starts slurmd, which needs root"; exit 1; }
+T=$(mktemp -d /tmp/km-slurm.XXXXXX)
+H=$(hostname -s)
+port=$((20000 + $$ % 20000))
+mkdir -p "$T/state" "$T/spool" "$T/munge" "$T/work"
+chmod 700 "$T/munge"
+stop() {   # the daemons, then their directory, once they are gone
+	local pids=()
+	for p in slurmd slurmctld munge/munged; do
+		[ -f "$T/$p.pid" ] && pids+=("$(cat "$T/$p.pid")")
+	done
+	for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
+	for i in $(seq 1 50); do
+		alive=0
+		for p in "${pids[@]}"; do kill -0 "$p" 2> /dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.2
+	done
+	rm -rf "$T"
+}
+trap stop EXIT
+cat > "$T/slurm.conf" << EOF
+ClusterName=kmtest
+SlurmctldHost=$H(127.0.0.1)
+SlurmUser=root
+SlurmdUser=root
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
+AuthType=auth/munge
+AuthInfo=socket=$T/munge/munge.socket
+CredType=cred/munge
+StateSaveLocation=$T/state
+SlurmdSpoolDir=$T/spool
+SlurmctldPidFile=$T/slurmctld.pid
+SlurmdPidFile=$T/slurmd.pid
+SlurmctldLogFile=$T/slurmctld.log
+SlurmdLogFile=$T/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+ReturnToService=2
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+JobCompType=jobcomp/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+MpiDefault=none
+NodeName=$H NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
+PartitionName=km Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+EOF
+export SLURM_CONF="$T/slurm.conf"
+dd if=/dev/urandom of="$T/munge/munge.key" bs=1024 count=1 2> /dev/null
+chmod 600 "$T/munge/munge.key"
+munged --force --socket="$T/munge/munge.socket" --key-file="$T/munge/munge.key" --pid-file="$T/munge/munged.pid" \
+	--log-file="$T/munge/munged.log" --seed-file="$T/munge/munge.seed"
+slurmctld -f "$SLURM_CONF"
+slurmd -f "$SLURM_CONF"
+for i in $(seq 1 30); do
+	sinfo -h -o %t 2> /dev/null | grep -q idle && break
+	sleep 1
+done
+sinfo -h -o %t | grep -q idle || { echo "slurm: the node did not come up"; tail "$T/slurmctld.log" "$T/slurmd.log"; exit 1; }
+
+cd "$T/work"
+"$KM" simulate --panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --y-db "$ref/optional/ydb_ppy23_east_asia.tsv" \
+	--mt-db "$ref/mtdna_1kg_eas.tsv" --families 150 --remain-frac 0.6 --seed 31 --out sim > /dev/null 2>&1
+A=(--panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --remains sim/remains.tsv --references sim/references.tsv
+	--pedigrees sim/pedigrees.tsv --remain-info sim/remain-info.tsv --y-db "$ref/optional/ydb_ppy23_east_asia.tsv"
+	--mtdna sim/mtdna.tsv --mt-db "$ref/mtdna_1kg_eas.tsv" --top 5 --dvi --explain-top 2)
+"$KM" match "${A[@]}" --quiet --out single
+t0=$(date +%s)
+KINMATCH="$KM" "$top/tools/slurm/submit.sh" --wait --cpus 1 4 shards merged -- "${A[@]}" > ids 2> submit.err ||
+	{ echo "slurm: the night failed"; cat submit.err shards/slurm-*.out 2> /dev/null | tail -20; exit 1; }
+t1=$(date +%s)
+for f in matches.tsv undisputed.tsv joint.tsv identifications.tsv remain-pairs.tsv explain.tsv families.tsv inconsistent.tsv warnings.tsv; do
+	cmp "single/$f" "merged/$f" || { echo "slurm: $f of the merged night differs from the single run"; exit 1; }
+done
+[ "$(ls -d shards/shard.* | wc -l)" = 4 ] || { echo "slurm: not 4 shard results"; exit 1; }
+# a shard that fails (an input it cannot read): the merge must not run, and --wait says so
+rc=0
+KINMATCH="$KM" "$top/tools/slurm/submit.sh" --wait --cpus 1 2 shards2 merged2 -- "${A[@]/sim\/pedigrees.tsv/sim/nope.tsv}" > /dev/null 2> submit2.err || rc=$?
+[ $rc != 0 ] && [ ! -e merged2/matches.tsv ] || { echo "slurm: a night with failed shards merged (rc $rc)"; exit 1; }
+echo "slurm: 4 array tasks and the merge on a single-node Slurm ($H) in $((t1 - t0)) s: every file identical to the single run; a failed shard stops the merge"
