@@ -1153,19 +1153,16 @@ void km_cwork_free(km_cwork_t *w, km_stats_t *st)
  * Without mutation and error the three are the IBD formulas (k0, k1, k2) = (0, 0, 1),
  * (0, 1, 0), (1/4, 1/2, 1/4) (Weir et al. 2006, eq. 5), which tests/unit/test_rpairs.c
  * checks. */
-/* P(G_M = g | the relationship, A untyped) * 10^lu into u: the basis of A's typing-error
- * term, the same for every remain A, so it is computed once per (locus, relationship, sex)
- * through the shared cache (key: rel, -1, -1, zeros, sex). */
-static int rp_untyped(const km_comp_t *C, work_t *w, int l, int rel, int sexk, const km_locus_t *L, km_lped_t *P, int q,
-                      double *u, double *lu, km_err_t *e)
+/* An engine run P(data, G_M = .) * 10^lu into u, memoised in the shared cache under key
+ * (kn ints; a key of another length than a table's 8 never meets one). */
+static int rp_query_cached(work_t *w, int l, const int32_t *key, int kn, const km_locus_t *L, const km_lped_t *P, int q,
+                           double *u, double *lu, km_err_t *e)
 {
-	int32_t *key = w->ekey;
 	size_t nn = (size_t)L->n * L->n;
-	key[0] = rel, key[1] = key[2] = -1, key[3] = key[4] = key[5] = key[6] = 0, key[7] = sexk;
-	uint64_t h = hash_key(l, key, 8);
+	uint64_t h = hash_key(l, key, kn);
 	shard_t *s = shard_of(w->cache, h);
 	shard_lock(s);
-	const double *v = cache_get(&s->c, l, key, 8, h);
+	const double *v = cache_get(&s->c, l, key, kn, h);
 	if (v) *lu = v[0], memcpy(u, v + 1, sizeof(double) * nn);
 	shard_unlock(s);
 	if (v) return 0;
@@ -1174,41 +1171,36 @@ static int rp_untyped(const km_comp_t *C, work_t *w, int l, int rel, int sexk, c
 	double *val = w->ephi;
 	val[0] = *lu;
 	memcpy(val + 1, u, sizeof(double) * nn);
-	cache_store(w->cache, l, key, 8, h, val, nn + 1);
-	(void)C;
+	cache_store(w->cache, l, key, kn, h, val, nn + 1);
 	return 0;
 }
 
-/* The two bases of an apparent homozogyte {a} of A under dropout (obs.h, km_obsp_t.basis):
+/* P(G_M = g | the relationship, A untyped): the basis of A's typing-error term, the same
+ * for every remain A, so computed once per (locus, relationship, sex): key rel, -1, -1,
+ * zeros, sex (a table's key has an allele >= 0 there). */
+static int rp_untyped(work_t *w, int l, int rel, int sexk, const km_locus_t *L, km_lped_t *P, int q, double *u, double *lu,
+                      km_err_t *e)
+{
+	int32_t key[8] = { rel, -1, -1, 0, 0, 0, 0, sexk };
+	return rp_query_cached(w, l, key, 8, L, P, q, u, lu, e);
+}
+
+/* The two bases of an apparent homozygote {a} of A under dropout (obs.h, km_obsp_t.basis):
  * kind 0, U = P(A's call is exactly aa, G_M = .), kind 1, V = sum over x != a of
- * P(A is ax or xa, G_M = .), each * 10^lu into u; then for any d
+ * P(A is ax or xa, G_M = .); then for any d
  *     P(o_A, G_M = .) = (1 - d^2) U + d (1 - d) V,
  * so a remain's own d costs no engine run.  Cached per (locus, relationship, a, sex) under
- * a key of 9 ints (the tables' keys have 8). */
+ * a key of 9 ints. */
 static int rp_basis(work_t *w, int l, int rel, int sexk, int kind, int32_t a, const km_locus_t *L, km_lped_t *P, int q,
                     int ia, double *u, double *lu, km_err_t *e)
 {
 	int32_t key[9] = { rel, a, a, kind, 0, 0, 0, sexk, 9 };
-	size_t nn = (size_t)L->n * L->n;
-	uint64_t h = hash_key(l, key, 9);
-	shard_t *s = shard_of(w->cache, h);
-	shard_lock(s);
-	const double *v = cache_get(&s->c, l, key, 9, h);
-	if (v) *lu = v[0], memcpy(u, v + 1, sizeof(double) * nn);
-	shard_unlock(s);
-	if (v) return 0;
 	km_obsp_t ob[4];
 	memset(ob, 0, sizeof ob);
 	ob[ia].basis = kind;
 	km_lped_t Q = *P;
 	Q.obs = ob;
-	int ret = km_lik_query_ws(L, &Q, q, u, lu, w->lws, e);
-	if (ret < 0) return ret;
-	double *val = w->ephi;
-	val[0] = *lu;
-	memcpy(val + 1, u, sizeof(double) * nn);
-	cache_store(w->cache, l, key, 9, h, val, nn + 1);
-	return 0;
+	return rp_query_cached(w, l, key, 9, L, &Q, q, u, lu, e);
 }
 
 static int rp_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t *w, km_err_t *e)
@@ -1308,7 +1300,7 @@ static int rp_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, wo
 			if (E > 0.0) {   /* (1 - E) P(o_A, g) + E c(o_A) P(G_M = g | A untyped), on phi's scale 10^lg */
 				double *u = w->phi2, lu;
 				gt[2 * ia] = gt[2 * ia + 1] = KM_NOALLELE;
-				if ((ret = rp_untyped(C, w, l, rel, sexk, &L, &P, q, u, &lu, e)) < 0)
+				if ((ret = rp_untyped(w, l, rel, sexk, &L, &P, q, u, &lu, e)) < 0)
 					return km_err_prefix(e, ret, "remain '%s', marker '%s'", rp->rem->sample[A], C->p->marker[m].name);
 				double f = lg == KM_NEG_INF ? 0.0 : 1.0 - E, s = E * c * pow(10.0, lu - (lg == KM_NEG_INF ? lu : lg));
 				if (lg == KM_NEG_INF) lg = lu;

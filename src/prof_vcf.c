@@ -135,6 +135,28 @@ static int pv_store(pv_ctx_t *x, int s, int m, int k, const char *l0, const char
 	return 0;
 }
 
+/* Sample s's GT of this record as allele strings of REF/ALT: *k = 0 (untyped: any
+ * allele missing), 1 or 2 into lab; more than two is an error naming the marker. */
+static int pv_gt(pv_ctx_t *x, bcf_hdr_t *h, bcf1_t *rec, int s, int per, const char *what, const char *name,
+                 const char **lab, int *kp, km_err_t *e)
+{
+	const int32_t *g = x->ibuf + (size_t)s * per;
+	int k, j;
+	*kp = 0;
+	for (k = 0; k < per && g[k] != bcf_int32_vector_end; ++k) {}
+	for (j = 0; j < k; ++j)
+		if (bcf_gt_is_missing(g[j])) return 0;
+	if (k > 2) return pv_fail(x, e, KM_EINPUT, "sample '%s' has %d alleles at %s marker '%s'", h->samples[s], k, what, name);
+	for (j = 0; j < k; ++j) {
+		int ai = bcf_gt_allele(g[j]);
+		if (ai < 0 || ai >= rec->n_allele)
+			return pv_fail(x, e, KM_EINPUT, "sample '%s': GT allele index %d out of range", h->samples[s], ai);
+		lab[j] = rec->d.allele[ai];
+	}
+	*kp = k;
+	return 0;
+}
+
 static int pv_snp(pv_ctx_t *x, bcf_hdr_t *h, bcf1_t *rec, int m, km_err_t *e)
 {
 	const char *name = x->p->marker[m].name;
@@ -144,25 +166,16 @@ static int pv_snp(pv_ctx_t *x, bcf_hdr_t *h, bcf1_t *rec, int m, km_err_t *e)
 	if (n < 0) return pv_fail(x, e, KM_EINPUT, "cannot read FORMAT/GT for SNP marker '%s'", name);
 	per = n / ns;
 	for (s = 0; s < ns; ++s) {
-		const int32_t *g = x->ibuf + (size_t)s * per;
 		const char *lab[2] = { NULL, NULL };
 		int k, j, ret;
-		for (k = 0; k < per && g[k] != bcf_int32_vector_end; ++k) {}
-		for (j = 0; j < k; ++j)
-			if (bcf_gt_is_missing(g[j])) break;
-		if (j < k || k == 0) continue; /* any missing allele: untyped */
-		if (k > 2) return pv_fail(x, e, KM_EINPUT, "sample '%s' has %d alleles at SNP marker '%s'", h->samples[s], k, name);
+		if ((ret = pv_gt(x, h, rec, s, per, "SNP", name, lab, &k, e)) < 0) return ret;
+		if (k == 0) continue; /* any missing allele: untyped */
 		if (k == 1)
 			return pv_fail(x, e, KM_EINPUT, "sample '%s': marker '%s' is autosomal: a diploid genotype is required",
 			                h->samples[s], name);
-		for (j = 0; j < k; ++j) {
-			int ai = bcf_gt_allele(g[j]);
-			if (ai < 0 || ai >= rec->n_allele)
-				return pv_fail(x, e, KM_EINPUT, "sample '%s': GT allele index %d out of range", h->samples[s], ai);
-			lab[j] = rec->d.allele[ai];
+		for (j = 0; j < k; ++j)
 			if (!km_allele_ok(KM_SYS_SNP, lab[j]))
 				return pv_fail(x, e, KM_EINPUT, "sample '%s': SNP allele '%s' is not A, C, G or T", h->samples[s], lab[j]);
-		}
 		if ((ret = pv_store(x, s, m, k, lab[0], lab[1], e)) < 0) return ret;
 	}
 	return 0;
@@ -181,25 +194,19 @@ static int pv_amel(pv_ctx_t *x, bcf_hdr_t *h, bcf1_t *rec, int m, km_err_t *e)
 	if (n < 0) return pv_fail(x, e, KM_EINPUT, "cannot read FORMAT/GT for amelogenin marker '%s'", name);
 	per = n / ns;
 	for (s = 0; s < ns; ++s) {
-		const int32_t *g = x->ibuf + (size_t)s * per;
+		const char *raw[2] = { NULL, NULL };
 		char lab[2][8];
 		int k, j, ret;
-		for (k = 0; k < per && g[k] != bcf_int32_vector_end; ++k) {}
-		for (j = 0; j < k; ++j)
-			if (bcf_gt_is_missing(g[j])) break;
-		if (j < k || k == 0) continue; /* any missing allele: untyped */
-		if (k > 2) return pv_fail(x, e, KM_EINPUT, "sample '%s' has %d alleles at amelogenin marker '%s'", h->samples[s], k, name);
+		if ((ret = pv_gt(x, h, rec, s, per, "amelogenin", name, raw, &k, e)) < 0) return ret;
+		if (k == 0) continue; /* any missing allele: untyped */
 		for (j = 0; j < k; ++j) {
-			int ai = bcf_gt_allele(g[j]);
-			if (ai < 0 || ai >= rec->n_allele)
-				return pv_fail(x, e, KM_EINPUT, "sample '%s': GT allele index %d out of range", h->samples[s], ai);
-			const char *a = rec->d.allele[ai];
+			const char *a = raw[j];
 			size_t la = strlen(a);
 			if (la >= 3 && a[0] == '<' && a[la - 1] == '>') ++a, la -= 2;   /* symbolic <X> */
 			if (la >= sizeof lab[j]) la = sizeof lab[j] - 1;
 			memcpy(lab[j], a, la), lab[j][la] = 0;
 			if (!km_allele_ok(KM_TYPE_AMEL, lab[j]))
-				return pv_fail(x, e, KM_EINPUT, "sample '%s': amelogenin allele '%s' is not X or Y", h->samples[s], rec->d.allele[ai]);
+				return pv_fail(x, e, KM_EINPUT, "sample '%s': amelogenin allele '%s' is not X or Y", h->samples[s], raw[j]);
 		}
 		if ((ret = pv_store(x, s, m, k, lab[0], lab[1], e)) < 0) return ret;
 		if (km_prof_add_amel(x->pr, s, m, pv_line(x, x->rec), x->is_bcf ? 0 : 10 + s) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");

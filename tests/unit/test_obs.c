@@ -136,7 +136,7 @@ int main(void)
 	/* 1. the weights */
 	{
 		double d = 0.23;
-		km_obsp_t par = { d };
+		km_obsp_t par = { .d = d };
 		km_obs_t ab, a, aa0;
 		check(km_obs_call(&ab, &par, 1, 2, 0) == 1 && ab.ne == 2, "{a,b}: two sparse entries");
 		check(km_obs_at(&ab, 1, 2) == (1 - d) * (1 - d) && km_obs_at(&ab, 2, 1) == (1 - d) * (1 - d) && km_obs_at(&ab, 1, 1) == 0.0,
@@ -157,6 +157,18 @@ int main(void)
 		check(km_obs_call(&h, &par, 3, KM_HEMI, 1) == 1 && h.nd == 1 && km_obs_at(&h, 3, 0) == 1.0 && km_obs_at(&h, 2, 0) == 0.0,
 		      "a man at X: one allele, no dropout model");
 		check(km_obs_drop_w(d) == d / (1 + d), "w = d/(1+d)");
+		/* the basis of an apparent homozygote (remain pairs, compile.c rp_basis): weights 0
+		 * at aa, 1 at ax and xa, so (1-d^2) [exact aa] + d(1-d) [basis] = the dropout weights */
+		km_obsp_t bas = { .basis = 1 };
+		km_obs_t v, u;
+		km_obs_call(&v, &bas, 1, 1, 0);
+		km_obs_call(&u, NULL, 1, 1, 0);
+		int same = 1;
+		for (int x = 0; x < 4; ++x)
+			for (int y = 0; y < 4; ++y)
+				same &= fabs((1 - d * d) * km_obs_at(&u, x, y) + d * (1 - d) * km_obs_at(&v, x, y) - km_obs_at(&a, x, y)) < 1e-15;
+		check(same && km_obs_at(&v, 1, 1) == 0.0 && km_obs_at(&v, 1, 2) == 1.0, "basis: (1-d^2) U + d(1-d) V is {a} under dropout");
+		check(km_obs_call(&v, &bas, 1, 2, 0) == 1 && v.ne == 2 && km_obs_at(&v, 1, 2) == 1.0, "basis: a heterozygous call is unchanged (exact)");
 	}
 
 	/* 2. P(data) with dropout on any typed person, four engines */
