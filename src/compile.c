@@ -23,248 +23,9 @@
 #include "pipe.h"
 #include "lineage.h"
 #include "obs.h"
+#include "tcache.h"
+#include "compile_int.h"
 
-/* table cache budget per thread (MiB of values), and the shards of the shared cache */
-#define KM_CACHE_SHARDS 64
-#define KM_CACHE_MB 512
-/* Only problems that can repeat are cached: the number of genotype combinations of the
- * typed persons must be small (one reference at an STR, a few at a SNP); multi-reference
- * STR problems almost never repeat and would only fill the cache. */
-#define KM_CACHE_COMBOS 20000.0
-
-static int sys_of_marker(const km_marker_t *m)
-{
-	return m->type;   /* km_sys_t values coincide with panel types */
-}
-
-/* ---- index: remains -> observation columns ---------------------------------------- */
-
-static inline uint64_t obs_key(int32_t a, int32_t b)
-{
-	return ((uint64_t)(uint32_t)a << 32) | (uint32_t)(b + 2);
-}
-
-/* A column's key with the remain's typing-error class (issue 12 part 1): class-major, then
- * the alleles; class 0 is the plain obs_key (so E = 0 changes nothing). */
-static inline uint64_t obs_key_e(int32_t a, int32_t b, int cls)
-{
-	return cls == 0 ? obs_key(a, b) : ((uint64_t)cls << 56) | ((uint64_t)(uint32_t)a << 24) | (uint32_t)(b + 2);
-}
-
-static inline void obs_unkey(uint64_t k, int32_t *a, int32_t *b, int *cls)
-{
-	*cls = (int)(k >> 56);
-	if (*cls == 0) *a = (int32_t)(k >> 32), *b = (int32_t)(uint32_t)(k & 0xffffffffu) - 2;
-	else *a = (int32_t)((k >> 24) & 0xffffffffu), *b = (int32_t)(uint32_t)(k & 0xffffffu) - 2;
-}
-
-static int index_dropout(km_index_t *ix, const double *rd, km_err_t *e);
-
-void km_index_destroy(km_index_t *ix)
-{
-	free(ix->marker); free(ix->n_col); free(ix->col_off); free(ix->col_a); free(ix->col_b);
-	free(ix->gidx); free(ix->rsys); free(ix->rd); free(ix->drop_start); free(ix->drop); free(ix->hom_slot);
-	free(ix->col_e);
-	free(ix->hom_first); free(ix->hom_n);
-	memset(ix, 0, sizeof(*ix));
-}
-
-int km_index_build(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd,
-                   const km_lin_t *lin, km_err_t *e)
-{
-	return km_index_build_te(ix, p, rem, rd, NULL, lin, e);
-}
-
-int km_index_build_te(km_index_t *ix, const km_panel_t *p, const km_prof_t *rem, const double *rd, const double *re,
-                      const km_lin_t *lin, km_err_t *e)
-{
-	int ret = 0, nr = rem->n_sample;
-	uint64_t *keys = malloc(sizeof(uint64_t) * (size_t)(nr + 1));
-	/* typing-error classes (issue 12 part 1): class 0 is E = 0, then the distinct rates */
-	int n_ecls = 1, *rcls = calloc((size_t)nr + 1, sizeof(int));
-	double ecls[255] = { 0.0 };
-	memset(ix, 0, sizeof(*ix));
-	if (!rcls) { free(keys); return km_err_set(e, KM_ENOMEM, "out of memory"); }
-	for (int r = 0; re && r < nr; ++r) {
-		int c;
-		if (re[r] <= 0.0) continue;
-		for (c = 1; c < n_ecls && ecls[c] != re[r]; ++c) {}
-		if (c == n_ecls) {
-			if (n_ecls == 255) { free(keys); free(rcls); return km_err_set(e, KM_EINPUT, "more than 254 distinct typing-error rates among the remains"); }
-			ecls[n_ecls++] = re[r];
-		}
-		rcls[r] = c;
-		if (re[r] > ix->max_e) ix->max_e = re[r];
-	}
-	ix->marker = malloc(sizeof(int) * (size_t)(p->n_marker + 3));
-	ix->n_col = calloc((size_t)p->n_marker + 3, sizeof(int));
-	ix->col_off = calloc((size_t)p->n_marker + 3, sizeof(size_t));
-	ix->rsys = calloc((size_t)nr + 1, 1);
-	if (!keys || !ix->marker || !ix->n_col || !ix->col_off || !ix->rsys) goto oom;
-	/* scan loci: typed in some remain; by system, then panel order.  The Y-STRs and the
-	 * mtDNA are each one locus (marker -1) whose columns are the remains' distinct
-	 * haplotypes (lineage.c): their loci are linked, so no product rule. */
-	for (int s = 0; s < KM_N_SYS; ++s) {
-		ix->sys_start[s] = ix->n_loc;
-		if (s == KM_SYS_Y || s == KM_SYS_MT) {
-			if (km_lin_ncol(lin, s) > 1) ix->marker[ix->n_loc++] = -1;
-			continue;
-		}
-		for (int m = 0; m < p->n_marker; ++m) {
-			if (sys_of_marker(&p->marker[m]) != s) continue;
-			int typed = 0;
-			for (int r = 0; r < nr && !typed; ++r) typed = km_prof_gt(rem, r, m)[0] != KM_NOALLELE;
-			if (typed) ix->marker[ix->n_loc++] = m;
-		}
-	}
-	ix->sys_start[KM_N_SYS] = ix->n_loc;
-	ix->n_remain = nr;
-	/* distinct observations per locus, sorted (so the layout does not depend on the
-	 * order of the input rows) */
-	size_t tot = 0, m_col = 0;
-	for (int l = 0; l < ix->n_loc; ++l) {
-		int m = ix->marker[l], nk = 0;
-		if (m < 0) {   /* a lineage system: its columns come from lineage.c */
-			int s = l >= ix->sys_start[KM_SYS_MT] ? KM_SYS_MT : KM_SYS_Y;
-			nk = km_lin_ncol(lin, s);
-			if (nk > 65535) { ret = km_err_set(e, KM_EINPUT, "more than 65534 distinct %s haplotypes among the remains", s == KM_SYS_Y ? "Y-STR" : "mtDNA"); goto fail; }
-			if (tot + (size_t)nk > m_col) {
-				m_col = (tot + (size_t)nk) * 2;
-				int32_t *ta = realloc(ix->col_a, sizeof(int32_t) * m_col), *tb;
-				if (!ta) goto oom;
-				ix->col_a = ta;
-				if (!(tb = realloc(ix->col_b, sizeof(int32_t) * m_col))) goto oom;
-				ix->col_b = tb;
-			}
-			for (int k = 0; k < nk; ++k) ix->col_a[tot + k] = ix->col_b[tot + k] = KM_NOALLELE;
-			ix->n_col[l] = nk, ix->col_off[l] = tot;
-			tot += (size_t)nk;
-			continue;
-		}
-		for (int r = 0; r < nr; ++r) {
-			const int32_t *g = km_prof_gt(rem, r, m);
-			if (g[0] != KM_NOALLELE) keys[nk++] = obs_key_e(g[0], g[1], rcls[r]);
-		}
-		qsort(keys, (size_t)nk, sizeof(uint64_t), km_cmp_u64);
-		int nu = 0;
-		for (int k = 0; k < nk; ++k) if (nu == 0 || keys[nu - 1] != keys[k]) keys[nu++] = keys[k];
-		if (nu + 1 > 65535) { ret = km_err_set(e, KM_EINPUT, "marker '%s': more than 65534 distinct genotypes among the remains", p->marker[m].name); goto fail; }
-		ix->n_col[l] = nu + 1;
-		ix->col_off[l] = tot;
-		if (tot + (size_t)nu + 1 > m_col) {
-			m_col = (tot + (size_t)nu + 1) * 2;
-			int32_t *ta = realloc(ix->col_a, sizeof(int32_t) * m_col), *tb;
-			if (!ta) goto oom;
-			ix->col_a = ta;
-			if (!(tb = realloc(ix->col_b, sizeof(int32_t) * m_col))) goto oom;
-			ix->col_b = tb;
-		}
-		ix->col_a[tot] = ix->col_b[tot] = KM_NOALLELE;
-		if (n_ecls > 1) {   /* rates per column (issue 12 part 1) */
-			double *te = realloc(ix->col_e, sizeof(double) * m_col);
-			if (!te) goto oom;
-			ix->col_e = te;
-			ix->col_e[tot] = 0.0;
-		}
-		for (int k = 0; k < nu; ++k) {
-			int cls;
-			obs_unkey(keys[k], &ix->col_a[tot + 1 + k], &ix->col_b[tot + 1 + k], &cls);
-			if (ix->col_e) ix->col_e[tot + 1 + k] = ecls[cls];
-		}
-		tot += (size_t)nu + 1;
-	}
-	ix->n_totcol = tot;
-	ix->gidx = calloc((size_t)nr * (ix->n_loc > 0 ? ix->n_loc : 1), sizeof(uint16_t));
-	if (!ix->gidx) goto oom;
-	for (int l = 0; l < ix->n_loc; ++l) {
-		int m = ix->marker[l], nc = ix->n_col[l];
-		if (m < 0) {
-			int s = l >= ix->sys_start[KM_SYS_MT] ? KM_SYS_MT : KM_SYS_Y;
-			for (int r = 0; r < nr; ++r) {
-				int c = km_lin_col(lin, s, r);
-				ix->gidx[(size_t)r * ix->n_loc + l] = (uint16_t)c;
-				if (c > 0) ix->rsys[r] |= (uint8_t)(1u << s);
-			}
-			continue;
-		}
-		int s = sys_of_marker(&p->marker[m]);
-		const int32_t *ca = ix->col_a + ix->col_off[l], *cb = ix->col_b + ix->col_off[l];
-		for (int r = 0; r < nr; ++r) {
-			const int32_t *g = km_prof_gt(rem, r, m);
-			if (g[0] == KM_NOALLELE) continue;
-			int lo = 1, hi = nc - 1;          /* binary search over the sorted columns */
-			const double *ce = ix->col_e ? ix->col_e + ix->col_off[l] : NULL;
-			uint64_t key = obs_key_e(g[0], g[1], rcls[r]);
-			while (lo < hi) {
-				int mid = (lo + hi) / 2, mc = 0;
-				if (ce) for (mc = 1; mc < n_ecls && ecls[mc] != ce[mid]; ++mc) {}
-				if (ce && ce[mid] == 0.0) mc = 0;
-				if (obs_key_e(ca[mid], cb[mid], mc) < key) lo = mid + 1; else hi = mid;
-			}
-			ix->gidx[(size_t)r * ix->n_loc + l] = (uint16_t)lo;
-			ix->rsys[r] |= (uint8_t)(1u << s);
-		}
-	}
-	if ((ret = index_dropout(ix, rd, e)) < 0) goto fail;
-	free(keys);
-	free(rcls);
-	return 0;
-oom:
-	ret = km_err_set(e, KM_ENOMEM, "out of memory");
-fail:
-	free(keys);
-	free(rcls);
-	km_index_destroy(ix);
-	return ret;
-}
-
-/* Moves each apparent homozygote of a remain with d > 0 out of the table sum into the
- * remain's dropout list (see km_index_t).  Hemizygous calls have no dropout model. */
-static int index_dropout(km_index_t *ix, const double *rd, km_err_t *e)
-{
-	int nr = ix->n_remain, any = 0;
-	ix->rd = calloc((size_t)nr + 1, sizeof(double));
-	ix->drop_start = calloc((size_t)nr + 1, sizeof(size_t));
-	ix->hom_slot = malloc(sizeof(int) * (ix->n_totcol + 1));
-	ix->drop = malloc(sizeof(*ix->drop));
-	ix->hom_first = calloc((size_t)ix->n_loc + 1, sizeof(int));
-	ix->hom_n = calloc((size_t)ix->n_loc + 1, sizeof(int));
-	if (!ix->rd || !ix->drop_start || !ix->hom_slot || !ix->drop || !ix->hom_first || !ix->hom_n)
-		return km_err_set(e, KM_ENOMEM, "out of memory");
-	for (int r = 0; r < nr; ++r) if ((ix->rd[r] = rd ? rd[r] : 0.0) > 0.0) any = 1;
-	for (size_t k = 0; k < ix->n_totcol; ++k) ix->hom_slot[k] = -1;
-	ix->n_hom = 0;
-	if (!any) return 0;
-	/* a locus's slots are consecutive, in column order: [hom_first[l], + hom_n[l]) */
-	for (int l = 0; l < ix->n_loc; ++l) {
-		ix->hom_first[l] = ix->n_hom;
-		for (int k = 1; k < ix->n_col[l]; ++k) {
-			size_t c = ix->col_off[l] + k;
-			if (ix->col_b[c] >= 0 && ix->col_a[c] == ix->col_b[c]) ix->hom_slot[c] = ix->n_hom++;
-		}
-		ix->hom_n[l] = ix->n_hom - ix->hom_first[l];
-	}
-	size_t n = 0, m = 0;
-	for (int r = 0; r < nr; ++r) {
-		ix->drop_start[r] = n;
-		if (ix->rd[r] <= 0.0) continue;
-		double w = km_obs_drop_w(ix->rd[r]);        /* obs.h */
-		uint16_t *g = ix->gidx + (size_t)r * ix->n_loc;
-		for (int l = 0; l < ix->n_loc; ++l) {
-			if (!g[l] || ix->hom_slot[ix->col_off[l] + g[l]] < 0) continue;
-			if (n == m) {
-				m = m ? 2 * m : 1024;
-				struct km_drop_s *t = realloc(ix->drop, sizeof(*t) * m);
-				if (!t) return km_err_set(e, KM_ENOMEM, "out of memory");
-				ix->drop = t;
-			}
-			ix->drop[n].l = l, ix->drop[n].col = g[l], ix->drop[n++].w = w;
-			g[l] = 0;
-		}
-	}
-	ix->drop_start[nr] = n;
-	return 0;
-}
 
 /* ---- candidates ----------------------------------------------------------------------- */
 
@@ -281,11 +42,6 @@ static int cmp_cand(const void *x, const void *y, void *arg)
 
 /* ---- per-marker models ----------------------------------------------------------------- */
 
-typedef struct {
-	double *Mf, *Mm;        /* n x n, NULL = no mutation */
-	double *Km, *Kf;        /* sibling kernels of Mm, Mf (autosomal loci; peel.c) */
-	double *lpg;            /* [2k + male]: log10 P(column k) as a woman's/man's genotype */
-} mmat_t;
 
 static void mmat_free(mmat_t *mm, int n)
 {
@@ -337,180 +93,8 @@ static int mmat_build(mmat_t **out, const km_index_t *ix, const km_panel_t *p, c
 	return 0;
 }
 
-/* ---- table cache ------------------------------------------------------------------------
- * Families of the same shape whose references show the same genotypes at a locus have
- * the same table there: a pairwise family is fixed by its relationship and one reference
- * genotype, of which a locus has a few hundred, however many families there are.  Each
- * threads share one cache, split into KM_CACHE_SHARDS shards by the key's hash, each
- * with its own spin lock (a lookup copies the value out under the lock, so a shard may
- * grow meanwhile); a value is the same bits whichever thread computes it, so sharing
- * does not change any output, only how often a problem is solved twice.  Keyed by the
- * locus and a serialisation of the pruned pedigree with its genotypes: a key fully
- * describes the computation, so a hit is exact. */
-typedef struct {
-	uint64_t h;
-	int locus, klen;
-	size_t koff, voff;      /* into key / value arenas */
-} centry_t;
-
-typedef struct {
-	size_t n, m;            /* entries, slots (power of 2) */
-	centry_t *e;
-	int32_t *key; size_t n_key, m_key;
-	double *val; size_t n_val, m_val;
-	size_t budget;          /* bytes of values; inserts stop beyond */
-	long hits, misses;
-} cache_t;
-
-static void cache_free(cache_t *c)
-{
-	free(c->e); free(c->key); free(c->val);
-	memset(c, 0, sizeof(*c));
-}
-
-static uint64_t hash_key(int locus, const int32_t *k, int n)
-{
-	/* two words per step: half the dependent multiplies of a word-by-word hash */
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)locus;
-	int i = 0;
-	for (; i + 1 < n; i += 2) {
-		h ^= (uint64_t)(uint32_t)k[i] | (uint64_t)(uint32_t)k[i + 1] << 32;
-		h *= 0x9E3779B97F4A7C15ULL; h ^= h >> 29;
-	}
-	if (i < n) { h ^= (uint32_t)k[i]; h *= 0x9E3779B97F4A7C15ULL; h ^= h >> 29; }
-	return h;
-}
-
-static const double *cache_get(const cache_t *c, int locus, const int32_t *k, int n, uint64_t h)
-{
-	if (!c->m) return NULL;
-	for (size_t i = h & (c->m - 1); c->e[i].klen; i = (i + 1) & (c->m - 1)) {
-		const centry_t *x = &c->e[i];
-		if (x->h == h && x->locus == locus && x->klen == n && memcmp(c->key + x->koff, k, sizeof(int32_t) * n) == 0)
-			return c->val + x->voff;
-	}
-	return NULL;
-}
-
-/* outside the lock: e and m are read atomically (a stale pair only prefetches the
- * wrong line; a prefetch never faults) */
-static inline void cache_prefetch(const cache_t *c, uint64_t h)
-{
-	size_t m = __atomic_load_n(&c->m, __ATOMIC_RELAXED);
-	centry_t *e = __atomic_load_n(&c->e, __ATOMIC_RELAXED);
-	if (m) __builtin_prefetch(&e[h & (m - 1)]);
-}
-
-static void cache_put(cache_t *c, int locus, const int32_t *k, int n, uint64_t h, const double *v, size_t nv)
-{
-	if ((c->n_val + nv) * sizeof(double) > c->budget) return;
-	if (2 * (c->n + 1) > c->m) {                         /* grow the slot array */
-		size_t m = c->m ? 2 * c->m : 1024;
-		centry_t *e = calloc(m, sizeof(centry_t));
-		if (!e) return;
-		for (size_t i = 0; i < c->m; ++i) {
-			if (!c->e[i].klen) continue;
-			size_t j = c->e[i].h & (m - 1);
-			while (e[j].klen) j = (j + 1) & (m - 1);
-			e[j] = c->e[i];
-		}
-		free(c->e);
-		__atomic_store_n(&c->e, e, __ATOMIC_RELAXED);
-		__atomic_store_n(&c->m, m, __ATOMIC_RELAXED);
-	}
-	if (c->n_key + (size_t)n > c->m_key) {
-		size_t m = (c->n_key + (size_t)n) * 2;
-		int32_t *t = realloc(c->key, sizeof(int32_t) * m);
-		if (!t) return;
-		c->key = t, c->m_key = m;
-	}
-	if (c->n_val + nv > c->m_val) {
-		size_t m = (c->n_val + nv) * 2;
-		double *t = realloc(c->val, sizeof(double) * m);
-		if (!t) return;
-		c->val = t, c->m_val = m;
-	}
-	size_t i = h & (c->m - 1);
-	while (c->e[i].klen) i = (i + 1) & (c->m - 1);
-	c->e[i].h = h, c->e[i].locus = locus, c->e[i].klen = n, c->e[i].koff = c->n_key, c->e[i].voff = c->n_val;
-	memcpy(c->key + c->n_key, k, sizeof(int32_t) * n); c->n_key += (size_t)n;
-	memcpy(c->val + c->n_val, v, sizeof(double) * nv); c->n_val += nv;
-	++c->n;
-}
-
-typedef struct {
-	_Alignas(64) cache_t c;                    /* shards on separate cache lines */
-	unsigned char lock;                        /* km_spin_lock */
-} shard_t;
-
-static inline shard_t *shard_of(shard_t *sh, uint64_t h)
-{
-	return &sh[(h >> 40) % KM_CACHE_SHARDS];   /* slots use the low bits */
-}
-
-static inline void shard_lock(shard_t *s)
-{
-	km_spin_lock(&s->lock);
-}
-
-static inline void shard_unlock(shard_t *s)
-{
-	km_spin_unlock(&s->lock);
-}
-
-/* A hit copies the row (nc values) and the homozygote block (nh doubles) out; returns
- * 1 with *inc the cached inconsistency flag, or 0. */
-static int cache_fetch(shard_t *sh, int locus, const int32_t *k, int n, uint64_t h, double *T, size_t nc,
-                       double *hom, size_t nh, int *inc)
-{
-	shard_t *s = shard_of(sh, h);
-	shard_lock(s);
-	const double *v = cache_get(&s->c, locus, k, n, h);
-	if (v) {
-		*inc = v[0] != 0.0;
-		memcpy(T, v + 1, sizeof(double) * nc);
-		if (nh) memcpy(hom, v + 1 + nc, sizeof(double) * nh);
-	}
-	shard_unlock(s);
-	return v != NULL;
-}
-
-static void cache_store(shard_t *sh, int locus, const int32_t *k, int n, uint64_t h, const double *v, size_t nv)
-{
-	shard_t *s = shard_of(sh, h);
-	shard_lock(s);
-	if (!cache_get(&s->c, locus, k, n, h)) cache_put(&s->c, locus, k, n, h, v, nv);   /* another thread's? */
-	shard_unlock(s);
-}
-
 /* ---- one candidate ---------------------------------------------------------------------- */
 
-struct km_cwork_s {
-	int *father, *mother, *sex;
-	int32_t *gt;
-	double *phi;            /* n*n of the largest locus */
-	double *ephi;           /* 3 n*n + 1: query_err's sum and term, query_term's cached value (typing error) */
-	int32_t *ekey;          /* query_term's cache key */
-	/* lumped locus (theta) */
-	double *lp, *lMf, *lMm;
-	int *wmap;
-	int *keep, *cidx;       /* pruning; canonical index of each kept person */
-	int32_t *key;           /* cache key */
-	double *vbuf;           /* a table row and its homozygote numbers */
-	double *lbuf;           /* 2 x columns: likelihoods and their log10 */
-	/* per locus of the candidate at hand: genotypes, typed, cache key, its length and hash */
-	int32_t *lgt, *lkey;
-	uint8_t *ltyped, *lcache;
-	int *lkn;
-	uint64_t *lkh;
-	size_t kstride;
-	km_lws_t *lws;          /* the likelihood engine's scratch */
-	km_theta_t *th;         /* theta.c's scratch and pattern cache */
-	double *phi2;           /* n*n: H2 under theta */
-	shard_t *cache;         /* the shared table cache (km_comp_t's) */
-	long hits, misses;
-};
-typedef km_cwork_t work_t;
 
 /* Lumps every allele that is not marked in use[] into one allele O (the last), with
  * p_O = sum of their frequencies and p-weighted transition rows.  Exact for the
@@ -541,20 +125,6 @@ static int lump(const km_alleles_t *al, const mmat_t *mm, const uint8_t *use, wo
 	return nn;
 }
 
-struct km_comp_s {
-	const km_index_t *ix;
-	const km_panel_t *p;
-	const km_freqs_t *f;
-	const km_prof_t *refs;
-	const km_peds_t *peds;
-	const km_opt_t *o;
-	const km_lin_t *lin;
-	mmat_t *mm;
-	int max_np, max_n, max_col;
-	shard_t *cache;         /* the table cache, shared by the threads */
-	struct incl_s *incl;    /* explain (issue 13): the (candidate, locus) pairs left out as inconsistent */
-	const km_rpin_t *rp;    /* remain pairs (km_comp_init_rpairs): candidates are (remain, relationship) */
-};
 
 /* Prefixes e's message with the family and marker; returns ret. */
 static int cand_err(km_err_t *e, int ret, const km_family_t *F, const char *marker)
@@ -722,13 +292,13 @@ static int query_term(const km_locus_t *L, const km_lped_t *P, int q, int l, dou
 		if (P->gt[2 * i] != KM_NOALLELE) combos *= 0.5 * n * (n + 1);
 	}
 	int cacheable = combos <= KM_CACHE_COMBOS, ret;
-	uint64_t h = cacheable ? hash_key(-2 - l, key, kn) : 0;
+	uint64_t h = cacheable ? km_tc_hash(-2 - l, key, kn) : 0;
 	if (cacheable) {
-		shard_t *s = shard_of(w->cache, h);
-		shard_lock(s);
-		const double *v = cache_get(&s->c, -2 - l, key, kn, h);
+		km_tshard_t *s = km_tc_shard(w->cache, h);
+		km_tc_lock(s);
+		const double *v = km_tc_get(&s->c, -2 - l, key, kn, h);
 		if (v) *lg = v[0], memcpy(phi, v + 1, sizeof(double) * nphi);
-		shard_unlock(s);
+		km_tc_unlock(s);
 		if (v) return 0;
 	}
 	if ((ret = km_lik_query_ws(L, P, q, phi, lg, w->lws, e)) < 0) return ret;
@@ -736,7 +306,7 @@ static int query_term(const km_locus_t *L, const km_lped_t *P, int q, int l, dou
 		double *v = w->ephi + 2 * (size_t)n * n;
 		v[0] = *lg;
 		memcpy(v + 1, phi, sizeof(double) * nphi);
-		cache_store(w->cache, -2 - l, key, kn, h, v, nphi + 1);
+		km_tc_store(w->cache, -2 - l, key, kn, h, v, nphi + 1);
 	}
 	return 0;
 }
@@ -795,7 +365,7 @@ static int query_err(const km_locus_t *L, km_lped_t *P, int q, int l, double E, 
  * P(refs) = sum of phi for a family (the references are in the pedigree under both
  * hypotheses), or den (> 0, on phi's scale) where the caller knows it differs (rp_cand).
  * The families' tables (compile_cand) and the remain pairs' (rp_cand) both come from here. */
-static int phi_cols(const km_comp_t *C, int l, int male_q, double lg, double den, double *T, double *hom, work_t *w)
+int km_comp_phi_cols(const km_comp_t *C, int l, int male_q, double lg, double den, double *T, double *hom, work_t *w)
 {
 	const km_index_t *ix = C->ix;
 	const mmat_t *mm = C->mm;
@@ -912,9 +482,9 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			if (gt[2 * i] != KM_NOALLELE) combos *= 0.5 * n_allele * (n_allele + 1);
 		}
 		w->lkn[l] = kn;
-		w->lkh[l] = hash_key(l, key, kn);
+		w->lkh[l] = km_tc_hash(l, key, kn);
 		w->lcache[l] = combos <= KM_CACHE_COMBOS;
-		if (l < 6) cache_prefetch(&shard_of(w->cache, w->lkh[l])->c, w->lkh[l]);
+		if (l < 6) km_tc_prefetch(&km_tc_shard(w->cache, w->lkh[l])->c, w->lkh[l]);
 	}
 	for (int l = 0; l < ix->n_loc; ++l) {
 		if (ix->marker[l] < 0) {   /* Y-STR or mtDNA haplotype: lineage.c */
@@ -939,10 +509,10 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 		memcpy(w->gt, w->lgt + (size_t)l * 2 * np, sizeof(int32_t) * 2 * (size_t)np);
 		memcpy(w->key, w->lkey + (size_t)l * w->kstride, sizeof(int32_t) * (size_t)kn);
 		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt, NULL };   /* references: exact calls */
-		if (l + 6 < ix->n_loc) cache_prefetch(&shard_of(w->cache, w->lkh[l + 6])->c, w->lkh[l + 6]);
+		if (l + 6 < ix->n_loc) km_tc_prefetch(&km_tc_shard(w->cache, w->lkh[l + 6])->c, w->lkh[l + 6]);
 		/* a locus's homozygote slots are consecutive, in column order (km_index_t) */
 		int hinc = 0;
-		if (cacheable && cache_fetch(w->cache, l, w->key, kn, kh, T, (size_t)nc, hom + (size_t)ix->hom_first[l] * 3,
+		if (cacheable && km_tc_fetch(w->cache, l, w->key, kn, kh, T, (size_t)nc, hom + (size_t)ix->hom_first[l] * 3,
 		                             3 * (size_t)ix->hom_n[l], &hinc)) {
 			++w->hits;
 			if (hinc) ++*n_inc, incl_note(C, cand, l);
@@ -954,7 +524,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			double lg;
 			if ((ret = query_err(&L, &P, q, l, o->typing_error, al->p, w->phi, &lg, w, e)) < 0)
 				return cand_err(e, ret, F, p->marker[m].name);
-			if (phi_cols(C, l, male_q, lg, 0.0, T, hom, w)) inc = 1;
+			if (km_comp_phi_cols(C, l, male_q, lg, 0.0, T, hom, w)) inc = 1;
 			goto store;
 		} else {
 			/* theta (theta.c): one pass for H1 (P(refs, G_M = g) for every ordered g) and
@@ -1009,7 +579,7 @@ store:
 		if (cacheable) {
 			double *hv = w->vbuf + 1 + nc;
 			if (ix->hom_n[l]) memcpy(hv, hom + (size_t)ix->hom_first[l] * 3, sizeof(double) * 3 * (size_t)ix->hom_n[l]);
-			cache_store(w->cache, l, w->key, kn, kh, w->vbuf, (size_t)nc + 1 + 3 * (size_t)ix->hom_n[l]);
+			km_tc_store(w->cache, l, w->key, kn, kh, w->vbuf, (size_t)nc + 1 + 3 * (size_t)ix->hom_n[l]);
 		}
 	}
 	out->n_inc = *n_inc;
@@ -1059,9 +629,9 @@ int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, cons
 		if (ix->n_col[l] > C->max_col) C->max_col = ix->n_col[l];
 	}
 	if ((ret = mmat_build(&C->mm, ix, p, f, o, e)) < 0) { free(C); return ret; }
-	C->cache = aligned_alloc(64, sizeof(shard_t) * KM_CACHE_SHARDS);
+	C->cache = aligned_alloc(64, sizeof(km_tshard_t) * KM_CACHE_SHARDS);
 	if (!C->cache) { km_comp_destroy(C); return km_err_set(e, KM_ENOMEM, "out of memory"); }
-	memset(C->cache, 0, sizeof(shard_t) * KM_CACHE_SHARDS);
+	memset(C->cache, 0, sizeof(km_tshard_t) * KM_CACHE_SHARDS);
 	for (int i = 0; i < KM_CACHE_SHARDS; ++i)
 		C->cache[i].c.budget = ((size_t)KM_CACHE_MB << 20) * (size_t)(o->threads > 0 ? o->threads : 1) / KM_CACHE_SHARDS;
 	if (!(C->incl = calloc(1, sizeof(*C->incl)))) { km_comp_destroy(C); return km_err_set(e, KM_ENOMEM, "out of memory"); }
@@ -1073,7 +643,7 @@ void km_comp_destroy(km_comp_t *C)
 {
 	if (!C) return;
 	mmat_free(C->mm, C->ix->n_loc);
-	if (C->cache) for (int i = 0; i < KM_CACHE_SHARDS; ++i) cache_free(&C->cache[i].c);
+	if (C->cache) for (int i = 0; i < KM_CACHE_SHARDS; ++i) km_tc_free(&C->cache[i].c);
 	free(C->cache);
 	if (C->incl) free(C->incl->v);
 	free(C->incl);
@@ -1135,207 +705,9 @@ void km_cwork_free(km_cwork_t *w, km_stats_t *st)
 	free(w);
 }
 
-/* ---- remain pairs (identification, issue 11 part 6) -------------------------------------
- * A candidate (A, rel) is remain A as the one typed person of a two-person relationship
- * with M, and its table is built like a family's: phi(g) = P(obs_A, G_M = g | rel), then
- * phi_cols.  The scan streams every other remain B through it, so the value of (A, B) is
- *     LR = P(obs_A, obs_B | rel) / (P(obs_A) P(obs_B))
- * at every autosomal STR and SNP locus typed in both (X, Y and mtDNA are left out: README,
- * "Direct matches among the remains").  A's observation is the remains' model: dropout d_A
- * through the observation model (km_lped_t.obs, obs.h), typing error E_A as
- *     P(o | g) = (1 - E) P_drop(o | g) + E c(o),  c(o) = sum_g P(g) P_drop(o | g),
- * the form the scan gives B (compile_cand's column error term), so the pair's value is
- * symmetric in the model.  rel:
- *   KM_RP_SAME  identity (one body): phi(g) = P(o_A | g) P(g), no mutation;
- *   KM_RP_PO    A the parent of M (A's own sex where known, else a man: the records are
- *               soldiers), the other parent untyped: the engine of lik.h, with mutation;
- *   KM_RP_FS    A and M children of two untyped founders: the engine, with mutation.
- * Without mutation and error the three are the IBD formulas (k0, k1, k2) = (0, 0, 1),
- * (0, 1, 0), (1/4, 1/2, 1/4) (Weir et al. 2006, eq. 5), which tests/unit/test_rpairs.c
- * checks. */
-/* An engine run P(data, G_M = .) * 10^lu into u, memoised in the shared cache under key
- * (kn ints; a key of another length than a table's 8 never meets one). */
-static int rp_query_cached(work_t *w, int l, const int32_t *key, int kn, const km_locus_t *L, const km_lped_t *P, int q,
-                           double *u, double *lu, km_err_t *e)
-{
-	size_t nn = (size_t)L->n * L->n;
-	uint64_t h = hash_key(l, key, kn);
-	shard_t *s = shard_of(w->cache, h);
-	shard_lock(s);
-	const double *v = cache_get(&s->c, l, key, kn, h);
-	if (v) *lu = v[0], memcpy(u, v + 1, sizeof(double) * nn);
-	shard_unlock(s);
-	if (v) return 0;
-	int ret = km_lik_query_ws(L, P, q, u, lu, w->lws, e);
-	if (ret < 0) return ret;
-	double *val = w->ephi;
-	val[0] = *lu;
-	memcpy(val + 1, u, sizeof(double) * nn);
-	cache_store(w->cache, l, key, kn, h, val, nn + 1);
-	return 0;
-}
-
-/* P(G_M = g | the relationship, A untyped): the basis of A's typing-error term, the same
- * for every remain A, so computed once per (locus, relationship, sex): key rel, -1, -1,
- * zeros, sex (a table's key has an allele >= 0 there). */
-static int rp_untyped(work_t *w, int l, int rel, int sexk, const km_locus_t *L, km_lped_t *P, int q, double *u, double *lu,
-                      km_err_t *e)
-{
-	int32_t key[8] = { rel, -1, -1, 0, 0, 0, 0, sexk };
-	return rp_query_cached(w, l, key, 8, L, P, q, u, lu, e);
-}
-
-/* The two bases of an apparent homozygote {a} of A under dropout (obs.h, km_obsp_t.basis):
- * kind 0, U = P(A's call is exactly aa, G_M = .), kind 1, V = sum over x != a of
- * P(A is ax or xa, G_M = .); then for any d
- *     P(o_A, G_M = .) = (1 - d^2) U + d (1 - d) V,
- * so a remain's own d costs no engine run.  Cached per (locus, relationship, a, sex) under
- * a key of 9 ints. */
-static int rp_basis(work_t *w, int l, int rel, int sexk, int kind, int32_t a, const km_locus_t *L, km_lped_t *P, int q,
-                    int ia, double *u, double *lu, km_err_t *e)
-{
-	int32_t key[9] = { rel, a, a, kind, 0, 0, 0, sexk, 9 };
-	km_obsp_t ob[4];
-	memset(ob, 0, sizeof ob);
-	ob[ia].basis = kind;
-	km_lped_t Q = *P;
-	Q.obs = ob;
-	return rp_query_cached(w, l, key, 9, L, &Q, q, u, lu, e);
-}
-
-static int rp_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t *w, km_err_t *e)
-{
-	const km_index_t *ix = C->ix;
-	const km_rpin_t *rp = C->rp;
-	const mmat_t *mm = C->mm;
-	int A = cand->fam, rel = cand->person, ret;
-	double d = rp->rd ? rp->rd[A] : 0.0, E = rp->re ? rp->re[A] : 0.0;
-	int sexA = rp->rsex && rp->rsex[A] ? rp->rsex[A] : KM_MALE;
-	int np, q, ia;
-	km_obsp_t ob[4];
-	memset(ob, 0, sizeof ob);
-	if (rel == KM_RP_PO) {   /* 0 = A, 1 = the other parent, 2 = M */
-		np = 3, q = 2, ia = 0;
-		w->sex[0] = sexA, w->sex[1] = sexA == KM_MALE ? KM_FEMALE : KM_MALE, w->sex[2] = KM_MALE;
-		w->father[0] = w->mother[0] = w->father[1] = w->mother[1] = -1;
-		w->father[2] = sexA == KM_MALE ? 0 : 1, w->mother[2] = sexA == KM_MALE ? 1 : 0;
-	} else {                 /* FS: 0 father, 1 mother, 2 = A, 3 = M */
-		np = 4, q = 3, ia = 2;
-		w->sex[0] = KM_MALE, w->sex[1] = KM_FEMALE, w->sex[2] = sexA, w->sex[3] = KM_MALE;
-		w->father[0] = w->mother[0] = w->father[1] = w->mother[1] = -1;
-		w->father[2] = w->father[3] = 0, w->mother[2] = w->mother[3] = 1;
-	}
-	int sexk = rel == KM_RP_PO ? sexA : 0;   /* A's sex matters for the parent's mutation rate only */
-	out->csys = 0, out->n_inc = 0;
-	out->lin_ref[0] = out->lin_ref[1] = -1;
-	out->lin_k[0] = out->lin_k[1] = 0;
-	for (int i = 0; i < ix->n_hom; ++i) out->hom[3 * i] = 1.0, out->hom[3 * i + 1] = out->hom[3 * i + 2] = 0.0;
-	for (int l = 0; l < ix->n_loc; ++l) {
-		int m = ix->marker[l], nc = ix->n_col[l];
-		double *T = out->lr + ix->col_off[l], *hom = out->hom;
-		for (int k = 0; k < nc; ++k) T[k] = 0.0;
-		out->typed[l] = 0;
-		if (m < 0) continue;
-		int sys = C->p->marker[m].type;
-		if (sys != KM_SYS_STR && sys != KM_SYS_SNP) continue;
-		const int32_t *g = km_prof_gt(rp->rem, A, m);
-		if (g[0] == KM_NOALLELE) continue;
-		out->typed[l] = 1;
-		out->csys |= (uint8_t)(1u << sys);
-		if (g[1] < 0) {   /* a one-allele call at an autosomal locus: impossible, as for B (phi_cols) */
-			for (int k = 1; k < nc; ++k) T[k] = KM_NEG_INF;
-			continue;
-		}
-		int32_t a = g[0] < g[1] ? g[0] : g[1], b = g[0] < g[1] ? g[1] : g[0];
-		/* dropout changes a heterozygous call's weights by the common factor (1-d)^2 only
-		 * (obs.h), which cancels in the LR: such a table is computed with d = 0, so remains
-		 * of different d share it */
-		double dl = a != b ? 0.0 : d;
-		ob[ia].d = dl;
-		/* the key: relationship, A's call, parameters (bits of d and E) and, for a parent,
-		 * sex (its mutation rate) */
-		int32_t *key = w->key;
-		key[0] = rel, key[1] = a, key[2] = b;
-		memcpy(key + 3, &dl, sizeof dl);
-		memcpy(key + 5, &E, sizeof E);
-		key[7] = sexk;
-		int kn = 8, hinc;
-		uint64_t kh = hash_key(l, key, kn);
-		double *hb = hom + (size_t)ix->hom_first[l] * 3;
-		size_t nh = 3 * (size_t)ix->hom_n[l];
-		/* a table of an apparent homozygote under dropout belongs to its remain's d: not
-		 * cached (its bases are), so the cache keeps what is shared */
-		int cacheable = dl == 0.0;
-		if (cacheable && cache_fetch(w->cache, l, key, kn, kh, T, (size_t)nc, hb, nh, &hinc)) { ++w->hits; continue; }
-		++w->misses;
-		const km_alleles_t *al = &C->f->loc[m];
-		int n = al->n_allele;
-		const double *p = al->p;
-		km_obs_t oc;
-		km_obs_call(&oc, &ob[ia], a, b, 0);
-		double c = 0.0, lg = 0.0;   /* c(o_A) = sum_g P(g) P_drop(o_A | g), ordered g */
-		for (int x = 0; x < n; ++x)
-			for (int y = 0; y < n; ++y) c += p[x] * p[y] * km_obs_at(&oc, x, y);
-		if (rel == KM_RP_SAME) {
-			for (int x = 0; x < n; ++x)
-				for (int y = 0; y < n; ++y)
-					w->phi[(size_t)x * n + y] = ((1.0 - E) * km_obs_at(&oc, x, y) + E * c) * p[x] * p[y];
-		} else {
-			int32_t *gt = w->gt;
-			for (int i = 0; i < 2 * np; ++i) gt[i] = KM_NOALLELE;
-			gt[2 * ia] = a, gt[2 * ia + 1] = b;
-			km_lped_t P = { np, w->father, w->mother, w->sex, gt, ob };
-			km_locus_t L = { n, p, mm[l].Mf, mm[l].Mm, 0, mm[l].Km, mm[l].Kf };
-			if (dl > 0.0) {   /* an apparent homozygote under dropout: from its two bases */
-				double *U = w->phi, *V = w->ephi + 2 * (size_t)n * n, lu, lv;
-				if ((ret = rp_basis(w, l, rel, sexk, 0, a, &L, &P, q, ia, U, &lu, e)) < 0 ||
-				    (ret = rp_basis(w, l, rel, sexk, 1, a, &L, &P, q, ia, V, &lv, e)) < 0)
-					return km_err_prefix(e, ret, "remain '%s', marker '%s'", rp->rem->sample[A], C->p->marker[m].name);
-				lg = lu > lv ? lu : lv;
-				double fu = lu == KM_NEG_INF ? 0.0 : (1.0 - dl * dl) * pow(10.0, lu - lg);
-				double fv = lv == KM_NEG_INF ? 0.0 : dl * (1.0 - dl) * pow(10.0, lv - lg);
-				for (size_t i = 0; i < (size_t)n * n; ++i) U[i] = fu * U[i] + fv * V[i];
-			} else if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0)
-				return km_err_prefix(e, ret, "remain '%s', marker '%s'", rp->rem->sample[A], C->p->marker[m].name);
-			if (E > 0.0) {   /* (1 - E) P(o_A, g) + E c(o_A) P(G_M = g | A untyped), on phi's scale 10^lg */
-				double *u = w->phi2, lu;
-				gt[2 * ia] = gt[2 * ia + 1] = KM_NOALLELE;
-				if ((ret = rp_untyped(w, l, rel, sexk, &L, &P, q, u, &lu, e)) < 0)
-					return km_err_prefix(e, ret, "remain '%s', marker '%s'", rp->rem->sample[A], C->p->marker[m].name);
-				double f = lg == KM_NEG_INF ? 0.0 : 1.0 - E, s = E * c * pow(10.0, lu - (lg == KM_NEG_INF ? lu : lg));
-				if (lg == KM_NEG_INF) lg = lu;
-				for (size_t i = 0; i < (size_t)n * n; ++i) w->phi[i] = f * w->phi[i] + s * u[i];
-			}
-		}
-		/* H2 is "A and B unrelated": P(o_A) from the population (c), not A's marginal in the
-		 * pedigree, which differs where mutation is not stationary (A a sibling) */
-		int inc = phi_cols(C, l, 0, lg, c * pow(10.0, -lg), T, hom, w);
-		if (inc) for (int k = 1; k < nc; ++k) T[k] = 0.0;   /* cannot happen: one typed person */
-		if (!cacheable) continue;
-		w->vbuf[0] = inc;
-		memcpy(w->vbuf + 1, T, sizeof(double) * nc);
-		if (nh) memcpy(w->vbuf + 1 + nc, hb, sizeof(double) * nh);
-		cache_store(w->cache, l, key, kn, kh, w->vbuf, (size_t)nc + 1 + nh);
-	}
-	return 0;
-}
-
-int km_comp_init_rpairs(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
-                        const km_rpin_t *rp, const km_opt_t *o, km_err_t *e)
-{
-	static const km_peds_t none;   /* no family: the candidates are the remains */
-	int ret;
-	if (o->theta > 0.0)
-		return km_err_set(e, KM_EMODEL, "--dvi with --theta %g: the remain pairs (remain-pairs.tsv) are implemented for theta = 0 only", o->theta);
-	if ((ret = km_comp_init(Cp, ix, p, f, rp->rem, &none, NULL, o, e)) < 0) return ret;
-	(*Cp)->rp = rp;
-	if ((*Cp)->max_np < 4) (*Cp)->max_np = 4;
-	return 0;
-}
-
 int km_comp_cand(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, km_ctab_t *out, km_err_t *e)
 {
-	if (C->rp) return rp_cand(C, cand, out, w, e);
+	if (C->rp) return km_rp_cand(C, cand, out, w, e);
 	return compile_cand(C, cand, out, w, e);
 }
 
