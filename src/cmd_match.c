@@ -648,10 +648,15 @@ int km_cmd_match(int argc, char *argv[])
 		/* direct matches among the remains (issue 11 part 6): every pair of remains as the
 		 * same person, parent and child, full siblings, at --dvi-threshold */
 		km_rpin_t rpin = { &rem, rd, re, rsex };
-		if ((ret = km_rpairs_find(&rpairs, &n_rpair, &panel, &freqs, &rpin, dvi.log10_t, &o, &rpst, &e)) < 0) goto fail;
-		FILE *f_rp = km_out_add(out, "remain-pairs.tsv", &e);
-		if (!f_rp) { ret = KM_ECREATE; goto fail; }
-		if ((ret = km_rpairs_write(f_rp, rpairs, n_rpair, &rem, &e)) < 0) goto fail;
+		if (o.theta > 0.0) {   /* not implemented under theta: said, and no file rather than a wrong one */
+			km_warn("--dvi with --theta %g: the direct matches among the remains (remain-pairs.tsv) are implemented for theta = 0 only and were not computed",
+			        o.theta);
+		} else {
+			if ((ret = km_rpairs_find(&rpairs, &n_rpair, &panel, &freqs, &rpin, dvi.log10_t, &o, &rpst, &e)) < 0) goto fail;
+			FILE *f_rp = km_out_add(out, "remain-pairs.tsv", &e);
+			if (!f_rp) { ret = KM_ECREATE; goto fail; }
+			if ((ret = km_rpairs_write(f_rp, rpairs, n_rpair, &rem, &e)) < 0) goto fail;
+		}
 		/* reported, never merged: each pair judged one person is named in warnings.tsv,
 		 * since the identification above treated the two as separate remains */
 		for (size_t i = 0; i < n_rpair; ++i)
@@ -709,9 +714,11 @@ int km_cmd_match(int argc, char *argv[])
 		km_out_count(out, "joint", ist.n_joint);
 		km_out_count(out, "inconclusive", ist.n_inconclusive);
 		km_out_count(out, "no_match", ist.n_nomatch);
-		km_out_count(out, "remain_pairs_same_person", rpst.n_rel[KM_RP_SAME]);
-		km_out_count(out, "remain_pairs_parent_child", rpst.n_rel[KM_RP_PO]);
-		km_out_count(out, "remain_pairs_full_siblings", rpst.n_rel[KM_RP_FS]);
+		if (o.theta == 0.0) {   /* remain pairs (not computed under theta) */
+			km_out_count(out, "remain_pairs_same_person", rpst.n_rel[KM_RP_SAME]);
+			km_out_count(out, "remain_pairs_parent_child", rpst.n_rel[KM_RP_PO]);
+			km_out_count(out, "remain_pairs_full_siblings", rpst.n_rel[KM_RP_FS]);
+		}
 	}
 commit:
 	if ((ret = km_incr_begin(inc, &tabs, &e)) < 0) goto fail;   /* results store: its transaction first (store.h) */
@@ -723,7 +730,8 @@ commit:
 	/* ---- end output layer */
 	{	/* results store: the committed files read back, then the store commits */
 		static const char *const ident_files[] = { "undisputed.tsv", "joint.tsv", "identifications.tsv", "remain-pairs.tsv", NULL };
-		if ((ret = km_incr_commit(inc, o.out, dvi.on ? ident_files : NULL, &e)) < 0) goto fail;
+		static const char *const ident_files_theta[] = { "undisputed.tsv", "joint.tsv", "identifications.tsv", NULL };
+		if ((ret = km_incr_commit(inc, o.out, dvi.on ? (o.theta > 0.0 ? ident_files_theta : ident_files) : NULL, &e)) < 0) goto fail;
 	}
 	t_write = km_now();
 	if (o.bench) {
@@ -774,9 +782,10 @@ commit:
 			        ist.n_undisputed, ist.n_joint, ist.n_inconclusive, ist.n_nomatch, ist.n_steps, t_dvi);
 			fprintf(stderr, "kinmatch: identification: %d components, %d with two or more remains; largest %d remains, %d families; %d searched by branch and bound, %d of them stopped at the search budget (best found, not proven)\n",
 			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded, ist.n_stopped);
-			fprintf(stderr, "kinmatch: remains among themselves (LR >= %g): %ld pair%s the same person, %ld parent-child, %ld full siblings (%.0f pairs of remains, each as the 3, in %.2f s, %ld tables computed, %ld shared; %s/remain-pairs.tsv)\n",
-			        pow(10.0, dvi.log10_t), rpst.n_rel[KM_RP_SAME], rpst.n_rel[KM_RP_SAME] == 1 ? "" : "s", rpst.n_rel[KM_RP_PO],
-			        rpst.n_rel[KM_RP_FS], 0.5 * rem.n_sample * (rem.n_sample - 1.0), rpst.t, rpst.n_computed, rpst.n_shared, o.out);
+			if (o.theta == 0.0)   /* remain pairs: not computed under theta (warned above) */
+				fprintf(stderr, "kinmatch: remains among themselves (LR >= %g): %ld pair%s the same person, %ld parent-child, %ld full siblings (%.0f pairs of remains, each as the 3, in %.2f s, %ld tables computed, %ld shared; %s/remain-pairs.tsv)\n",
+				        pow(10.0, dvi.log10_t), rpst.n_rel[KM_RP_SAME], rpst.n_rel[KM_RP_SAME] == 1 ? "" : "s", rpst.n_rel[KM_RP_PO],
+				        rpst.n_rel[KM_RP_FS], 0.5 * rem.n_sample * (rem.n_sample - 1.0), rpst.t, rpst.n_computed, rpst.n_shared, o.out);
 			fprintf(stderr, "kinmatch: identification in %s/identifications.tsv (joint.tsv, undisputed.tsv)\n", o.out);
 		}
 		if (n_omitted > 0)   /* ops: --keep-going */
