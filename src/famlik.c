@@ -28,6 +28,7 @@
 
 typedef struct {
 	double *Mf, *Mm;   /* NULL = no mutation */
+	double *Km, *Kf;   /* their sibling kernels (peel.c), autosomal markers: made once, not per query */
 	int built;
 } fmut_t;
 
@@ -84,6 +85,7 @@ void km_famlik_free(km_famlik_t *F)
 		for (int m = 0; m < F->p->n_marker; ++m) {
 			if (F->mut[m].Mm != F->mut[m].Mf) free(F->mut[m].Mm);
 			free(F->mut[m].Mf);
+			free(F->mut[m].Km);
 		}
 	free(F->mut); free(F->father); free(F->mother); free(F->sex); free(F->gt); free(F->phi); free(F->acc);
 	free(F->dper); free(F->dd);
@@ -110,10 +112,18 @@ static int mut_of(km_famlik_t *F, int m, km_locus_t *L, km_err_t *e)
 				if ((ret = km_mut_matrix(F->o->mutation, al, mk->name, mk->rate_m, F->o->range, F->o->rate2, mu->Mm, e)) < 0) return ret;
 			}
 		}
+		/* the sibling kernels, as compile.c's mmat_build makes them: the peeler would
+		 * otherwise build them (n^3) in every query (a fifth of the identification at L) */
+		if (mk->type != KM_SYS_X) {
+			if (!(mu->Km = malloc(sizeof(double) * 2 * (n * n + n)))) return km_err_set(e, KM_ENOMEM, "out of memory");
+			mu->Kf = mu->Km + n * n + n;
+			km_peel_sib_kernel(al->p, mu->Mm, (int)n, mu->Km);
+			km_peel_sib_kernel(al->p, mu->Mf, (int)n, mu->Kf);
+		}
 	}
 	L->n = al->n_allele, L->p = al->p, L->Mf = mu->Mf, L->Mm = mu->Mm;
 	L->xlinked = mk->type == KM_SYS_X;
-	L->Km = L->Kf = NULL;
+	L->Km = mu->Km, L->Kf = mu->Kf;
 	return 0;
 }
 
