@@ -750,11 +750,11 @@ commit:
 		printf("threads=%d remains=%d candidates=%d loci=%d load_s=%.3f compile_s=%.3f scan_s=%.3f rank_s=%.3f write_s=%.3f "
 		       "total_s=%.3f kernel_s=%.3f "
 		       "pairs_per_s=%.4g locus_evals_per_s=%.4g kernel_pairs_per_s=%.4g scan_over_kernel=%.3f exact_share=%.4f "
-		       "tables_computed=%ld tables_shared=%ld peak_rss_mb=%.0f\n",
+		       "tables_computed=%ld tables_shared=%ld peak_rss_mb=%.0f simd=%s\n",
 		       o.threads, rem.n_sample, tabs.n_cand, ix.n_loc, t_load - t0, comp_w, scan_w,
 		       st.t_rank, t_write - t_scan, (t_load - t0) + comp_w + scan_w + st.t_rank + (t_write - t_scan), kern_w,
 		       rate, rate * ix.n_loc, krate, krate > 0 ? rate / krate : 0.0,
-		       st.pairs > 0 ? st.exact / st.pairs : 0.0, st.n_computed, st.n_shared, (double)ru.ru_maxrss / 1024.0);
+		       st.pairs > 0 ? st.exact / st.pairs : 0.0, st.n_computed, st.n_shared, (double)ru.ru_maxrss / 1024.0, km_simd_path());
 	}
 	if (!o.quiet && o.shard_n > 0)   /* issue 17 */
 		fprintf(stderr, "kinmatch: shard %d/%d: %d remains against %d of the missing persons (%zu rows kept, %.1f s); merge all %d shards with: kinmatch merge --out DIR SHARD_DIR...\n",

@@ -363,8 +363,8 @@ static int query_err(const km_locus_t *L, km_lped_t *P, int q, int l, double E, 
  * apparent homozygotes into hom; returns 1 when the references contradict the pedigree
  * (P(refs) = 0; T and hom untouched), else 0.  The LR's denominator is P(refs) P(column):
  * P(refs) = sum of phi for a family (the references are in the pedigree under both
- * hypotheses), or den (> 0, on phi's scale) where the caller knows it differs (rp_cand).
- * The families' tables (compile_cand) and the remain pairs' (rp_cand) both come from here. */
+ * hypotheses), or den (> 0, on phi's scale) where the caller knows it differs (rpcomp.c).
+ * The families' tables (compile_cand) and the remain pairs' (rpcomp.c) both come from here. */
 int km_comp_phi_cols(const km_comp_t *C, int l, int male_q, double lg, double den, double *T, double *hom, work_t *w)
 {
 	const km_index_t *ix = C->ix;

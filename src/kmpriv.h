@@ -29,10 +29,27 @@
 	(!defined(__clang__) || __clang_major__ >= 16)
 #define KM_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #define KM_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#define KM_HAVE_CLONES 1
 #else
 #define KM_SIMD_CLONES
 #define KM_AVX2_CLONES
+#define KM_HAVE_CLONES 0
 #endif
+
+/* Which clone of the KM_SIMD_CLONES functions (the scan's block sums) this CPU runs: the
+ * ifunc resolver takes the first of avx512f, avx2, default the CPU supports, so the same
+ * test here names it; for --bench's line, so a benchmark says which code path ran. */
+static inline const char *km_simd_path(void)
+{
+#if KM_HAVE_CLONES
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f")) return "avx512f";
+	if (__builtin_cpu_supports("avx2")) return "avx2";
+	return "default";
+#else
+	return "none";
+#endif
+}
 
 /* A spin-wait hint: lets the sibling hyperthread run and saves power while a lock is
  * held by another thread (x86 PAUSE, Arm YIELD). */

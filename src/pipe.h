@@ -155,7 +155,7 @@ void km_tabs_destroy(km_tabs_t *t);
 /* remain pairs (identification, issue 11 part 6; rpairs.c): a compile whose candidates
  * are (remain A, relationship): km_cand_t.fam = A, .person = KM_RP_*; A's table holds, for
  * every column, log10 P(obs_A, column | rel) / (P(obs_A) P(column)) at the autosomal STR
- * and SNP loci (compile.c, rp_cand).  theta > 0 is refused (KM_EMODEL). */
+ * and SNP loci (rpcomp.c, km_rp_cand).  theta > 0 is refused (KM_EMODEL). */
 enum { KM_RP_SAME = 0, KM_RP_PO = 1, KM_RP_FS = 2, KM_RP_N = 3 };
 typedef struct km_rpin_s {
 	const km_prof_t *rem;

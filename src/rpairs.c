@@ -3,7 +3,7 @@
  * Bone fragments of one body, a commingled grave, brothers who fell together: the
  * remains are compared with each other as well as with the families.  Every remain A is
  * a candidate three times, (A, same person), (A, parent-child), (A, full siblings): its
- * tables come from compile.c's rp_cand (A the one typed person, with its own dropout and
+ * tables come from rpcomp.c (A the one typed person, with its own dropout and
  * typing error), and scan.c streams every remain B through them — the same tiles, float
  * screen and exact rescoring as the families, so a pair's value is defined exactly as a
  * matches.tsv value is (per-locus table entries, then the dropout mixtures, in locus
@@ -29,11 +29,10 @@ const char *km_rp_name(int rel)
 	return rel >= 0 && rel < KM_RP_N ? nm[rel] : "?";
 }
 
-static const km_prof_t *g_rem;   /* qsort's comparator: the ids (set for one sort, not threaded) */
-
-static int cmp_id(const void *x, const void *y)
+static int cmp_id(const void *x, const void *y, void *arg)   /* qsort_r: byte order of the ids */
 {
-	return strcmp(g_rem->sample[*(const int *)x], g_rem->sample[*(const int *)y]);
+	const km_prof_t *rem = arg;
+	return strcmp(rem->sample[*(const int *)x], rem->sample[*(const int *)y]);
 }
 
 static int cmp_rpair(const void *x, const void *y)   /* on byte-order indices */
@@ -74,8 +73,7 @@ int km_rpairs_find(km_rpair_t **vp, size_t *np, const km_panel_t *p, const km_fr
 	rsex = malloc(sizeof(int) * (size_t)nr);
 	if (!ord || !srt.sample || !srt.a || !rd || !re || !rsex) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 	for (int r = 0; r < nr; ++r) ord[r] = r;
-	g_rem = rem0;
-	qsort(ord, (size_t)nr, sizeof(int), cmp_id);
+	qsort_r(ord, (size_t)nr, sizeof(int), cmp_id, (void *)rem0);
 	srt.n_sample = nr, srt.n_marker = nm, srt.fn = rem0->fn;
 	for (int i = 0; i < nr; ++i) {
 		int r = ord[i];

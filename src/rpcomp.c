@@ -8,7 +8,7 @@
 
 /* A candidate (A, rel) is remain A as the one typed person of a two-person relationship
  * with M, and its table is built like a family's: phi(g) = P(obs_A, G_M = g | rel), then
- * phi_cols.  The scan streams every other remain B through it, so the value of (A, B) is
+ * km_comp_phi_cols.  The scan streams every other remain B through it, so the value of (A, B) is
  *     LR = P(obs_A, obs_B | rel) / (P(obs_A) P(obs_B))
  * at every autosomal STR and SNP locus typed in both (X, Y and mtDNA are left out: README,
  * "Direct matches among the remains").  A's observation is the remains' model: dropout d_A
@@ -112,7 +112,7 @@ int km_rp_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t
 		if (g[0] == KM_NOALLELE) continue;
 		out->typed[l] = 1;
 		out->csys |= (uint8_t)(1u << sys);
-		if (g[1] < 0) {   /* a one-allele call at an autosomal locus: impossible, as for B (phi_cols) */
+		if (g[1] < 0) {   /* a one-allele call at an autosomal locus: impossible, as for B (km_comp_phi_cols) */
 			for (int k = 1; k < nc; ++k) T[k] = KM_NEG_INF;
 			continue;
 		}
