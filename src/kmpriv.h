@@ -187,20 +187,21 @@ int km_allele_ok(int type, const char *label);
 int km_freqs_check_panel(const km_freqs_t *f, const km_panel_t *p, km_err_t *e);
 void km_freqs_destroy(km_freqs_t *f);
 
-/* ---- prof_tsv.c / prof_vcf.c ------------------------------------------------------- */
+/* ---- prof.c (builder, reader choice), prof_tsv.c, prof_vcf.c ------------------------ */
 /* Loads a profile file: TSV (.gz ok) or VCF/BCF (.vcf, .vcf.gz, .bcf).  Alleles are
  * mapped through f (adding unseen alleles at min_freq). */
 int km_prof_load(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e);
 int km_prof_load_mem(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *name,
                      const char *buf, size_t len, km_err_t *e);
 int km_prof_load_vcf(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e);
+int km_prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e);
 int km_prof_find(const km_prof_t *pr, const char *sample);   /* sample index or -1 */
 static inline const int32_t *km_prof_gt(const km_prof_t *pr, int s, int m)
 {
 	return pr->a + ((size_t)s * pr->n_marker + m) * 2;
 }
 void km_prof_destroy(km_prof_t *pr);
-/* Profile builder shared by prof_tsv.c and prof_vcf.c.  km_prof_init() zeroes pr and
+/* The profile builder (prof.c) that prof_tsv.c and prof_vcf.c fill.  km_prof_init() zeroes pr and
  * sets it up for panel p; km_prof_add_sample() returns the index of sample name (adding
  * it, untyped everywhere, with line if new) or KM_ENOMEM; km_prof_set_gt() stores a call,
  * diploid alleles sorted ascending, KM_HEMI kept in slot 1. */
