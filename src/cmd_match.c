@@ -551,13 +551,17 @@ int km_cmd_match(int argc, char *argv[])
 	 * with --store the scan runs on sub-problems (store_incr.c) and the stage compiles */
 	if (dvi.on && !o.store) o.sparse = 1, o.sparse_lr = dvi.min_lr < 0.0 ? dvi.min_lr : 0.0;
 	km_prog_phase("compile and scan", tabs.n_cand);   /* ops: scan.c adds each tile's candidates */
-	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &o, &e)) < 0) goto fail;
+	/* core (issue 10): compile and scan get their own options, not km_opt_t */
+	km_copt_t copt = km_copt_of(&o);
+	km_sopt_t sopt = km_sopt_of(&o);
+	if (o.bench) sopt.tile_hook = km_bench_tile;   /* the reference kernel, a bench-only path */
+	if ((ret = km_comp_init(&comp, &ix, &panel, &freqs, &refs, &peds, lin, &copt, &e)) < 0) goto fail;
 	t_load = km_now();
 	/* ---- results store (store): km_incr_scan is km_scan without --store; with it, it keeps
 	 * the ranked rows for the next night, and with --incremental it reuses the last run's */
-	km_incr_ctx_t ictx = { &panel, &freqs, &rem, &refs, &peds, rd, lin, &o };
+	km_incr_ctx_t ictx = { &panel, &freqs, &rem, &refs, &peds, rd, lin, &o, &sopt };
 	if (km_merge_in) {   /* issue 17: the shards' rows instead of a scan */
-		ret = km_shard_load(&hits, km_merge_in, &tabs, &peds, &rem, &ix, comp, &o, &e);
+		ret = km_shard_load(&hits, km_merge_in, &tabs, &peds, &rem, &ix, comp, &sopt, &e);
 		st.n_inconsistent = km_merge_in->n_inconsistent;
 	} else {
 		if ((ret = km_incr_plan(inc, &ictx, &e)) < 0) goto fail;

@@ -60,7 +60,7 @@ static double log10_pg(const double *p, int32_t a, int32_t b, int male_x)
 }
 
 static int mmat_build(mmat_t **out, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
-                      const km_opt_t *o, km_err_t *e)
+                      const km_copt_t *o, km_err_t *e)
 {
 	mmat_t *mm = calloc((size_t)ix->n_loc + 1, sizeof(mmat_t));
 	if (!mm) return km_err_set(e, KM_ENOMEM, "out of memory");
@@ -139,7 +139,7 @@ static int theta_enum_cols(const km_comp_t *C, int l, km_lped_t *Pp, int q, doub
                            work_t *w, km_err_t *e)
 {
 	const km_index_t *ix = C->ix;
-	const km_opt_t *o = C->o;
+	const km_copt_t *o = &C->co;
 	const mmat_t *mm = C->mm;
 	const km_alleles_t *al = &C->f->loc[ix->marker[l]];
 	const int32_t *ca = ix->col_a + ix->col_off[l], *cb = ix->col_b + ix->col_off[l];
@@ -426,7 +426,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 	const km_panel_t *p = C->p;
 	const km_freqs_t *f = C->f;
 	const km_prof_t *refs = C->refs;
-	const km_opt_t *o = C->o;
+	const km_copt_t *o = &C->co;
 	const mmat_t *mm = C->mm;
 	const km_family_t *F = &C->peds->fam[cand->fam];
 	int q = cand->person, np = F->n_person, ret;
@@ -611,7 +611,7 @@ int km_cands_build(km_tabs_t *t, const km_peds_t *peds, km_err_t *e)
 }
 
 int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
-                 const km_prof_t *refs, const km_peds_t *peds, const km_lin_t *lin, const km_opt_t *o, km_err_t *e)
+                 const km_prof_t *refs, const km_peds_t *peds, const km_lin_t *lin, const km_copt_t *o, km_err_t *e)
 {
 	int ret;
 	km_comp_t *C = calloc(1, sizeof(km_comp_t));
@@ -621,7 +621,7 @@ int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, cons
 		free(C);
 		return km_err_set(e, KM_EUSAGE, "--typing-error with --theta > 0 is not implemented (the error term under the Balding–Nichols urn); use --theta 0 or --typing-error 0");
 	}
-	C->ix = ix, C->p = p, C->f = f, C->refs = refs, C->peds = peds, C->o = o, C->lin = lin;
+	C->ix = ix, C->p = p, C->f = f, C->refs = refs, C->peds = peds, C->co = *o, C->lin = lin;
 	C->max_np = C->max_n = C->max_col = 1;
 	for (int i = 0; i < peds->n_family; ++i) if (peds->fam[i].n_person > C->max_np) C->max_np = peds->fam[i].n_person;
 	for (int l = 0; l < ix->n_loc; ++l) {

@@ -51,7 +51,7 @@ struct km_comp_s {
 	const km_freqs_t *f;
 	const km_prof_t *refs;
 	const km_peds_t *peds;
-	const km_opt_t *o;
+	km_copt_t co;           /* the model options (a copy: the caller's need not outlive C) */
 	const km_lin_t *lin;
 	mmat_t *mm;
 	int max_np, max_n, max_col;

@@ -38,7 +38,7 @@ struct km_famlik_s {
 	const km_prof_t *refs, *rem;
 	const km_peds_t *peds;
 	const double *rd;
-	const km_opt_t *o;
+	km_copt_t co;           /* the model options (a copy) */
 	fmut_t *mut;            /* per panel marker, built when first needed */
 	int max_np, max_n;
 	int *father, *mother, *sex;
@@ -50,12 +50,12 @@ struct km_famlik_s {
 };
 
 int km_famlik_new(km_famlik_t **Fp, const km_panel_t *p, const km_freqs_t *f, const km_prof_t *refs,
-                  const km_peds_t *peds, const km_prof_t *rem, const double *rd, const km_opt_t *o, km_err_t *e)
+                  const km_peds_t *peds, const km_prof_t *rem, const double *rd, const km_copt_t *o, km_err_t *e)
 {
 	km_famlik_t *F = calloc(1, sizeof(*F));
 	*Fp = NULL;
 	if (!F) return km_err_set(e, KM_ENOMEM, "out of memory");
-	F->p = p, F->f = f, F->refs = refs, F->peds = peds, F->rem = rem, F->rd = rd, F->o = o;
+	F->p = p, F->f = f, F->refs = refs, F->peds = peds, F->rem = rem, F->rd = rd, F->co = *o;
 	F->max_np = 1, F->max_n = 1;
 	for (int i = 0; i < peds->n_family; ++i) if (peds->fam[i].n_person > F->max_np) F->max_np = peds->fam[i].n_person;
 	for (int m = 0; m < p->n_marker; ++m) if (f->loc[m].n_allele > F->max_n) F->max_n = f->loc[m].n_allele;
@@ -103,13 +103,13 @@ static int mut_of(km_famlik_t *F, int m, km_locus_t *L, km_err_t *e)
 	int ret;
 	if (!mu->built) {
 		mu->built = 1;
-		if (F->o->mutation != KM_MUT_NONE && mk->type != KM_SYS_SNP && !(mk->rate_f == 0.0 && mk->rate_m == 0.0)) {
+		if (F->co.mutation != KM_MUT_NONE && mk->type != KM_SYS_SNP && !(mk->rate_f == 0.0 && mk->rate_m == 0.0)) {
 			if (!(mu->Mf = malloc(sizeof(double) * n * n + 1))) return km_err_set(e, KM_ENOMEM, "out of memory");
-			if ((ret = km_mut_matrix(F->o->mutation, al, mk->name, mk->rate_f, F->o->range, F->o->rate2, mu->Mf, e)) < 0) return ret;
+			if ((ret = km_mut_matrix(F->co.mutation, al, mk->name, mk->rate_f, F->co.range, F->co.rate2, mu->Mf, e)) < 0) return ret;
 			if (mk->rate_m == mk->rate_f) mu->Mm = mu->Mf;
 			else {
 				if (!(mu->Mm = malloc(sizeof(double) * n * n + 1))) return km_err_set(e, KM_ENOMEM, "out of memory");
-				if ((ret = km_mut_matrix(F->o->mutation, al, mk->name, mk->rate_m, F->o->range, F->o->rate2, mu->Mm, e)) < 0) return ret;
+				if ((ret = km_mut_matrix(F->co.mutation, al, mk->name, mk->rate_m, F->co.range, F->co.rate2, mu->Mm, e)) < 0) return ret;
 			}
 		}
 		/* the sibling kernels, as compile.c's mmat_build makes them: the peeler would
@@ -277,9 +277,9 @@ static int place(km_famlik_t *F, const km_family_t *fa, int m, const km_place_t 
 
 static int theta_check(const km_famlik_t *F, km_err_t *e)
 {
-	if (F->o->theta > 0.0)
+	if (F->co.theta > 0.0)
 		return km_err_set(e, KM_EMODEL, "--dvi with --theta %g: joint family likelihoods with several remains placed (and conditioning on an identified remain) are implemented for theta = 0 only; run --dvi with --theta 0",
-		                  F->o->theta);
+		                  F->co.theta);
 	return 0;
 }
 

@@ -175,11 +175,12 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 
 /* ---- famlik.c: families with remains placed as typed members ------------------------- */
 typedef struct km_famlik_s km_famlik_t;
+struct km_copt_s;
 
 /* Models as match uses them (mutation, X, dropout; theta = 0 only, else KM_EMODEL when a
  * term is asked for). */
 int km_famlik_new(km_famlik_t **F, const km_panel_t *p, const km_freqs_t *f, const km_prof_t *refs,
-                  const km_peds_t *peds, const km_prof_t *rem, const double *rd, const struct km_opt_s *o,
+                  const km_peds_t *peds, const km_prof_t *rem, const double *rd, const struct km_copt_s *o,
                   km_err_t *e);
 void km_famlik_free(km_famlik_t *F);
 

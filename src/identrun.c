@@ -552,7 +552,8 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	for (int r = 0; r < R.nr; ++r) R.ract[r] = 1, R.ord[r] = r;
 	qsort_r(R.ord, (size_t)R.nr, sizeof(int), cmp_str_idx, in->rem->sample);
 	for (int i = 0; i < R.nr; ++i) R.rpos[R.ord[i]] = i;
-	if ((ret = km_famlik_new(&R.fl, in->panel, in->freqs, in->refs, peds, in->rem, in->rd, in->o, e)) < 0) goto done;
+	km_copt_t co = km_copt_of(in->o);
+	if ((ret = km_famlik_new(&R.fl, in->panel, in->freqs, in->refs, peds, in->rem, in->rd, &co, e)) < 0) goto done;
 	if (in->lin && (ret = km_linj_new(&R.lj, in->lin, peds, e)) < 0) goto done;
 	if (in->lin && !(R.lin_fam = calloc((size_t)peds->n_family + 1, 1))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 	if ((ret = fill_matrix(&R)) < 0) goto done;

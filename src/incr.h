@@ -30,7 +30,8 @@ typedef struct km_incr_ctx_s {
 	const km_peds_t *peds;
 	const double *rd;             /* per remain dropout */
 	const struct km_lin_s *lin;   /* the lineage evidence of all remains (NULL: none) */
-	const km_opt_t *o;
+	const km_opt_t *o;            /* the command's options (the compile's model: km_copt_of) */
+	const km_sopt_t *so;          /* the scan's */
 } km_incr_ctx_t;
 
 /* opts: the command's option table (the model key is every option's value but those that

@@ -71,6 +71,23 @@ typedef struct km_index_s {
 	double max_e;           /* the largest rate of any remain */
 } km_index_t;
 
+/* The compile step's options (issue 10: compile sees these, never km_opt_t; the command
+ * fills them with km_copt_of).  The family likelihoods of the identification (famlik.c)
+ * take the same model. */
+typedef struct km_copt_s {
+	int mutation;           /* KM_MUT_* */
+	double range, rate2;    /* stepwise model (km_opt_t) */
+	double theta;           /* Balding–Nichols coancestry, 0 = none */
+	double typing_error;    /* global typing-error rate E (the index holds per-remain rates) */
+	int threads;            /* sizes the shared table cache */
+} km_copt_t;
+
+static inline km_copt_t km_copt_of(const km_opt_t *o)
+{
+	km_copt_t c = { o->mutation, o->range, o->rate2, o->theta, o->typing_error, o->threads };
+	return c;
+}
+
 typedef struct km_comp_s km_comp_t;     /* models and inputs of the compile step */
 
 typedef struct km_cand_s {
@@ -163,11 +180,11 @@ typedef struct km_rpin_s {
 	const int *rsex;        /* per remain: 0 unknown, KM_MALE, KM_FEMALE (NULL = all unknown) */
 } km_rpin_t;
 int km_comp_init_rpairs(km_comp_t **C, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
-                        const km_rpin_t *rp, const km_opt_t *o, km_err_t *e);
+                        const km_rpin_t *rp, const km_copt_t *co, km_err_t *e);
 
 int km_comp_init(km_comp_t **C, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
                  const km_prof_t *refs, const km_peds_t *peds, const struct km_lin_s *lin,
-                 const km_opt_t *o, km_err_t *e);
+                 const km_copt_t *co, km_err_t *e);
 void km_comp_destroy(km_comp_t *C);
 km_cwork_t *km_cwork_new(const km_comp_t *C);
 struct km_stats_s;
@@ -205,7 +222,7 @@ typedef struct km_stats_s {
 	long n_inconsistent;        /* (candidate, locus) pairs whose references contradict the pedigree */
 	/* ops (issue 15 part 4): candidates whose tables the engine refused (KM_EMODEL: a table
 	 * too large, theta beyond its limits), in candidate order, each with the engine's
-	 * message; every one with o->keep_going (the scan then returns KM_EMODEL after all
+	 * message; every one with keep_going (the scan then returns KM_EMODEL after all
 	 * tiles), else the first.  Only the caller's km_stats_t; freed by km_scanstat_free(). */
 	int n_refused;
 	int *refused;               /* candidate index */
@@ -214,12 +231,54 @@ typedef struct km_stats_s {
 void km_stats_add(km_stats_t *to, const km_stats_t *x);
 void km_scanstat_free(km_stats_t *st);
 
+/* Candidates per tile of the scan: the lanes of its float screen (64 bytes a column). */
+#define KM_TILE 16
+
+/* One tile of the scan as a bench hook sees it (km_sopt_t.tile_hook): nt candidates'
+ * float screen S[(soff[l] + k) * KM_TILE + j] (unused lanes -inf) and every remain's
+ * screen column sidx[r * n_loc + l].  Read-only; valid during the call. */
+typedef struct km_tile_s {
+	const float *S;
+	const size_t *soff;
+	const uint16_t *sidx;
+	int n_loc, n_remain, nt;
+} km_tile_t;
+/* Called by the scan's thread after a tile's screen is filled; st is that thread's
+ * counters (t_kernel, kernel_sink).  Must be thread-safe. */
+typedef void km_tile_hook_f(void *arg, const km_tile_t *tile, km_stats_t *st);
+
+/* The scan's options (issue 10: the scan sees these, never km_opt_t; km_sopt_of), also
+ * those of a merge's ranking of shard rows (shard.c). */
+typedef struct km_sopt_s {
+	int threads;
+	int top;                /* rows kept per remain */
+	double min_lr;          /* keep rows with log10 LR >= this */
+	int all;                /* keep every row */
+	int min_loci;           /* rank no candidate compared on fewer loci */
+	int keep_going;         /* a candidate the engine refuses is noted, not fatal (km_stats_t.refused) */
+	int sparse;             /* also keep every pair with log10 LR >= sparse_lr (km_hits_t.sp) */
+	double sparse_lr;
+	km_tile_hook_f *tile_hook;   /* NULL, or --bench's reference kernel (scanbench.c) */
+	void *hook_arg;
+} km_sopt_t;
+
+static inline km_sopt_t km_sopt_of(const km_opt_t *o)
+{
+	km_sopt_t s = { o->threads, o->top, o->min_lr, o->all, o->min_loci, o->keep_going, o->sparse, o->sparse_lr, NULL, NULL };
+	return s;
+}
+
+/* --bench (scanbench.c, a bench-only path outside the scan loop): the plain table sum of
+ * every remain over the tile's screen, all loci in order, no blocking, screening or
+ * ranking; its thread-seconds go to st->t_kernel.  arg is unused. */
+void km_bench_tile(void *arg, const km_tile_t *tile, km_stats_t *st);
+
 /* Compiles the candidates tile by tile and scans every remain through each tile; keeps
- * rows as o->top / o->min_lr / o->all say, ranked per remain in the total order
+ * rows as so->top / so->min_lr / so->all say, ranked per remain in the total order
  * (log10 LR desc, family, missing).  Memory does not grow as remains x candidates
  * (except with --all, which keeps every row). */
 int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_comp_t *C,
-            const km_prof_t *rem, const km_opt_t *o, km_stats_t *st, km_err_t *e);
+            const km_prof_t *rem, const km_sopt_t *so, km_stats_t *st, km_err_t *e);
 void km_hits_destroy(km_hits_t *h);
 /* log10 of the product of the dropout LRs of drop entries [q0, q1) of ix for a candidate's
  * P, Q, R table hom (scan.c): the reported value's dropout part, one definition */

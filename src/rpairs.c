@@ -84,7 +84,8 @@ int km_rpairs_find(km_rpair_t **vp, size_t *np, const km_panel_t *p, const km_fr
 	}
 	km_rpin_t rp = { &srt, rd, re, rsex };
 	if ((ret = km_index_build_te(&ix, p, &srt, rd, re, NULL, e)) < 0) goto done;
-	if ((ret = km_comp_init_rpairs(&C, &ix, p, f, &rp, o, e)) < 0) goto done;
+	km_copt_t co = km_copt_of(o);
+	if ((ret = km_comp_init_rpairs(&C, &ix, p, f, &rp, &co, e)) < 0) goto done;
 	tabs.n_cand = KM_RP_N * nr;
 	tabs.cand = malloc(sizeof(km_cand_t) * (size_t)tabs.n_cand);
 	rafter = malloc(sizeof(int) * (size_t)tabs.n_cand);
@@ -97,11 +98,11 @@ int km_rpairs_find(km_rpair_t **vp, size_t *np, const km_panel_t *p, const km_fr
 	tabs.r_after = rafter;
 	/* the scan with no ranking (min_lr +inf keeps no row) and its sparse list at the
 	 * threshold: every (B, (A, rel)), B after A, with log10 LR >= log10_t */
-	km_opt_t o2 = *o;
-	o2.all = 0, o2.top = 1, o2.min_lr = INFINITY, o2.min_loci = 0, o2.bench = 0, o2.keep_going = 0;
-	o2.sparse = 1, o2.sparse_lr = log10_t;
+	km_sopt_t so = km_sopt_of(o);
+	so.all = 0, so.top = 1, so.min_lr = INFINITY, so.min_loci = 0, so.keep_going = 0;
+	so.sparse = 1, so.sparse_lr = log10_t;
 	km_prog_phase("remain pairs", tabs.n_cand);
-	if ((ret = km_scan(&hits, &tabs, &ix, C, &srt, &o2, &st, e)) < 0) goto done;
+	if ((ret = km_scan(&hits, &tabs, &ix, C, &srt, &so, &st, e)) < 0) goto done;
 	rst->pairs = st.pairs;
 	if (!(v = malloc(sizeof(km_rpair_t) * (hits.n_sp + 1)))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 	for (size_t i = 0; i < hits.n_sp; ++i) {

@@ -191,7 +191,7 @@ int km_rp_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *out, work_t
 }
 
 int km_comp_init_rpairs(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, const km_freqs_t *f,
-                        const km_rpin_t *rp, const km_opt_t *o, km_err_t *e)
+                        const km_rpin_t *rp, const km_copt_t *o, km_err_t *e)
 {
 	static const km_peds_t none;   /* no family: the candidates are the remains */
 	int ret;

@@ -32,8 +32,6 @@
 #include "progress.h"
 #include "rank.h"
 
-#define KM_TILE 16
-
 /* locus blocks of the screen: at most BLOCK_LOCI loci and BLOCK_COLS float columns
  * (128 KiB); remains go through them in chunks of at most RCHUNK, whose partial sums
  * (RCHUNK x 64 bytes) stay in L2 with the block (bench/README.md) */
@@ -256,20 +254,6 @@ static void block_sums(float *restrict acc, const float *restrict S, const uint1
 	}
 }
 
-/* The reference kernel (--bench): the plain table sum of one remain over the same float
- * screen, all loci in order, one contiguous KM_TILE-wide load and add per locus. */
-KM_SIMD_CLONES
-static void tile_sum(const float *S, const size_t *soff, const uint16_t *si, int nl, float out[KM_TILE])
-{
-	float acc[KM_TILE] __attribute__((aligned(64)));
-	for (int j = 0; j < KM_TILE; ++j) acc[j] = 0.0f;
-	for (int l = 0; l < nl; ++l) {
-		const float *v = S + (soff[l] + si[l]) * KM_TILE;
-		for (int j = 0; j < KM_TILE; ++j) acc[j] += v[j];
-	}
-	for (int j = 0; j < KM_TILE; ++j) out[j] = acc[j];
-}
-
 /* The exact value of pair (r, candidate ct) in the reported order (head comment): per
  * system the candidate's table entries at the remain's columns in locus order, then the
  * log10 of the product of its dropout LRs.  Loci with column 0 (untyped, or a dropout
@@ -309,7 +293,7 @@ typedef struct {
 	int n_ref, m_ref;       /* --keep-going: candidates refused by the engine in this thread */
 	int *ref_cand;
 	char **ref_msg;
-	km_sent_t *sp;          /* km_opt_t.sparse: this thread's pairs >= sparse_lr */
+	km_sent_t *sp;          /* km_sopt_t.sparse: this thread's pairs >= sparse_lr */
 	size_t n_sp, m_sp;
 } thr_t;
 
@@ -407,18 +391,18 @@ void km_stats_add(km_stats_t *to, const km_stats_t *x)
 }
 
 int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_comp_t *C,
-            const km_prof_t *rem, const km_opt_t *o, km_stats_t *st, km_err_t *e)
+            const km_prof_t *rem, const km_sopt_t *so, km_stats_t *st, km_err_t *e)
 {
 	int nr = ix->n_remain, nc = t->n_cand, nl = ix->n_loc, ret = 0;
-	int K = o->all ? nc : (o->top < nc ? o->top : nc);
+	int K = so->all ? nc : (so->top < nc ? so->top : nc);
 	/* tie (dvi): one row more than --top is ranked, so the last row shown knows whether
 	 * the next candidate ties with it: the tie column does not depend on --top */
 	int Kout = K;
-	if (!o->all && K < nc) ++K;
-	int nthr = o->threads > 0 ? o->threads : 1;
+	if (!so->all && K < nc) ++K;
+	int nthr = so->threads > 0 ? so->threads : 1;
 	int n_tile = (nc + KM_TILE - 1) / KM_TILE;
-	int min_loci = o->all ? 0 : o->min_loci;
-	double min_lr = o->all ? KM_NEG_INF : o->min_lr;
+	int min_loci = so->all ? 0 : so->min_loci;
+	double min_lr = so->all ? KM_NEG_INF : so->min_lr;
 	int chunk = (nr + RCHUNK - 1) / RCHUNK;   /* remains per chunk: even chunks of <= RCHUNK */
 	chunk = chunk > 0 ? (nr + chunk - 1) / chunk : 1;
 	layout_t L;
@@ -430,7 +414,7 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 	if (!th) { layout_free(&L); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	/* --all keeps every pair: one shared array, each (r, c) written by the one thread that owns c's tile */
 	km_hit_t *all = NULL;
-	if (o->all && !(all = malloc(sizeof(km_hit_t) * ((size_t)nr * nc + 1)))) {
+	if (so->all && !(all = malloc(sizeof(km_hit_t) * ((size_t)nr * nc + 1)))) {
 		free(th); layout_free(&L);
 		return km_err_set(e, KM_ENOMEM, "out of memory: --all keeps %d x %d rows", nr, nc);
 	}
@@ -440,10 +424,10 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 	 * K best of the pairs offered in the total order, so it does not depend on the order
 	 * in which the threads offer them; only the amount of exact scoring does. */
 	double *gbar = malloc(sizeof(double) * ((size_t)nr + 1));
-	km_hit_t *top = o->all ? NULL : malloc(sizeof(km_hit_t) * ((size_t)nr * K + 1));
+	km_hit_t *top = so->all ? NULL : malloc(sizeof(km_hit_t) * ((size_t)nr * K + 1));
 	int *n_top = calloc((size_t)nr + 1, sizeof(int));
 	unsigned char *lock = calloc((size_t)nr + 1, 1);
-	if (!gbar || (!o->all && !top) || !n_top || !lock) {
+	if (!gbar || (!so->all && !top) || !n_top || !lock) {
 		free(th); free(all); free(gbar); free(top); free(n_top); free(lock); layout_free(&L);
 		return km_err_set(e, KM_ENOMEM, "out of memory");
 	}
@@ -480,7 +464,7 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 		int n_ref0 = T->n_ref;
 		for (int j = 0; j < nt; ++j) {
 			int r2 = km_comp_cand(C, T->cw, &t->cand[c0 + j], &T->ct[j], &T->err);
-			if (r2 == KM_EMODEL && o->keep_going) {   /* ops (issue 15 part 4): note it, go on */
+			if (r2 == KM_EMODEL && so->keep_going) {   /* ops (issue 15 part 4): note it, go on */
 				if (T->n_ref == T->m_ref) {
 					int m = T->m_ref ? 2 * T->m_ref : 8;
 					int *rc = realloc(T->ref_cand, sizeof *rc * m);
@@ -514,7 +498,7 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 			/* screen: the float table sums of the chunk, locus block by locus block (the
 			 * block's columns stay in L1 while every remain of the chunk goes through
 			 * them), with dropout homozygotes at their bounds; --all needs no screen */
-			if (!o->all)
+			if (!so->all)
 				for (int b = 0; b < L.n_blk; ++b) {
 					int l0 = L.blk_start[b], len = L.blk_start[b + 1] - l0;
 					block_sums(T->acc, T->S + L.soff[l0] * KM_TILE, L.sidxb + (size_t)l0 * nr + (size_t)r0 * len, len, r1 - r0, b == 0);
@@ -526,15 +510,15 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 					int c = c0 + j, n = 0;
 					if (t->r_after && r <= t->r_after[c]) continue;
 					if (t->rsex && t->rsex[r] && t->rsex[r] != t->csex[c]) {   /* remain sex (dvi): not a candidate */
-						if (o->all) all[(size_t)r * nc + c].cand = -1, all[(size_t)r * nc + c].lr = KM_NEG_INF;
+						if (so->all) all[(size_t)r * nc + c].cand = -1, all[(size_t)r * nc + c].lr = KM_NEG_INF;
 						continue;
 					}
-					int rank_it = 1, keep_sp = o->sparse;
-					if (!o->all) {   /* the cheap tests first: most pairs stop here */
+					int rank_it = 1, keep_sp = so->sparse;
+					if (!so->all) {   /* the cheap tests first: most pairs stop here */
 						/* an upper bound of the exact value (screen_fill; twins bound dropout
 						 * homozygotes up to SCREEN_MARGIN) */
 						double bound = (double)fs[j] + T->errb[j], bar;
-						keep_sp = keep_sp && !(bound < o->sparse_lr - SCREEN_MARGIN);
+						keep_sp = keep_sp && !(bound < so->sparse_lr - SCREEN_MARGIN);
 						if (bound < min_lr - SCREEN_MARGIN) rank_it = 0;
 						else {
 							__atomic_load(&gbar[r], &bar, __ATOMIC_RELAXED);
@@ -553,7 +537,7 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 					exact_sums(ix, &L, &T->ct[j], r, v);
 					for (int sy = 0; sy < KM_N_SYS; ++sy) tot += v[sy];
 					T->st.exact += 1;
-					if (keep_sp && tot > KM_NEG_INF && tot >= o->sparse_lr) {   /* identification's matrix */
+					if (keep_sp && tot > KM_NEG_INF && tot >= so->sparse_lr) {   /* identification's matrix */
 						if (T->n_sp == T->m_sp) {   /* amortised: a few reallocations per thread */
 							size_t m = T->m_sp ? 2 * T->m_sp : 4096;
 							km_sent_t *x = realloc(T->sp, sizeof(km_sent_t) * m);
@@ -563,7 +547,7 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 						T->sp[T->n_sp].remain = r, T->sp[T->n_sp].cand = c, T->sp[T->n_sp++].lr = tot;
 					}
 					if (!rank_it) continue;
-					if (o->all) {
+					if (so->all) {
 						int n1 = 0;
 						km_rank_push(all + (size_t)r * nc + c, &n1, 1, r, c, tot, v, n, &T->ct[j], ix->rsys);
 						continue;
@@ -581,18 +565,9 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 		T->st.t_compile += t1 - t0;
 		double t2 = km_now();
 		T->st.t_scan += t2 - t1;
-		if (o->bench) {
-			/* the reference kernel (issue: performance): the plain table sum over the same
-			 * tile's screen and remains, with no blocking, screening, ranking or output;
-			 * the ratio of the two rates says how close the scan runs to a plain scan */
-			double sink = 0.0;
-			for (int r = 0; r < nr; ++r) {
-				float sv[KM_TILE] __attribute__((aligned(64)));
-				tile_sum(T->S, L.soff, L.sidx + (size_t)r * nl, nl, sv);
-				for (int j = 0; j < nt; ++j) sink += sv[j] > 0.0f ? (double)sv[j] : 0.0;
-			}
-			T->st.kernel_sink += sink;
-			T->st.t_kernel += km_now() - t2;
+		if (so->tile_hook) {   /* --bench: a bench-only path over the same tile (scanbench.c) */
+			km_tile_t tv = { T->S, L.soff, L.sidx, nl, nr, nt };
+			so->tile_hook(so->hook_arg, &tv, &T->st);
 		}
 	}
 
@@ -637,8 +612,8 @@ int km_scan(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, const km_
 	for (int i = 0; i < nthr; ++i) km_stats_add(st, &th[i].st);
 	/* remains in byte order of their ids; per remain its ranking, cut (rank.c) */
 	double t_merge = km_now();
-	if ((ret = km_rank_merge(hits, rem, nr, nc, K, Kout, min_lr, o->all, all, top, n_top, e)) < 0) goto done;
-	if (o->sparse) {   /* the pairs >= sparse_lr of every thread, in (candidate, remain) order */
+	if ((ret = km_rank_merge(hits, rem, nr, nc, K, Kout, min_lr, so->all, all, top, n_top, e)) < 0) goto done;
+	if (so->sparse) {   /* the pairs >= sparse_lr of every thread, in (candidate, remain) order */
 		size_t n = 0;
 		for (int i = 0; i < nthr; ++i) n += th[i].n_sp;
 		if (!(hits->sp = malloc(sizeof(km_sent_t) * (n + 1)))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }

@@ -259,7 +259,7 @@ static char *path2(const char *dir, const char *name)
 }
 
 int km_shard_load(km_hits_t *hits, const km_merge_in_t *mi, const km_tabs_t *t, const km_peds_t *peds,
-                  const km_prof_t *rem, const km_index_t *ix, km_comp_t *C, const km_opt_t *o, km_err_t *e)
+                  const km_prof_t *rem, const km_index_t *ix, km_comp_t *C, const km_sopt_t *o, km_err_t *e)
 {
 	int nr = rem->n_sample, nc = t->n_cand, ret = 0;
 	int K = o->all ? nc : (o->top < nc ? o->top : nc), Kout = K;

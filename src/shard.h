@@ -64,7 +64,7 @@ extern const km_merge_in_t *km_merge_in;
  * results, exactly as km_scan would give them over all candidates; the inconsistent
  * pairs into C's record (km_comp_incon_add). */
 int km_shard_load(km_hits_t *hits, const km_merge_in_t *mi, const km_tabs_t *t, const km_peds_t *peds,
-                  const km_prof_t *rem, const km_index_t *ix, km_comp_t *C, const km_opt_t *o, km_err_t *e);
+                  const km_prof_t *rem, const km_index_t *ix, km_comp_t *C, const km_sopt_t *o, km_err_t *e);
 
 int km_cmd_merge(int argc, char *argv[]);
 

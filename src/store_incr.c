@@ -516,7 +516,7 @@ static int part_scan(km_incr_t *I, const int *rsel, int nrs, const int *csel, in
                      const km_index_t *ix_all, const km_comp_t *C_all, km_stats_t *st, part_t *P, km_err_t *e)
 {
 	const km_incr_ctx_t *c = I->ctx;
-	km_opt_t o2 = *c->o;
+	km_sopt_t o2 = *c->so;
 	km_prof_t sub = { 0 };
 	km_index_t ix = { 0 };
 	km_comp_t *C = NULL;
@@ -555,7 +555,8 @@ static int part_scan(km_incr_t *I, const int *rsel, int nrs, const int *csel, in
 		}
 		if (km_lin_subset(&lin, c->lin, rsel, nrs) < 0) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 		if ((ret = km_index_build(&ix, c->panel, &sub, rd, lin, e)) < 0) goto done;
-		if ((ret = km_comp_init(&C, &ix, c->panel, c->freqs, c->refs, c->peds, lin, &o2, e)) < 0) goto done;
+		km_copt_t co = km_copt_of(c->o);
+		if ((ret = km_comp_init(&C, &ix, c->panel, c->freqs, c->refs, c->peds, lin, &co, e)) < 0) goto done;
 		ixp = &ix, Cp = C, rp = &sub;
 	}
 	if ((ret = km_scan(&h, &t2, ixp, Cp, rp, &o2, &s2, e)) < 0) goto done;
@@ -601,7 +602,7 @@ static const char *cand_miss(const km_tabs_t *t, const km_peds_t *p, int c) { re
 int km_incr_scan(km_incr_t *I, const km_incr_ctx_t *c, km_hits_t *hits, km_tabs_t *t, const km_index_t *ix,
                  const km_comp_t *C, km_stats_t *st, km_err_t *e)
 {
-	if (!I) return km_scan(hits, t, ix, C, c->rem, c->o, st, e);
+	if (!I) return km_scan(hits, t, ix, C, c->rem, c->so, st, e);
 	const km_opt_t *o = c->o;
 	const km_peds_t *peds = c->peds;
 	int nr = I->n_rem, nc = t->n_cand, ret = 0;

@@ -212,6 +212,7 @@ int main(void)
 		km_opt_t o;
 		km_opt_init(&o);
 		o.mutation = model, o.threads = 1;
+		km_copt_t co = km_copt_of(&o);
 		/* persons: their index in the family is their line order */
 		int q1 = -1, q2 = -1;
 		for (int i = 0; i < pe.fam[0].n_person; ++i) {
@@ -221,7 +222,7 @@ int main(void)
 			if (id == M2) q2 = i;
 		}
 		km_famlik_t *FL = NULL;
-		if ((ret = km_famlik_new(&FL, &p, &f, &rf, &pe, &rm, rd, &o, &e)) < 0) { printf("FAIL famlik: %s\n", e.msg); return 1; }
+		if ((ret = km_famlik_new(&FL, &p, &f, &rf, &pe, &rm, rd, &co, &e)) < 0) { printf("FAIL famlik: %s\n", e.msg); return 1; }
 		/* brute force */
 		double b2 = 0.0, b1 = 0.0, b1b = 0.0, ob = 0.0;
 		for (int m = 0; m < 3; ++m) {
@@ -262,7 +263,7 @@ int main(void)
 		km_tabs_t tb = { 0 };
 		km_comp_t *C = NULL;
 		if ((ret = km_index_build(&ix, &p, &rm, rd, NULL, &e)) == 0 && (ret = km_cands_build(&tb, &pe, &e)) == 0)
-			ret = km_comp_init(&C, &ix, &p, &f, &rf, &pe, NULL, &o, &e);
+			ret = km_comp_init(&C, &ix, &p, &f, &rf, &pe, NULL, &co, &e);
 		if (ret) { printf("FAIL compile: %s\n", e.msg); return 1; }
 		km_cwork_t *w = km_cwork_new(C);
 		size_t per_c = ix.n_totcol + (size_t)ix.n_hom * 3;
