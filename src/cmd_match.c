@@ -433,6 +433,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_hits_t hits = { 0 };
 	km_comp_t *comp = NULL;
 	km_lin_t *lin = NULL;
+	km_linfiles_t linf = { 0 };       /* --y-db, --mtdna, --mt-db as read in the load phase */
 	km_stats_t st = { 0 };
 	double *rd = NULL;
 	int *rsex = NULL;   /* models: per remain sex (amel.c), 0 unknown */
@@ -465,6 +466,9 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
 	km_prog_add(file_bytes(o.pedigrees));
 	if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
+	/* the lineage files, read here with the others (issue 10: lineage.c opens no file) */
+	if ((ret = km_linfiles_load(&linf, &panel, o.y_db, o.mtdna, o.mt_db, &e)) < 0) goto fail;
+	km_prog_add(file_bytes(o.y_db) + file_bytes(o.mtdna) + file_bytes(o.mt_db));
 	if (!(rd = malloc(sizeof(double) * ((size_t)rem.n_sample + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
 	if (!(re = malloc(sizeof(double) * ((size_t)rem.n_sample + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
 	for (int r = 0; r < rem.n_sample; ++r) rd[r] = o.dropout, re[r] = o.typing_error;
@@ -485,8 +489,10 @@ int km_cmd_match(int argc, char *argv[])
 	if (!(rsex = calloc((size_t)rem.n_sample + 1, sizeof *rsex))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
 	km_amel_remains(rsex, &panel, &freqs, &rem, rd, rsex_given, o.remain_info);
 	{
-		km_linopt_t lo = { o.y_db, o.mtdna, o.mt_db, o.mt_rate, o.lineage_freq == 1 };
+		km_linopt_t lo;
+		km_linfiles_opt(&linf, &lo, o.mt_rate, o.lineage_freq == 1);
 		if ((ret = km_lin_build(&lin, &lo, &panel, &freqs, &rem, &refs, &peds, &e)) < 0) goto fail;
+		km_linfiles_destroy(&linf);   /* the index holds what it needs */
 	}
 	if ((ret = km_index_build_te(&ix, &panel, &rem, rd, re, lin, &e)) < 0) goto fail;
 	if (!o.all && o.min_loci > 0) {   /* ops: every remain the threshold hides is named (warnings.tsv) */
@@ -816,6 +822,7 @@ fail:
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);
 	km_lin_destroy(lin);
+	km_linfiles_destroy(&linf);
 	km_tabs_destroy(&tabs);
 	km_index_destroy(&ix);
 	km_peds_destroy(&peds);

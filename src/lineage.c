@@ -1079,8 +1079,6 @@ static int y_build(km_lin_t *L, const km_linopt_t *o, const km_panel_t *p, const
 	uint8_t *rhas = NULL, *fhas = NULL, *phas = NULL, *rmask = NULL;
 	int *pkey = NULL;
 	uint64_t *fleft = NULL;
-	km_ydb_t db;
-	memset(&db, 0, sizeof db);
 	if (L->n_yl == 0) return 0;
 	rv = lin_calloc((size_t)L->n_remain * rw, sizeof *rv, &fail);
 	rhas = lin_calloc(L->n_remain, 1, &fail);
@@ -1111,7 +1109,7 @@ static int y_build(km_lin_t *L, const km_linopt_t *o, const km_panel_t *p, const
 				goto end;
 			}
 		}
-	if (first_pr >= 0 && o->y_db == NULL) {
+	if (first_pr >= 0 && o->ydb == NULL) {
 		const km_prof_t *pr = first_pr ? refs : rem;
 		ret = km_err_at(e, pr->fn, pr->line[first_s], 1, "Y-STR data present but no --y-db given (sample '%s')",
 		                pr->sample[first_s]);
@@ -1119,11 +1117,10 @@ static int y_build(km_lin_t *L, const km_linopt_t *o, const km_panel_t *p, const
 	}
 	if (!any_rem) goto end; /* nothing to score: the Y system is NA for every remain */
 	if (L->n_yl > 64) { ret = km_err_set(e, KM_EINPUT, "more than 64 Y-STR markers in the panel (%d)", L->n_yl); goto end; }
-	if ((ret = km_ydb_load(&db, p, o->y_db, e)) < 0) goto end;
 	L->yr_left = lin_calloc((size_t)L->n_remain + 1, sizeof(uint64_t), &fail);
 	fleft = lin_calloc((size_t)(refs ? refs->n_sample : 0) + 1, sizeof(uint64_t), &fail);
 	if (fail) goto oom;
-	y_left_out(L, &db, p, rv, rhas, fv, fhas, refs ? refs->n_sample : 0, fleft);
+	y_left_out(L, o->ydb, p, rv, rhas, fv, fhas, refs ? refs->n_sample : 0, fleft);
 	for (fam = 0; fam < peds->n_family; ++fam)   /* references with Y data at a compared-able locus */
 		for (i = 0; i < peds->fam[fam].n_person; ++i) {
 			const km_person_t *q = &peds->fam[fam].person[i];
@@ -1142,13 +1139,12 @@ static int y_build(km_lin_t *L, const km_linopt_t *o, const km_panel_t *p, const
 		L->yslot_left[s] = fleft[L->y.slot_sample[s]];
 	}
 	L->y_upper95 = o->upper95;
-	if ((ret = y_dbindex(L, &db, rmask, e)) < 0) goto end;
+	if ((ret = y_dbindex(L, o->ydb, rmask, e)) < 0) goto end;
 	L->y_on = 1;
 	goto end;
 oom:
 	ret = km_err_set(e, KM_ENOMEM, "out of memory");
 end:
-	km_ydb_destroy(&db);
 	free(rv);
 	free(rhas);
 	free(fv);
@@ -1167,10 +1163,11 @@ static int mt_build(km_lin_t *L, const km_linopt_t *o, const km_prof_t *rem, con
 	uint8_t *phas = NULL;
 	int *pkey = NULL;
 	void *refids = NULL;
-	if (o->mtdna == NULL && o->mt_db == NULL) return 0;
-	if (o->mtdna == NULL) return km_err_set(e, KM_EUSAGE, "--mt-db given but no --mtdna (the mtDNA profiles)");
-	if (o->mt_db == NULL) return km_err_set(e, KM_EUSAGE, "--mtdna given but no --mt-db (the mtDNA database)");
-	if ((ret = km_mt_load(&L->mt, o->mtdna, e)) < 0 || (ret = km_mt_load(&L->mtdb, o->mt_db, e)) < 0) return ret;
+	if (o->mt == NULL && o->mtdb == NULL) return 0;
+	if (o->mt == NULL) return km_err_set(e, KM_EUSAGE, "--mt-db given but no --mtdna (the mtDNA profiles)");
+	if (o->mtdb == NULL) return km_err_set(e, KM_EUSAGE, "--mtdna given but no --mt-db (the mtDNA database)");
+	L->mt = *o->mt, L->mtdb = *o->mtdb;   /* moved: L owns them now */
+	memset(o->mt, 0, sizeof *o->mt), memset(o->mtdb, 0, sizeof *o->mtdb);
 	if ((refids = khash_str2int_init()) == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
 	for (fam = 0; fam < peds->n_family; ++fam)
 		for (i = 0; i < peds->fam[fam].n_person; ++i)

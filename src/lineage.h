@@ -65,16 +65,33 @@ typedef struct km_lin_s km_lin_t;
  * the largest pedigree-based estimate for the region. */
 #define KM_MT_RATE_DEFAULT (3.0 / 705.0)
 
-/* Options the lineage systems need (a subset of km_opt_t, so lineage.c does not see it). */
+/* What the lineage systems need (not km_opt_t, so lineage.c does not see it): the
+ * lineage files as the load phase read them (issue 10: lineage.c opens no file), and two
+ * options. */
 typedef struct km_linopt_s {
-	const char *y_db, *mtdna, *mt_db;
+	const km_ydb_t *ydb;   /* --y-db, read (NULL = not given); borrowed */
+	km_mtset_t *mt, *mtdb; /* --mtdna, --mt-db, read (NULL = not given); km_lin_build moves
+	                          them into its result and leaves the caller's empty */
 	double mt_rate;        /* per meiosis over the compared region; < 0 = default */
 	int upper95;           /* --lineage-freq upper95 */
 } km_linopt_t;
 
-/* Loads the lineage inputs and indexes the remains' haplotypes.  Y data of the remains
- * and references comes from their ordinary profiles (panel type Y-STR); mtDNA from
- * --mtdna.  *L is NULL when no lineage data is present at all (nothing to do). */
+/* linfiles.c, the load phase: the three files read (the mtDNA pair checked to come
+ * together first); km_linfiles_opt points o at them.  Destroy F after km_lin_build (which
+ * has moved the mtDNA sets into its result). */
+typedef struct km_linfiles_s {
+	km_ydb_t ydb;
+	km_mtset_t mt, mtdb;
+	int y_on, mt_on;       /* --y-db, --mtdna/--mt-db given */
+} km_linfiles_t;
+int km_linfiles_load(km_linfiles_t *F, const km_panel_t *p, const char *y_db, const char *mtdna, const char *mt_db,
+                     km_err_t *e);
+void km_linfiles_opt(km_linfiles_t *F, km_linopt_t *o, double mt_rate, int upper95);
+void km_linfiles_destroy(km_linfiles_t *F);
+
+/* Indexes the remains' haplotypes and the references' lineage paths.  Y data of the
+ * remains and references comes from their ordinary profiles (panel type Y-STR); mtDNA
+ * from --mtdna.  *L is NULL when no lineage data is present at all (nothing to do). */
 int km_lin_build(km_lin_t **L, const km_linopt_t *o, const km_panel_t *p, const km_freqs_t *f,
                  const km_prof_t *rem, const km_prof_t *refs, const km_peds_t *peds, km_err_t *e);
 void km_lin_destroy(km_lin_t *L);

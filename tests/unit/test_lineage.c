@@ -237,12 +237,28 @@ static double lr(const km_lin_t *L, const world_t *w, const cand_t *c, int sys, 
 	return c->tab[km_lin_col(L, sys, km_prof_find(&w->rem, remain))];
 }
 
+/* The run's lineage options by file name, as km_opt_t has them: the files read by the
+ * load phase (linfiles.c), then km_lin_build, as cmd_match.c does. */
+typedef struct { const char *y_db, *mtdna, *mt_db; double mt_rate; int upper95; } lopt_t;
+static int lin_build(km_lin_t **L, const lopt_t *o, world_t *w, km_err_t *e)
+{
+	km_linfiles_t F;
+	km_linopt_t lo;
+	*L = NULL;
+	int ret = km_linfiles_load(&F, &w->p, o->y_db, o->mtdna, o->mt_db, e);
+	if (ret < 0) return ret;
+	km_linfiles_opt(&F, &lo, o->mt_rate, o->upper95);
+	ret = km_lin_build(L, &lo, &w->p, &w->f, &w->rem, &w->refs, &w->peds, e);
+	km_linfiles_destroy(&F);
+	return ret;
+}
+
 /* ---- Y-STR and mtDNA likelihood ratios ----------------------------------------------- */
 
 static void test_lineage_lr(int upper95)
 {
 	world_t w;
-	km_linopt_t o;
+	lopt_t o;
 	km_lin_t *L = NULL;
 	km_err_t e;
 	cand_t c;
@@ -256,7 +272,7 @@ static void test_lineage_lr(int upper95)
 	o.mt_db = tmp_file("mtdb.tsv", MTDB);
 	o.mt_rate = 0.01;
 	o.upper95 = upper95;
-	ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+	ret = lin_build(&L, &o, &w, &e);
 	snprintf(what, sizeof what, "[%s] km_lin_build", tag);
 	check(ret == 0 && L != NULL, what);
 	if (ret < 0) {
@@ -471,7 +487,7 @@ static void test_lineage_lr(int upper95)
 static void test_mt_rate(void)
 {
 	world_t w;
-	km_linopt_t o;
+	lopt_t o;
 	km_lin_t *L = NULL;
 	km_err_t e;
 	cand_t c;
@@ -481,7 +497,7 @@ static void test_mt_rate(void)
 	o.mtdna = tmp_file("mtdna.tsv", MTDNA);
 	o.mt_db = tmp_file("mtdb.tsv", MTDB);
 	o.mt_rate = -1;
-	if (km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e) == 0 && L) {
+	if (lin_build(&L, &o, &w, &e) == 0 && L) {
 		/* MT1, RM2: d = 1, k = 2, u = 3/705: e^-(2u) (2u) / (4/7) */
 		double u = 3.0 / 705.0;
 		c = cand(L, &w, KM_SYS_MT, "MT1", "M");
@@ -490,7 +506,7 @@ static void test_mt_rate(void)
 		km_lin_destroy(L);
 	} else check(0, "mt default rate build");
 	o.mt_rate = 0;
-	if (km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e) == 0 && L) {
+	if (lin_build(&L, &o, &w, &e) == 0 && L) {
 		/* u = 0: a difference excludes (-inf); no difference: 1 / f */
 		c = cand(L, &w, KM_SYS_MT, "MT1", "M");
 		check_lr("mt rate 0, one difference", lr(L, &w, &c, KM_SYS_MT, "RM2"), KM_NEG_INF);
@@ -506,27 +522,27 @@ static void test_mt_rate(void)
 static void test_build_errors(void)
 {
 	world_t w;
-	km_linopt_t o;
+	lopt_t o;
 	km_lin_t *L = (km_lin_t *)&o;
 	km_err_t e;
 	int ret;
 
 	if (world_load(&w, REMAINS, REFS, PEDS, 1) == 0) {
 		memset(&o, 0, sizeof o);
-		ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+		ret = lin_build(&L, &o, &w, &e);
 		check_err("Y data without --y-db", ret, &e,
 		          "remains.tsv:2:1: Y-STR data present but no --y-db given (sample 'R0')");
 		check(L == NULL, "failed build leaves NULL");
 		o.y_db = tmp_file("ydb.tsv", YDB);
 		o.mtdna = tmp_file("mtdna.tsv", MTDNA);
-		ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+		ret = lin_build(&L, &o, &w, &e);
 		check_err("--mtdna without --mt-db", ret, &e, "--mtdna given but no --mt-db (the mtDNA database)");
 		o.mtdna = NULL;
 		o.mt_db = tmp_file("mtdb.tsv", MTDB);
-		ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+		ret = lin_build(&L, &o, &w, &e);
 		check_err("--mt-db without --mtdna", ret, &e, "--mt-db given but no --mtdna (the mtDNA profiles)");
 		o.mtdna = tmp_file("mtdna2.tsv", "sample\trange\thaplotype\nRM1\t1-10\t\nXX\t1-10\trCRS\n");
-		ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+		ret = lin_build(&L, &o, &w, &e);
 		{
 			char want[512];
 			snprintf(want, sizeof want, "%s/mtdna2.tsv:3:1: sample 'XX' is neither a remain nor a reference", tmpdir);
@@ -534,11 +550,11 @@ static void test_build_errors(void)
 		}
 		o.y_db = tmp_file("ydb.tsv", "name\tDYS19\nh1\t1x\n");
 		o.mtdna = o.mt_db = NULL;
-		ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+		ret = lin_build(&L, &o, &w, &e);
 		{
 			char want[512];
 			snprintf(want, sizeof want, "%s/ydb.tsv:2:4: repeat number '1x' is not a number >= 0 (column 'DYS19')", tmpdir);
-			check_err("bad --y-db is reported by the build", ret, &e, want);
+			check_err("bad --y-db is reported by the load phase", ret, &e, want);
 		}
 		world_free(&w);
 	}
@@ -550,7 +566,7 @@ static void test_build_errors(void)
 		memset(&o, 0, sizeof o);
 		o.y_db = tmp_file("ydb.tsv", YDB); /* given but nothing to score: a no-op */
 		L = (km_lin_t *)&o;
-		ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+		ret = lin_build(&L, &o, &w, &e);
 		check(ret == 0 && L == NULL, "no lineage data: NULL handle");
 		check(km_lin_ncol(L, KM_SYS_Y) == 1 && km_lin_col(L, KM_SYS_MT, 0) == 0, "NULL handle: one column");
 		ret = km_lin_cand(L, KM_SYS_Y, &w.peds, 0, 0, tab, &ref, &k, &e);
@@ -562,7 +578,7 @@ static void test_build_errors(void)
 	               "family\tperson\tfather\tmother\tsex\trole\nF\tM\t0\t0\t1\tmissing\nF\tGN\t0\t0\t2\treference\n", 0) == 0) {
 		memset(&o, 0, sizeof o);
 		o.y_db = tmp_file("ydb.tsv", YDB);
-		ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+		ret = lin_build(&L, &o, &w, &e);
 		check_err("female with Y data", ret, &e, "references.tsv:18:1: female 'GN' has Y-STR data");
 		world_free(&w);
 	}
@@ -743,7 +759,7 @@ static const char *YDB_NO570 =
 static void test_ydb_partial(void)
 {
 	world_t w;
-	km_linopt_t o;
+	lopt_t o;
 	km_lin_t *L = NULL;
 	km_err_t e;
 	cand_t c;
@@ -751,7 +767,7 @@ static void test_ydb_partial(void)
 	if (world_load(&w, REMAINS, REFS, PEDS, 1) < 0) return;
 	memset(&o, 0, sizeof o);
 	o.y_db = tmp_file("ydb.tsv", YDB_NO570);
-	int ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+	int ret = lin_build(&L, &o, &w, &e);
 	check(ret == 0 && L != NULL, "partial ydb: km_lin_build");
 	if (ret < 0 || L == NULL) { printf("  %s\n", ret < 0 ? e.msg : "no lineage"); world_free(&w); return; }
 	check(km_lin_y_nleft(L) == 1, "partial ydb: one locus left out");
@@ -770,7 +786,7 @@ static void test_ydb_partial(void)
 	km_lin_destroy(L);
 	/* the complete database: nothing left out */
 	o.y_db = tmp_file("ydb.tsv", YDB);
-	ret = km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e);
+	ret = lin_build(&L, &o, &w, &e);
 	check(ret == 0 && L != NULL && km_lin_y_nleft(L) == 0, "complete ydb: nothing left out");
 	q = who(&w.peds, "Y1", "M", &f);
 	check(L && km_lin_y_left_out(L, km_prof_find(&w.rem, "R1"), f, q) == 0, "complete ydb: R1 count 0");

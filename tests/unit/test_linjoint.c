@@ -167,12 +167,14 @@ int main(void)
 	    km_prof_load_mem(&w.refs, &w.p, &w.f, "references.tsv", REFS, strlen(REFS), &e) < 0 ||
 	    km_peds_load_mem(&w.peds, "pedigrees.tsv", PEDS, strlen(PEDS), &e) < 0 ||
 	    km_peds_link(&w.peds, &w.refs, &w.p, &e) < 0) { printf("FAIL world: %s\n", e.msg); return 1; }
+	km_linfiles_t F;
 	km_linopt_t o;
-	memset(&o, 0, sizeof o);
-	o.y_db = ydb, o.mt_rate = -1;
+	if (km_linfiles_load(&F, &w.p, ydb, NULL, NULL, &e) < 0) { printf("FAIL km_linfiles_load: %s\n", e.msg); return 1; }
+	km_linfiles_opt(&F, &o, -1, 0);
 	km_lin_t *L = NULL;
 	km_linj_t *W = NULL;
 	if (km_lin_build(&L, &o, &w.p, &w.f, &w.rem, &w.refs, &w.peds, &e) < 0 || !L) { printf("FAIL km_lin_build: %s\n", e.msg); return 1; }
+	km_linfiles_destroy(&F);
 	if (km_linj_new(&W, L, &w.peds, &e) < 0) { printf("FAIL km_linj_new\n"); return 1; }
 	int unc;
 	char what[160];
