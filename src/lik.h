@@ -48,7 +48,8 @@ void km_lik_prune(const km_lped_t *P, int q, int *keep);
  * pedigree is too large to peel exactly. */
 int km_lik_query(const km_locus_t *L, const km_lped_t *P, int q, double *phi, double *lg, km_err_t *e);
 
-/* The same with a caller's workspace (one per thread; reused across calls). */
+/* The same with a caller's workspace (one per thread; reused across calls).  The type is
+ * defined in peel.c, whose bump allocator it is; lik.c borrows its keep buffer. */
 typedef struct km_lws_s km_lws_t;
 km_lws_t *km_lws_new(void);
 void km_lws_free(km_lws_t *ws);
