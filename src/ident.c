@@ -31,6 +31,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "kmpriv.h"
 #include "ident.h"
 
@@ -486,46 +489,92 @@ static int fset_rec(srch_t *s, fset_t *F, int f, int k, int depth)
 	return 0;
 }
 
+/* The weights W.  D of every family with two or more candidates in play comes first, from
+ * the caller's fam_delta where it can say, in parallel when the caller gave one context
+ * per thread (C->tctx): the families are independent and each D is the same number
+ * whichever thread computes it; the first error in family order is the one reported.
+ * Then, one family at a time (they share the search state), the enumeration for the
+ * families the caller could not bound, and the weights. */
 static int bounds_build(srch_t *s)
 {
 	const km_icomp_t *C = s->C;
-	int nr = s->n_rem, ret = 0;
+	int nr = s->n_rem, nf = s->n_lfam, ret = 0;
 	size_t no = C->opt_start[nr];
-	int *fr = malloc(sizeof(int) * ((size_t)nr + 1));
-	if (!fr) return KM_ENOMEM;
-	for (size_t o = 0; o < no; ++o) s->W[o] = C->opt_lr[o];
-	for (int f = 0; f < s->n_lfam && ret == 0; ++f) {
-		if (!s->lfam_multi[f]) continue;
-		fset_t F = { 0, fr, 0.0, 0, 0 };
-		for (int u = 0; u < nr; ++u)
-			for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o)
-				if (s->loc_fam[s->loc_cand[o]] == f) { fr[F.n_fr++] = u; break; }
-		int asked = 1;
-		if (C->fam_delta) {   /* the caller's D (e.g. from conditioned scores), else enumerate */
-			int no_f = 0, fam = -1;
-			for (size_t o = 0; o < no; ++o) if (s->loc_fam[s->loc_cand[o]] == f) ++no_f;
-			int *rr = malloc(sizeof(int) * ((size_t)no_f + 1)), *cc = malloc(sizeof(int) * ((size_t)no_f + 1));
-			double *ll = malloc(sizeof(double) * ((size_t)no_f + 1));
-			if (!rr || !cc || !ll) { free(rr); free(cc); free(ll); ret = KM_ENOMEM; break; }
-			int k = 0;
-			for (int u = 0; u < nr; ++u)
-				for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o)
-					if (s->loc_fam[s->loc_cand[o]] == f) rr[k] = C->rem[u], cc[k] = C->opt_cand[o], ll[k++] = C->opt_lr[o], fam = C->cfam[C->opt_cand[o]];
-			ret = C->fam_delta(C->ctx, fam, k, rr, cc, ll, &F.D, s->e);
-			free(rr); free(cc); free(ll);
-			if (ret < 0) break;
-			asked = ret;
-			ret = 0;
-		}
-		if (asked && (ret = fset_rec(s, &F, f, 0, 0)) < 0) break;
-		for (int u = 0; u < nr; ++u)
-			for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) {
-				if (s->loc_fam[s->loc_cand[o]] != f) continue;
-				if (!F.over) s->W[o] = C->opt_lr[o] + F.D / 2.0;
-				else s->W[o] = C->gain_ub && C->gain_ub[u] > C->opt_lr[o] ? C->gain_ub[u] : C->opt_lr[o];
-			}
+	size_t *fst = calloc((size_t)nf + 2, sizeof(size_t));   /* family f's options: fopt[fst[f] .. fst[f+1]) */
+	int *fopt = malloc(sizeof(int) * (no + 1)), *orem = malloc(sizeof(int) * (no + 1));
+	int *fr = malloc(sizeof(int) * ((size_t)nr + 1)), *ask = malloc(sizeof(int) * ((size_t)nf + 1));
+	double *Dv = malloc(sizeof(double) * ((size_t)nf + 1));
+	if (!fst || !fopt || !orem || !fr || !ask || !Dv) { ret = KM_ENOMEM; goto end; }
+	/* options by family, in option order (remain order, then the remain's order) */
+	for (int u = 0; u < nr; ++u)
+		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) orem[o] = u, ++fst[s->loc_fam[s->loc_cand[o]] + 1];
+	for (int f = 0; f < nf; ++f) fst[f + 1] += fst[f];
+	{
+		size_t *fill = malloc(sizeof(size_t) * ((size_t)nf + 1));
+		if (!fill) { ret = KM_ENOMEM; goto end; }
+		memcpy(fill, fst, sizeof(size_t) * (size_t)nf);
+		for (size_t o = 0; o < no; ++o) fopt[fill[s->loc_fam[s->loc_cand[o]]]++] = (int)o;
+		free(fill);
 	}
-	free(fr);
+	for (size_t o = 0; o < no; ++o) s->W[o] = C->opt_lr[o];
+	for (int f = 0; f < nf; ++f) Dv[f] = 0.0, ask[f] = 1;
+	if (C->fam_delta && s->n_multi > 0) {   /* the caller's D (e.g. from conditioned scores) */
+		int nth = C->n_tctx > 1 ? C->n_tctx : 1, bad = -1, bad_ret = 0;
+		size_t mx = 1;
+		for (int i = 0; i < s->n_multi; ++i) { size_t k = fst[s->multi[i] + 1] - fst[s->multi[i]]; if (k > mx) mx = k; }
+		km_err_t *terr = calloc((size_t)nth, sizeof(km_err_t));
+		int *tbad = malloc(sizeof(int) * (size_t)nth), *tret = calloc((size_t)nth, sizeof(int));
+		if (!terr || !tbad || !tret) { free(terr); free(tbad); free(tret); ret = KM_ENOMEM; goto end; }
+		for (int t = 0; t < nth; ++t) tbad[t] = -1;
+		#pragma omp parallel num_threads(nth)
+		{
+			int tid = 0;
+#ifdef _OPENMP
+			tid = omp_get_thread_num();
+#endif
+			void *ctx = nth > 1 ? C->tctx[tid] : C->ctx;
+			int *rr = malloc(sizeof(int) * 2 * (mx + 1)), *cc = rr ? rr + mx + 1 : NULL;
+			double *ll = malloc(sizeof(double) * (mx + 1));
+			if (!rr || !ll) tbad[tid] = -2, tret[tid] = KM_ENOMEM;
+			/* dynamic: iterations are handed out in order, so a thread that fails skips only
+			 * families after its failure, and every earlier family is computed */
+			#pragma omp for schedule(dynamic, 1)
+			for (int i = 0; i < s->n_multi; ++i) {
+				if (tbad[tid] != -1) continue;
+				int f = s->multi[i], k = 0, fam = -1;
+				for (size_t j = fst[f]; j < fst[f + 1]; ++j) {
+					int o = fopt[j];
+					rr[k] = C->rem[orem[o]], cc[k] = C->opt_cand[o], ll[k++] = C->opt_lr[o], fam = C->cfam[C->opt_cand[o]];
+				}
+				int r2 = C->fam_delta(ctx, fam, k, rr, cc, ll, &Dv[f], &terr[tid]);
+				if (r2 < 0) { tbad[tid] = i, tret[tid] = r2; continue; }
+				ask[f] = r2;
+			}
+			free(rr); free(ll);
+		}
+		for (int t = 0; t < nth; ++t) {
+			if (tbad[t] == -2) { bad = -2, bad_ret = KM_ENOMEM; break; }
+			if (tbad[t] >= 0 && (bad < 0 || tbad[t] < bad)) bad = tbad[t], bad_ret = tret[t], *s->e = terr[t];
+		}
+		free(terr); free(tbad); free(tret);
+		if (bad != -1) { ret = bad_ret; goto end; }
+	}
+	for (int i = 0; i < s->n_multi && ret == 0; ++i) {
+		int f = s->multi[i];
+		fset_t F = { 0, fr, Dv[f], 0, 0 };
+		for (size_t j = fst[f]; j < fst[f + 1]; ++j) {   /* the family's remains, in order */
+			int u = orem[fopt[j]];
+			if (F.n_fr == 0 || fr[F.n_fr - 1] != u) fr[F.n_fr++] = u;
+		}
+		if (ask[f] && (ret = fset_rec(s, &F, f, 0, 0)) < 0) break;
+		for (size_t j = fst[f]; j < fst[f + 1]; ++j) {
+			int o = fopt[j], u = orem[o];
+			if (!F.over) s->W[o] = C->opt_lr[o] + F.D / 2.0;
+			else s->W[o] = C->gain_ub && C->gain_ub[u] > C->opt_lr[o] ? C->gain_ub[u] : C->opt_lr[o];
+		}
+	}
+end:
+	free(fst); free(fopt); free(orem); free(fr); free(ask); free(Dv);
 	if (ret < 0) return ret;
 	if (matching_dual(s) < 0) return KM_ENOMEM;
 	for (int c = 0; c < s->n_loc; ++c) s->last[c] = -1;

@@ -78,6 +78,11 @@ typedef struct km_icomp_s {
 	 * more of the given options (rem[i] on cand[i], pairwise lr[i]) of term(S) - sum_S lr;
 	 * returns 1 when it cannot say (then the sets are enumerated, or gain_ub used) */
 	int (*fam_delta)(void *ctx, int fam, int n, const int *rem, const int *cand, const double *lr, double *D, km_err_t *e);
+	/* optional: n_tctx > 1 contexts for fam_delta, one per thread, so that the families'
+	 * D are computed in parallel (each call with its thread's context); NULL/0 = ctx, one
+	 * thread */
+	void **tctx;
+	int n_tctx;
 } km_icomp_t;
 
 /* One assignment: opt index per remain (-1 = '*'). */

@@ -342,38 +342,40 @@ static int apply_reviews(run_t *R, km_istat_t *st)
 
 /* J(placements): the lineage systems' joint term of placements pl[0..n) in family fam
  * (linjoint.c), log10 against none placed; a line it cannot cover counts in lin_left */
-static int lin_joint(run_t *R, int fam, const km_place_t *pl, int n, double *j)
+static int lin_joint(run_t *R, km_linj_t *lj, int fam, const km_place_t *pl, int n, double *j, km_err_t *e)
 {
 	*j = 0.0;
-	if (!R->lj || n == 0) return 0;
+	if (!lj || n == 0) return 0;
 	int *q = malloc(sizeof(int) * 2 * ((size_t)n + 1)), *r = q ? q + n + 1 : NULL, ret = 0, unc = 0;
-	if (!q) return km_err_set(R->e, KM_ENOMEM, "out of memory");
+	if (!q) return km_err_set(e, KM_ENOMEM, "out of memory");
 	for (int i = 0; i < n; ++i) q[i] = pl[i].person, r[i] = pl[i].r;
 	static const int sys[2] = { KM_SYS_Y, KM_SYS_MT };
 	for (int s = 0; s < 2 && ret == 0 && *j > KM_NEG_INF; ++s) {
 		double x;
 		int u;
-		if ((ret = km_linj_term(R->lj, sys[s], fam, q, r, n, &x, &u, R->e)) < 0) break;
+		if ((ret = km_linj_term(lj, sys[s], fam, q, r, n, &x, &u, e)) < 0) break;
 		*j = x == KM_NEG_INF ? KM_NEG_INF : *j + x;
 		unc += u;
 	}
 	free(q);
-	if (unc && R->lin_fam && !R->lin_fam[fam]) R->lin_fam[fam] = 1, ++R->lin_left;   /* families, once each */
+	/* families, once each; a family is in one thread's hands at a time (ident.c's bounds) */
+	if (unc && R->lin_fam && !R->lin_fam[fam]) R->lin_fam[fam] = 1, __atomic_fetch_add(&R->lin_left, 1, __ATOMIC_RELAXED);
 	return ret;
 }
 
 /* term_lin(add | base) = J(base + add) - J(base): what the famlik terms leave to lineage */
-static int lin_delta(run_t *R, int fam, const km_place_t *base, int nb, const km_place_t *add, int na, double *d)
+static int lin_delta(run_t *R, km_linj_t *lj, int fam, const km_place_t *base, int nb, const km_place_t *add, int na, double *d,
+                     km_err_t *e)
 {
 	*d = 0.0;
-	if (!R->lj || na == 0) return 0;
+	if (!lj || na == 0) return 0;
 	km_place_t *all = malloc(sizeof(km_place_t) * ((size_t)nb + na + 1));
-	if (!all) return km_err_set(R->e, KM_ENOMEM, "out of memory");
+	if (!all) return km_err_set(e, KM_ENOMEM, "out of memory");
 	if (nb) memcpy(all, base, sizeof(km_place_t) * (size_t)nb);
 	memcpy(all + nb, add, sizeof(km_place_t) * (size_t)na);
 	double j0 = 0.0, j1;
-	int ret = lin_joint(R, fam, base, nb, &j0);
-	if (ret == 0) ret = lin_joint(R, fam, all, nb + na, &j1);
+	int ret = lin_joint(R, lj, fam, base, nb, &j0, e);
+	if (ret == 0) ret = lin_joint(R, lj, fam, all, nb + na, &j1, e);
 	free(all);
 	if (ret < 0) return ret;
 	/* J(base) is finite: a placement set with an excluded line is never kept */
@@ -398,7 +400,7 @@ static int rescore_family(run_t *R, int fam)
 			km_place_t one = { t->cand[c].person, rs[i] };
 			double d;
 			if (v[i] == KM_NEG_INF) continue;
-			if ((ret = lin_delta(R, fam, R->base[fam], R->n_base[fam], &one, 1, &d)) < 0) break;
+			if ((ret = lin_delta(R, R->lj, fam, R->base[fam], R->n_base[fam], &one, 1, &d, R->e)) < 0) break;
 			v[i] = d == KM_NEG_INF ? KM_NEG_INF : v[i] + d;
 		}
 		if (ret < 0) break;
@@ -422,6 +424,8 @@ static void put_lr(FILE *fp, double x)
 typedef struct {
 	run_t *R;
 	km_place_t *pl;
+	km_famlik_t *fl;        /* R->fl, or a thread's own (the bounds' fam_delta in parallel) */
+	km_linj_t *lj;          /* likewise R->lj */
 } jctx_t;
 
 static int joint_fam(void *ctx, int fam, int n, const int *rem, const int *cand, double *lr, km_err_t *e)
@@ -429,17 +433,20 @@ static int joint_fam(void *ctx, int fam, int n, const int *rem, const int *cand,
 	jctx_t *J = ctx;
 	run_t *R = J->R;
 	for (int i = 0; i < n; ++i) J->pl[i].person = R->in->tabs->cand[cand[i]].person, J->pl[i].r = rem[i];
-	int ret = km_famlik_term(R->fl, fam, R->base[fam], R->n_base[fam], J->pl, n, lr, e);
+	int ret = km_famlik_term(J->fl, fam, R->base[fam], R->n_base[fam], J->pl, n, lr, e);
 	double d;
-	if (ret < 0 || *lr == KM_NEG_INF || !R->lj) return ret;
-	if ((ret = lin_delta(R, fam, R->base[fam], R->n_base[fam], J->pl, n, &d)) < 0) return ret;
+	if (ret < 0 || *lr == KM_NEG_INF || !J->lj) return ret;
+	if ((ret = lin_delta(R, J->lj, fam, R->base[fam], R->n_base[fam], J->pl, n, &d, e)) < 0) return ret;
 	*lr = d == KM_NEG_INF ? KM_NEG_INF : *lr + d;
 	return 0;
 }
 
-/* D for a family with two candidates in play: the largest gain of a second placement over
- * its pairwise lr, term({u1 on c1, u2 on c2}) - lr1 - lr2 = score(u2 on c2 | u1 placed) - lr2
- * (the chain rule), one conditioned scoring pass per first placement */
+/* D for a family with two candidates in play: the largest gain of a pair of placements
+ * over their pairwise lrs, term({u1 on c1, u2 on c2}) - lr1 - lr2, by the chain rule
+ * term(u1 on c1) + score(u2 on c2 | u1 placed) - lr1 - lr2: one conditioned scoring pass
+ * per first placement.  Every pair has one placement on each candidate, so the first
+ * placements need only range over one of them: the one with fewer options (c1 on a tie),
+ * which halves the work where, as with brothers, both list the same remains. */
 static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *cand, const double *lr, double *D, km_err_t *e)
 {
 	jctx_t *J = ctx;
@@ -457,7 +464,11 @@ static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *can
 	double *v = malloc(sizeof(double) * ((size_t)n + 1)), d = KM_NEG_INF;
 	if (!b || !rs || !v) { free(b); free(rs); free(v); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	if (nb) memcpy(b, R->base[fam], sizeof(km_place_t) * (size_t)nb);
+	int n1 = 0;
+	for (int i = 0; i < n; ++i) n1 += cand[i] == c1;
+	int first = n1 <= n - n1 ? c1 : c2;
 	for (int i = 0; i < n && ret == 0; ++i) {
+		if (cand[i] != first) continue;
 		int other = cand[i] == c1 ? c2 : c1, k = 0;
 		for (int j = 0; j < n; ++j) if (cand[j] == other && rem[j] != rem[i]) rs[k++] = rem[j];
 		if (!k) continue;
@@ -465,15 +476,15 @@ static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *can
 		/* the first placement's own term, engine and lineage (the same as its pairwise lr
 		 * but for a lineage line the joint terms cannot cover) */
 		double t1, d1 = 0.0;
-		if ((ret = km_famlik_term(R->fl, fam, R->base[fam], nb, b + nb, 1, &t1, e)) < 0) break;
-		if ((ret = lin_delta(R, fam, R->base[fam], nb, b + nb, 1, &d1)) < 0) break;
+		if ((ret = km_famlik_term(J->fl, fam, R->base[fam], nb, b + nb, 1, &t1, e)) < 0) break;
+		if ((ret = lin_delta(R, J->lj, fam, R->base[fam], nb, b + nb, 1, &d1, e)) < 0) break;
 		t1 = d1 == KM_NEG_INF ? KM_NEG_INF : t1 + d1;
-		if ((ret = km_famlik_scores(R->fl, fam, b, nb + 1, R->in->tabs->cand[other].person, rs, k, v, e)) < 0) break;
-		for (int j = 0; j < k && R->lj; ++j) {   /* the second placement's lineage, given the first */
+		if ((ret = km_famlik_scores(J->fl, fam, b, nb + 1, R->in->tabs->cand[other].person, rs, k, v, e)) < 0) break;
+		for (int j = 0; j < k && J->lj; ++j) {   /* the second placement's lineage, given the first */
 			km_place_t two = { R->in->tabs->cand[other].person, rs[j] };
 			double d2;
 			if (v[j] == KM_NEG_INF) continue;
-			if ((ret = lin_delta(R, fam, b, nb + 1, &two, 1, &d2)) < 0) break;
+			if ((ret = lin_delta(R, J->lj, fam, b, nb + 1, &two, 1, &d2, e)) < 0) break;
 			v[j] = d2 == KM_NEG_INF ? KM_NEG_INF : v[j] + d2;
 		}
 		if (ret < 0) break;
@@ -634,10 +645,23 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	double *p_star = malloc(sizeof(double) * ((size_t)R.nr + 1)), *p_top = malloc(sizeof(double) * ((size_t)R.nr + 1));
 	double *top_lr = malloc(sizeof(double) * ((size_t)R.nr + 1));
 	int *ncand = calloc((size_t)R.nr + 1, sizeof(int));
-	jctx_t jc = { &R, malloc(sizeof(km_place_t) * ((size_t)R.nr + 1)) };
-	if (!best_c || !best_p || !best_lr || !top_c || !p_star || !p_top || !top_lr || !ncand || !jc.pl) {
+	jctx_t jc = { &R, malloc(sizeof(km_place_t) * ((size_t)R.nr + 1)), R.fl, R.lj };
+	/* the bounds' D per family in parallel (ident.c): thread 0 works with jc, each other
+	 * thread with its own family likelihoods and lineage terms (their caches are per
+	 * context; every number is the same whichever context computes it) */
+	int nthr = in->o->threads > 1 ? in->o->threads : 1;
+	jctx_t *jt = calloc((size_t)nthr, sizeof(jctx_t));
+	void **tctx = calloc((size_t)nthr, sizeof(void *));
+	if (!best_c || !best_p || !best_lr || !top_c || !p_star || !p_top || !top_lr || !ncand || !jc.pl || !jt || !tctx) {
 		free(lab); free(cstart); free(cmem); free(estart); free(best_c); free(best_p); free(best_lr); free(top_c); free(p_star); free(p_top); free(top_lr); free(ncand); free(jc.pl);
+		free(jt); free(tctx);
 		goto oom;
+	}
+	tctx[0] = &jc;
+	for (int i = 1; i < nthr && ret == 0; ++i) {
+		jt[i].R = &R, tctx[i] = &jt[i];
+		if ((ret = km_famlik_new(&jt[i].fl, in->panel, in->freqs, in->refs, peds, in->rem, in->rd, &co, e)) == 0 && in->lin)
+			ret = km_linj_new(&jt[i].lj, in->lin, peds, e);
 	}
 	fputs("component\trank\tlog10_lr\tposterior\tassignment\tposterior_max\n", f_joint);
 	char *sbuf = NULL;
@@ -683,7 +707,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 				free(fs);
 			}
 		}
-		km_icomp_t C = { nm, crem, os, oc, ol, R.cfam, gub, joint_fam, &jc, joint_delta };
+		km_icomp_t C = { nm, crem, os, oc, ol, R.cfam, gub, joint_fam, &jc, joint_delta, tctx, nthr };
 		km_ijoint_t J;
 		ret = km_ident_joint(&C, dv->keep, dv->max_assign, asg_string, &R, &J, e);
 		if (ret == 0) {
@@ -787,6 +811,8 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	}
 	st->n_lin_left_out = R.lin_left;
 	free(lab); free(cstart); free(cmem); free(estart); free(best_c); free(best_p); free(best_lr); free(top_c); free(p_star); free(p_top); free(top_lr); free(ncand); free(jc.pl);
+	for (int i = 1; i < nthr; ++i) km_famlik_free(jt[i].fl), km_linj_free(jt[i].lj);
+	free(jt); free(tctx);
 	goto done;
 oom:
 	ret = km_err_set(e, KM_ENOMEM, "out of memory");

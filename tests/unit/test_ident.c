@@ -177,7 +177,7 @@ static void test_joint(void)
 		qsort(all, (size_t)n_all, sizeof(ba_t), cmp_ba);
 		double mx = all[0].lr, sum = 0.0;
 		for (int i = 0; i < n_all; ++i) if (all[i].lr > KM_NEG_INF) sum += pow(10.0, all[i].lr - mx);
-		km_icomp_t C = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &S, NULL };
+		km_icomp_t C = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &S, NULL, NULL, 0 };
 		int keep = 1 + irand(6);
 		for (int mode = 0; mode < 2; ++mode) {
 			km_ijoint_t J;
@@ -230,11 +230,126 @@ static void test_joint(void)
 	}
 }
 
+/* ---- the caller's D (fam_delta), in parallel with one context per thread ------------- */
+/* one context for syn_fam (its first member) and syn_delta, as identrun.c's jctx_t serves
+ * both callbacks */
+typedef struct { syn_t S; long n_calls; int fail_fam; } dctx_t;
+
+static void d_rec(const syn_t *S, int n, const int *rem, const int *cand, int i, int *ur, int *uc, int *sel, int ns, double *best)
+{
+	if (i == n) {
+		if (ns < 2) return;
+		double t = 0.0;
+		for (int a = 0; a < ns; ++a) for (int b = 0; b < a; ++b) t += S->inter[rem[sel[a]]][rem[sel[b]]];
+		if (t > *best) *best = t;
+		return;
+	}
+	d_rec(S, n, rem, cand, i + 1, ur, uc, sel, ns, best);
+	if (ur[rem[i]] || uc[cand[i]]) return;
+	ur[rem[i]] = uc[cand[i]] = 1, sel[ns] = i;
+	d_rec(S, n, rem, cand, i + 1, ur, uc, sel, ns + 1, best);
+	ur[rem[i]] = uc[cand[i]] = 0;
+}
+
+/* D exactly: syn_fam's term minus the pairwise lrs is the sum of the interactions of the
+ * set, so D = the largest such sum over sets of two or more of the options (>= 0) */
+static int syn_delta(void *ctx, int fam, int n, const int *rem, const int *cand, const double *lr, double *D, km_err_t *e)
+{
+	dctx_t *X = ctx;
+	int ur[MAXR] = { 0 }, uc[16] = { 0 }, sel[MAXR];
+	(void)lr;
+	++X->n_calls;
+	if (fam == X->fail_fam) return km_err_set(e, KM_EINPUT, "family %d refused", fam);
+	*D = 0.0;
+	d_rec(&X->S, n, rem, cand, 0, ur, uc, sel, 0, D);
+	return 0;
+}
+
+static void test_joint_delta(void)
+{
+	int n_cases = 0;
+	long n_t1 = 0;
+	for (int it = 0; it < 80; ++it) {
+		syn_t S;
+		memset(&S, 0, sizeof(S));
+		S.nr = 3 + irand(MAXR - 2);
+		int nc = 4 + irand(9);
+		for (int c = 0; c < nc; ++c) S.cfam[c] = c / 3;
+		size_t o = 0;
+		for (int r = 0; r < S.nr; ++r) {
+			S.rem[r] = r, S.os[r] = o;
+			for (int c = 0; c < nc && o < MAXO; ++c) {
+				if (irand(3) == 0) continue;
+				S.oc[o] = c, S.ol[o++] = 4.0 * urand();
+			}
+		}
+		S.os[S.nr] = o;
+		for (int a = 0; a < S.nr; ++a)
+			for (int b = 0; b < S.nr; ++b) S.inter[a][b] = S.inter[b][a] = a == b ? 0 : -1.0 + 2.0 * urand();
+		double gub[MAXR];
+		for (int r = 0; r < S.nr; ++r) {
+			gub[r] = 0.0;
+			for (size_t k = S.os[r]; k < S.os[r + 1]; ++k) if (S.ol[k] > gub[r]) gub[r] = S.ol[k];
+			gub[r] += S.nr;
+		}
+		int pick[MAXR], used[16] = { 0 };
+		n_all = 0;
+		brute_rec(&S, 0, pick, used);
+		qsort(all, (size_t)n_all, sizeof(ba_t), cmp_ba);
+		if (n_all < 4) continue;
+		++n_cases;
+		int keep = 1 + irand(4);
+		double cap = n_all / 3 > 1 ? n_all / 3 : 1;   /* branch and bound */
+		for (int fail = 0; fail < 2; ++fail) {
+			dctx_t d0 = { S, 0, fail ? S.cfam[S.oc[0]] : -1 }, d1 = d0, s0 = d0;
+			void *tc[2] = { &d0, &d1 };
+			/* one thread: fam_delta gets ctx; two: tctx[thread] */
+			km_icomp_t C1 = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &s0, syn_delta, NULL, 0 };
+			km_icomp_t C2 = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &d0, syn_delta, tc, 2 };
+			km_ijoint_t J1, J2;
+			km_err_t e1 = { "" }, e2 = { "" };
+			int r1 = km_ident_joint(&C1, keep, cap, syn_name, NULL, &J1, &e1);
+			int r2 = km_ident_joint(&C2, keep, cap, syn_name, NULL, &J2, &e2);
+			n_t1 += d1.n_calls;
+			char what[200];
+			if (fail) {   /* only when the family has two or more candidates in play is fam_delta asked */
+				int asked = s0.n_calls > 0;
+				snprintf(what, sizeof what, "fam_delta %d: a refusal is the stage's error, the same with per-thread contexts ('%s')", it, e2.msg);
+				check(asked ? r1 == KM_EINPUT && r2 == KM_EINPUT && !strcmp(e1.msg, e2.msg) : r1 == r2, what);
+				if (r1 == 0) km_ijoint_destroy(&J1);
+				if (r2 == 0) km_ijoint_destroy(&J2);
+				continue;
+			}
+			snprintf(what, sizeof what, "fam_delta %d (%d assignments): runs", it, n_all);
+			check(r1 == 0 && r2 == 0, what);
+			if (r1 || r2) continue;
+			int good = J2.n_top == (keep < n_all ? keep : n_all);
+			for (int k = 0; k < J2.n_top && good; ++k) {
+				good = fabs(J2.top[k].lr - all[k].lr) < 1e-12;
+				for (int i = 0; i < S.nr && good; ++i) good = J2.top[k].pick[i] == all[k].pick[i];
+			}
+			snprintf(what, sizeof what, "fam_delta %d: branch and bound with the caller's exact D finds the best %d rows", it, keep);
+			check(good, what);
+			good = J1.n_top == J2.n_top && J1.n_nodes == J2.n_nodes && J1.log10_rest == J2.log10_rest && J1.log10_sum == J2.log10_sum;
+			for (int k = 0; k < J2.n_top && good; ++k) good = J1.top[k].lr == J2.top[k].lr && !memcmp(J1.top[k].pick, J2.top[k].pick, sizeof(int) * (size_t)S.nr);
+			for (size_t k = 0; k < S.os[S.nr] + (size_t)S.nr && good; ++k) good = J1.marg[k] == J2.marg[k];
+			snprintf(what, sizeof what, "fam_delta %d: one thread and two threads' contexts give the same bits (%.0f nodes)", it, J2.n_nodes);
+			check(good, what);
+			km_ijoint_destroy(&J1);
+			km_ijoint_destroy(&J2);
+		}
+	}
+	char what[128];
+	snprintf(what, sizeof what, "fam_delta: %d cases; the second thread's context answered %ld calls", n_cases, n_t1);
+	check(n_cases > 20 && n_t1 > 0, what);
+}
+
 int main(void)
 {
 	(void)tmpdir;
 	test_undisputed();
 	test_joint();
+	test_joint_delta();
 	printf("%d ok, %d failed\n", n_ok, n_fail);
 	return n_fail != 0;
 }
