@@ -46,7 +46,7 @@ UNIT_BIN = $(UNIT_SRC:.c=)
 all: kinmatch
 
 # the compile phase's inner loops (peeling, log10, the lineage columns): let them vectorise
-src/peel.o src/flog.o src/lineage.o src/theta.o: CFLAGS += -O3
+src/peel.o src/flog.o src/lineage.o src/lin_paths.o src/lin_y.o src/lin_mt.o src/theta.o: CFLAGS += -O3
 
 src/%.o: src/%.c
 	$(CC) $(CPPFLAGS) $(WARN) $(KMFLAGS) $(CFLAGS) -c -o $@ $<

@@ -1,7 +1,7 @@
 /* test_deep.c — the linear-time pedigree walks of issue 15 part 3 against the quadratic
  * definitions they replaced, on random pedigrees (several founders' lines, random
  * references, ids whose byte order differs from the row order):
- * - lineage.c's lin_family (closest reference on the male or maternal line, ties by id)
+ * - lin_paths.c's lin_family (closest reference on the male or maternal line, ties by id)
  *   = for each person, walk up q's chain, then up each reference's chain to the first
  *   common ancestor (the pre-issue-15 lin_path);
  * - lik.c's km_lik_prune = remove untyped leaves other than q until none is left.
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../src/lineage.c"
+#include "../../src/lin_paths.c"
 #include "lik.h"
 #include "check.h"
 

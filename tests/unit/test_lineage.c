@@ -3,7 +3,7 @@
  * Every expected number is written out from the definitions of issue 3 in a comment next
  * to its check; the code only evaluates that arithmetic.  P_k(d) is evaluated by the
  * closed form (multinomial over up/down/no steps), independent of the convolution in
- * lineage.c.  Inputs go through the real loaders from in-memory TSV; the lineage files
+ * lin_y.c.  Inputs go through the real loaders from in-memory TSV; the lineage files
  * (--y-db, --mtdna, --mt-db) are written to a private temporary directory.
  * Prints "ok ..." / "FAIL ..." per check; exits non-zero if anything failed.
  */
