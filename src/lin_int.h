@@ -71,6 +71,8 @@ struct km_lin_s {
 
 /* calloc of at least one element; sets *fail on failure */
 void *lin_calloc(size_t n, size_t sz, int *fail);
+/* the one-sided 95% Clopper-Pearson upper bound of x/n, 0 <= x < n (lin_paths.c) */
+double lin_cp_upper95(long x, long n);
 /* items with equal keys chained: head[i], next[i] (see lin_paths.c) */
 int lin_chain(int n, char *const *key, uint8_t *head, int *next, km_err_t *e);
 /* the chosen reference, meioses and slot of every person on the male (male_line) or
@@ -96,7 +98,7 @@ int lin_mt_cand(const km_lin_t *L, int slot, int k, double *tab, km_err_t *e);
 static inline double lin_logf(long x, long n, int upper95)
 {
 	if (n <= 0 || x >= n) return upper95 || n <= 0 ? 0.0 : log10((x + 1.0) / (n + 1.0));
-	if (upper95) return log10(gsl_cdf_beta_Pinv(0.95, x + 1.0, (double)(n - x)));
+	if (upper95) return log10(lin_cp_upper95(x, n));
 	return log10((x + 1.0) / (n + 1.0));
 }
 

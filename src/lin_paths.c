@@ -2,13 +2,17 @@
  * the male line (Y-STR) or the maternal line (mtDNA), the meioses k to it, and the slot
  * of that reference's data (lin_paths, linear in the family: issue 15).  Both systems ask
  * the same question of the pedigree, so it is answered once, here, apart from either;
- * with it are the two small helpers the lineage files share (lin_calloc, lin_chain).
+ * with it are the small helpers the lineage files share (lin_calloc, lin_chain, and the
+ * Clopper-Pearson bound of --lineage-freq upper95, lin_cp_upper95).
  * The models the paths serve are in lineage.c's head comment.
  *
  * Copyright (C) 2026 the kinmatch authors.  GPL-3.0-or-later.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
 #include <htslib/khash_str2int.h>
 #include "lin_int.h"
 
@@ -19,6 +23,31 @@ void *lin_calloc(size_t n, size_t sz, int *fail)
 	void *p = calloc(n ? n : 1, sz);
 	if (p == NULL) *fail = 1;
 	return p;
+}
+
+/* The one-sided 95% Clopper-Pearson upper bound of a frequency x/n (Clopper & Pearson
+ * 1934, Biometrika 26:404): the q with I_q(x + 1, n - x) = 0.95, I the regularised
+ * incomplete beta function, i.e. the 0.95 quantile of Beta(x + 1, n - x).  GSL 2.7's
+ * quantile (gsl_cdf_beta_Pinv) fails to converge for some pairs — about 2,800 with
+ * n <= 10^6, x < 3,000, e.g. x = 29 of n = 1,000 — and its default error handler aborts
+ * the process (a real run with --lineage-freq upper95 did).  So its answer is used only
+ * when I_q checks out at 0.95 to 1e-12, and otherwise q is found by bisection of I_q, which
+ * is continuous and increasing in q, down to adjacent doubles: the smallest double found
+ * with I_q >= 0.95.  GSL's error handler is off (km_lin_build), so a failure is a NaN here,
+ * never an abort.  0 <= x < n. */
+double lin_cp_upper95(long x, long n)
+{
+	double a = x + 1.0, b = (double)(n - x);
+	double q = gsl_cdf_beta_Pinv(0.95, a, b);
+	if (q > 0.0 && q <= 1.0 && fabs(gsl_cdf_beta_P(q, a, b) - 0.95) < 1e-12) return q;
+	double lo = 0.0, hi = 1.0;
+	for (;;) {
+		double mid = lo + 0.5 * (hi - lo);
+		if (mid <= lo || mid >= hi) break;
+		if (gsl_cdf_beta_P(mid, a, b) < 0.95) lo = mid;
+		else hi = mid;
+	}
+	return hi;
 }
 
 /* Chains items with equal keys: head[i] = 1 for the first item of each key, next[i] = the

@@ -50,6 +50,7 @@
 #include <string.h>
 #include <htslib/khash_str2int.h>
 #include <htslib/kstring.h>
+#include <gsl/gsl_errno.h>
 #include "lin_int.h"
 
 /* ---- destroy ------------------------------------------------------------------------ */
@@ -281,6 +282,10 @@ int km_lin_build(km_lin_t **Lp, const km_linopt_t *o, const km_panel_t *p, const
 	km_lin_t *L;
 	int ret, i, m, fail = 0;
 	*Lp = NULL;
+	/* GSL reports a failure through a handler that aborts by default; here every GSL result
+	 * is checked where it is used (lin_cp_upper95), so the handler is off.  Set before any
+	 * thread can call GSL (the scan's threads start after the build). */
+	gsl_set_error_handler_off();
 	if ((L = calloc(1, sizeof *L)) == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
 	L->n_remain = rem ? rem->n_sample : 0;
 	L->n_fam = peds->n_family;

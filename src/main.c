@@ -2,6 +2,7 @@
  * One subcommand table drives dispatch and usage. */
 #include <stdio.h>
 #include <string.h>
+#include <gsl/gsl_errno.h>
 #include "kmpriv.h"
 
 int km_cmd_match(int argc, char *argv[]);
@@ -53,6 +54,9 @@ static int cmd_help(int argc, char *argv[])
 
 int main(int argc, char *argv[])
 {
+	/* no library may abort the process: GSL's default error handler does, so it is off and
+	 * every GSL result is checked where it is used (lin_paths.c lin_cp_upper95) */
+	gsl_set_error_handler_off();
 	if (argc < 2) { cmd_help(0, NULL); return km_exit_code(KM_EUSAGE); }
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); ++i)
 		if (strcmp(argv[1], cmds[i].name) == 0) return cmds[i].func(argc - 1, argv + 1);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
 #include "kmpriv.h"
 #include "check.h"
 #include "lineage.h"
@@ -794,6 +795,44 @@ static void test_ydb_partial(void)
 	world_free(&w);
 }
 
+/* ---- the Clopper-Pearson bound (lin_paths.c) ----------------------------------------- */
+double lin_cp_upper95(long x, long n);   /* lin_int.h, not an interface of the library */
+
+static void test_cp_upper95(void)
+{
+	gsl_set_error_handler_off();   /* as main() and km_lin_build do */
+	char what[160];
+	/* x = 0: Beta(1, n) has the quantile 1 - 0.05^(1/n) in closed form */
+	static const long ns[] = { 1, 2, 10, 97, 1000, 2000, 100000, 3000000 };
+	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; ++i) {
+		double q = lin_cp_upper95(0, ns[i]), want = -expm1(log(0.05) / (double)ns[i]);
+		snprintf(what, sizeof what, "Clopper-Pearson x = 0 of %ld: 1 - 0.05^(1/n) (%.15g vs %.15g)", ns[i], q, want);
+		check(fabs(log10(q) - log10(want)) < 1e-9, what);
+	}
+	/* x = n - 1: Beta(n, 1), quantile 0.95^(1/n) */
+	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; ++i) {
+		if (ns[i] < 2) continue;
+		double q = lin_cp_upper95(ns[i] - 1, ns[i]), want = pow(0.95, 1.0 / (double)ns[i]);
+		snprintf(what, sizeof what, "Clopper-Pearson x = n - 1 of %ld: 0.95^(1/n)", ns[i]);
+		check(fabs(log10(q) - log10(want)) < 1e-9, what);
+	}
+	/* every x of n = 1000 and 2000 (GSL 2.7's quantile fails at x = 29 of 1000, x = 5 of
+	 * 2000, ...): I_q = 0.95, increasing in x, above the mean (x + 1)/(n + 1) */
+	int bad = 0, n_tot = 0;
+	for (long n = 1000; n <= 2000; n += 1000) {
+		double last = 0.0;
+		for (long x = 0; x < n; ++x, ++n_tot) {
+			double q = lin_cp_upper95(x, n), p = gsl_cdf_beta_P(q, x + 1.0, (double)(n - x));
+			if (!(q > last && q <= 1.0 && fabs(p - 0.95) < 1e-9 && q > (x + 1.0) / (n + 1.0))) {
+				if (bad++ < 5) printf("  x = %ld of %ld: q = %.17g, I_q = %.17g\n", x, n, q, p);
+			}
+			last = q;
+		}
+	}
+	snprintf(what, sizeof what, "Clopper-Pearson: every x of 1000 and 2000 (%d of %d wrong)", bad, n_tot);
+	check(bad == 0, what);
+}
+
 int main(void)
 {
 	km_verbose = 0; /* min-freq alleles and ignored y-db columns warn; not here */
@@ -810,6 +849,7 @@ int main(void)
 	test_build_errors();
 	test_reference_data();
 	test_ydb_partial();
+	test_cp_upper95();
 	{
 		static const char *const f[] = { "ydb.tsv", "mtdna.tsv", "mtdb.tsv", "mtdna2.tsv" };
 		char path[256];
