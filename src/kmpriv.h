@@ -119,6 +119,10 @@ int km_cmp_u64(const void *x, const void *y);     /* qsort order of uint64_t */
 /* ---- tsv.c: tab-separated reader, .gz transparent, header -> column map ---------- */
 typedef struct km_tsv_s km_tsv_t;
 /* Opens a file (gzip/bgzip read transparently).  *r is owned by the caller: km_tsv_close(). */
+/* 0 when fn is not a regular file starting as BGZF, or when every block header is one (FLG
+ * 4, the BC subfield) and the blocks tile the file; else KM_EINPUT naming the byte (tsv.c;
+ * issue 15) */
+int km_bgzf_walk(const char *fn, km_err_t *e);
 int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e);
 /* Reads from memory (no copy; buf must outlive the reader); name is used in messages. */
 int km_tsv_open_mem(km_tsv_t **r, const char *name, const char *buf, size_t len, km_err_t *e);

@@ -429,6 +429,8 @@ int km_prof_load_vcf(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const ch
 		}
 		fclose(t);
 	}
+	/* a BGZF file: every block header one that htslib and gunzip read alike (tsv.c) */
+	if ((ret = km_bgzf_walk(fn, e)) < 0) goto out;
 	errno = 0;
 	if ((fp = hts_open(fn, "r")) == NULL) {
 		ret = km_err_set(e, KM_EOPEN, "%s: cannot open: %s", fn, strerror(errno ? errno : EINVAL));

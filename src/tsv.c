@@ -83,9 +83,12 @@ static int is_bgzf(const char *fn)
  * member with any flag but FEXTRA would decode to different text in the two.  A BGZF
  * block has FLG = 4 exactly (SAM/BAM specification §4.1), and RFC 1952 §2.3.1.2 says a
  * reader must refuse reserved bits: every block must have that header and the blocks
- * must tile the file.  A pipe or other unseekable input is left to htslib (0). */
-static int bgzf_walk(const char *fn, km_err_t *e)
+ * must tile the file.  A pipe or other unseekable input is left to htslib (0), and so is a
+ * file that does not start as BGZF.  The VCF reader (prof_vcf.c) walks its files the same
+ * way, before htslib sees them. */
+int km_bgzf_walk(const char *fn, km_err_t *e)
 {
+	if (!is_bgzf(fn)) return 0;
 	int fd = open(fn, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0) return 0;   /* the open below reports it */
@@ -133,7 +136,7 @@ int km_tsv_open(km_tsv_t **r, const char *fn, km_err_t *e)
 			*r = NULL;
 			return km_err_set(e, KM_EINPUT, "%s: unexpected end of compressed data (no BGZF end-of-file block: the file is truncated)", fn);
 		}
-		if ((ret = bgzf_walk(fn, e)) < 0) {
+		if ((ret = km_bgzf_walk(fn, e)) < 0) {
 			km_tsv_close(*r);
 			*r = NULL;
 			return ret;
