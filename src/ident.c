@@ -147,6 +147,9 @@ typedef struct {
 	double *zs;             /* [n_rem + 1]: sum of z_c over the candidates with last[c] >= i */
 	double *suffix_lm;      /* [n_rem + 1]: sum of log10(1 + sum_o 10^W_o) for u >= i (relaxed mass) */
 	double *suffix_lc;      /* [n_rem + 1]: sum of log10(options_u + 1) for u >= i */
+	/* the current path's decided part of node_bound, kept per depth (path_step) */
+	double *decp, *zup;     /* [n_rem + 1] */
+	int *lstart, *lcand;    /* the local candidates whose last remain is i: lcand[lstart[i] .. lstart[i+1]) */
 	/* the cache of joint family terms */
 	fent_t *fe; size_t n_fe, m_fe;
 	int *fkey; size_t n_fkey, m_fkey;
@@ -323,17 +326,43 @@ static int partial_value(srch_t *s, double *v)
  * free candidates with weights W is worth at most sum y + sum z). */
 static void node_bound(const srch_t *s, int i, double *ub, double *lmass)
 {
-	const km_icomp_t *C = s->C;
-	double dec = 0.0, zu = 0.0;
-	for (int j = 0; j < i; ++j) {
-		int o = s->pick[j];
-		if (o < 0) continue;
-		int lc = s->loc_cand[o];
-		dec += s->lfam_multi[s->loc_fam[lc]] ? s->W[o] : C->opt_lr[o];
-		if (s->last[lc] >= i) zu += s->z[lc];   /* a used candidate takes no one else */
-	}
+	double dec = s->decp[i], zu = s->zup[i];
 	*ub = dec + s->suffix_y[i] + s->zs[i] - zu;
 	*lmass = dec + s->suffix_lm[i];
+}
+
+/* The decided part of node_bound at depth i + 1, from depth i's and the pick at i:
+ *   decp[i] = sum over j < i of the picks' lr (or W in a family that may grow),
+ *   zup[i]  = sum over j < i of z of the picked candidates with last >= i (a used
+ *             candidate takes no one else),
+ * both in the order j = 0, 1, ... from 0.0, as a loop over the path would add them, so
+ * every bound has the same bits as that loop.  zup[i+1] is zup[i] plus the pick at i
+ * unless some candidate picked before i has its last remain at i (it leaves the sum:
+ * then the loop runs); which are those is listed per depth (lstart, lcand).  O(1) per
+ * node for most nodes instead of O(depth). */
+static void path_step(srch_t *s, int i)
+{
+	const km_icomp_t *C = s->C;
+	int o = s->pick[i], lc = o >= 0 ? s->loc_cand[o] : -1;
+	double dec = s->decp[i];
+	if (o >= 0) dec += s->lfam_multi[s->loc_fam[lc]] ? s->W[o] : C->opt_lr[o];
+	s->decp[i + 1] = dec;
+	int drop = 0;
+	for (int k = s->lstart[i]; k < s->lstart[i + 1] && !drop; ++k) drop = s->lcand[k] != lc && s->cand_used[s->lcand[k]];
+	double zu;
+	if (!drop) {
+		zu = s->zup[i];
+		if (lc >= 0 && s->last[lc] >= i + 1) zu += s->z[lc];
+	} else {
+		zu = 0.0;
+		for (int j = 0; j <= i; ++j) {
+			int oj = s->pick[j];
+			if (oj < 0) continue;
+			int c = s->loc_cand[oj];
+			if (s->last[c] >= i + 1) zu += s->z[c];
+		}
+	}
+	s->zup[i + 1] = zu;
 }
 
 static void dfs(srch_t *s, int i)
@@ -362,6 +391,7 @@ static void dfs(srch_t *s, int i)
 		int o = s->order[k];
 		if (o < 0) {
 			s->pick[i] = -1;
+			if (s->bnb) path_step(s, i);
 			dfs(s, i + 1);
 			if (s->ret < 0 || s->stopped) return;
 			continue;
@@ -372,6 +402,7 @@ static void dfs(srch_t *s, int i)
 		s->cand_used[lc] = 1;
 		s->fam_pl[(size_t)f * s->n_rem + s->fam_n[f]++] = o;
 		s->pick[i] = o;
+		if (s->bnb) path_step(s, i);
 		dfs(s, i + 1);
 		--s->fam_n[f];
 		s->cand_used[lc] = 0;
@@ -580,6 +611,18 @@ end:
 	for (int c = 0; c < s->n_loc; ++c) s->last[c] = -1;
 	for (int u = 0; u < nr; ++u)
 		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) s->last[s->loc_cand[o]] = u;
+	/* per depth, the candidates whose last remain it is (path_step) */
+	for (int i = 0; i <= nr; ++i) s->lstart[i] = 0;
+	for (int c = 0; c < s->n_loc; ++c) if (s->last[c] >= 0) ++s->lstart[s->last[c] + 1];
+	for (int i = 0; i < nr; ++i) s->lstart[i + 1] += s->lstart[i];
+	{
+		int *fill = malloc(sizeof(int) * ((size_t)nr + 1));
+		if (!fill) return KM_ENOMEM;
+		memcpy(fill, s->lstart, sizeof(int) * (size_t)nr);
+		for (int c = 0; c < s->n_loc; ++c) if (s->last[c] >= 0) s->lcand[fill[s->last[c]]++] = c;
+		free(fill);
+	}
+	s->decp[0] = 0.0, s->zup[0] = 0.0;
 	s->suffix_y[nr] = 0.0, s->suffix_lm[nr] = 0.0;
 	for (int i = nr - 1; i >= 0; --i) {
 		double m = 1.0;
@@ -681,6 +724,10 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 	s.zs = malloc(sizeof(double) * ((size_t)nr + 2));
 	s.suffix_lm = malloc(sizeof(double) * ((size_t)nr + 1));
 	s.suffix_lc = malloc(sizeof(double) * ((size_t)nr + 1));
+	s.decp = malloc(sizeof(double) * ((size_t)nr + 2));
+	s.zup = malloc(sizeof(double) * ((size_t)nr + 2));
+	s.lstart = malloc(sizeof(int) * ((size_t)nr + 2));
+	s.lcand = malloc(sizeof(int) * ((size_t)s.n_loc + 1));
 	s.kbuf = malloc(sizeof(int) * ((size_t)nr + 2));
 	s.rbuf = malloc(sizeof(int) * ((size_t)nr + 1));
 	s.cbuf = malloc(sizeof(int) * ((size_t)nr + 1));
@@ -688,7 +735,7 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 	s.cb2 = malloc(sizeof(int) * ((size_t)nr + 1));
 	s.marg = calloc(nm + 1, sizeof(double));
 	s.top = calloc((size_t)s.K, sizeof(km_iasg_t));
-	if (!s.pick || !s.cand_used || !s.fam_n || !s.fam_pl || !s.W || !s.y || !s.z || !s.last || !s.suffix_y || !s.zs || !s.suffix_lm || !s.suffix_lc || !s.kbuf ||
+	if (!s.pick || !s.cand_used || !s.fam_n || !s.fam_pl || !s.W || !s.y || !s.z || !s.last || !s.suffix_y || !s.zs || !s.suffix_lm || !s.suffix_lc || !s.decp || !s.zup || !s.lstart || !s.lcand || !s.kbuf ||
 	    !s.rbuf || !s.cbuf || !s.ca || !s.cb2 || !s.marg || !s.top) goto oom;
 	for (int k = 0; k < s.K; ++k) if (!(s.top[k].pick = malloc(sizeof(int) * ((size_t)nr + 1)))) goto oom;
 	s.suffix_lc[nr] = 0.0;
@@ -743,7 +790,7 @@ done:
 	if (s.top) for (int k = 0; k < s.K; ++k) free(s.top[k].pick);
 	free(s.top); free(s.marg);
 	free(s.loc_cand); free(s.loc_fam); free(s.lfam_multi); free(s.pick); free(s.cand_used); free(s.fam_n); free(s.fam_pl);
-	free(s.multi); free(s.order); free(s.match); free(s.W); free(s.y); free(s.z); free(s.last); free(s.suffix_y); free(s.zs); free(s.suffix_lm); free(s.suffix_lc); free(s.kbuf); free(s.rbuf); free(s.cbuf); free(s.ca); free(s.cb2);
+	free(s.multi); free(s.order); free(s.match); free(s.W); free(s.y); free(s.z); free(s.last); free(s.suffix_y); free(s.zs); free(s.suffix_lm); free(s.suffix_lc); free(s.decp); free(s.zup); free(s.lstart); free(s.lcand); free(s.kbuf); free(s.rbuf); free(s.cbuf); free(s.ca); free(s.cb2);
 	free(s.fe); free(s.fkey); free(s.sa); free(s.sb);
 	if (ret < 0) km_ijoint_destroy(J);
 	return ret;
