@@ -37,10 +37,10 @@
 
 static const char *sys_name[KM_N_SYS] = { "str", "snp", "x", "y", "mt" };
 
-static const km_prof_t *g_xrem;
-static int cmp_rid(const void *a, const void *b)
+static int cmp_rid(const void *a, const void *b, void *rem)
 {
-	return strcmp(g_xrem->sample[*(const int *)a], g_xrem->sample[*(const int *)b]);
+	const km_prof_t *r = rem;
+	return strcmp(r->sample[*(const int *)a], r->sample[*(const int *)b]);
 }
 
 int km_explain_select(km_xpair_t **v, size_t *n, const km_hits_t *hits, int top_n, const int *concl_cand,
@@ -51,8 +51,7 @@ int km_explain_select(km_xpair_t **v, size_t *n, const km_hits_t *hits, int top_
 	*v = NULL, *n = 0;
 	if (!ord || !(*v = malloc(sizeof(km_xpair_t) * (hits->n + (size_t)nr + 1)))) { free(ord); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	for (int r = 0; r < nr; ++r) ord[r] = r;
-	g_xrem = rem;   /* under no threads */
-	qsort(ord, (size_t)nr, sizeof(int), cmp_rid);
+	qsort_r(ord, (size_t)nr, sizeof(int), cmp_rid, (void *)rem);
 	/* remains in byte order (as hits are): each remain's rows of rank <= top_n, then its
 	 * identification's candidate if that is not among them (its rank in matches.tsv, or
 	 * 0 when matches.tsv does not hold it) */

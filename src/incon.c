@@ -17,11 +17,11 @@
 #include "kmpriv.h"
 #include "pipe.h"
 
-static const km_hits_t *g_hits;   /* for the sort below (no threads yet) */
-static int cmp_hit_cand(const void *x, const void *y)
+static int cmp_hit_cand(const void *x, const void *y, void *hp)
 {
+	const km_hits_t *h = hp;
 	size_t a = *(const size_t *)x, b = *(const size_t *)y;
-	int ca = g_hits->h[a].cand, cb = g_hits->h[b].cand;
+	int ca = h->h[a].cand, cb = h->h[b].cand;
 	if (ca != cb) return ca < cb ? -1 : 1;
 	return (a > b) - (a < b);
 }
@@ -34,8 +34,7 @@ int km_hits_incon(km_hits_t *hits, const km_tabs_t *t, const km_index_t *ix, con
 	hits->incon = calloc(n + 1, sizeof(int));
 	if (!ord || !start || !hits->incon) { free(ord); free(start); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	for (size_t i = 0; i < n; ++i) ord[i] = i;
-	g_hits = hits;
-	qsort(ord, n, sizeof(size_t), cmp_hit_cand);
+	qsort_r(ord, n, sizeof(size_t), cmp_hit_cand, hits);
 	for (size_t i = 0; i < n; ++i)
 		if (i == 0 || hits->h[ord[i]].cand != hits->h[ord[i - 1]].cand) start[ng++] = i;
 	start[ng] = n;

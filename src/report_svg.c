@@ -176,11 +176,9 @@ void rp_svg_margin(kstring_t *s, const rp_run_t *R)
 
 typedef struct { int gen; double x, key; int order; } pnode_t;
 
-static const km_family_t *g_F;
-static pnode_t *g_nd;
-static int cmp_node(const void *a, const void *b)
+static int cmp_node(const void *a, const void *b, void *ndp)
 {
-	const pnode_t *x = &g_nd[*(const int *)a], *y = &g_nd[*(const int *)b];
+	const pnode_t *nd = ndp, *x = &nd[*(const int *)a], *y = &nd[*(const int *)b];
 	if (x->gen != y->gen) return x->gen < y->gen ? -1 : 1;
 	if (x->key != y->key) return x->key < y->key ? -1 : 1;
 	return x->order < y->order ? -1 : x->order > y->order;
@@ -244,8 +242,7 @@ void rp_svg_pedigree(kstring_t *s, const km_family_t *F, const char *missing, co
 			if (F->person[i].father < 0 && g > 0 && q >= 0 && nd[q].gen == g && F->person[q].father >= 0)
 				nd[i].key = nd[q].key + 1e-8 * (1 + i);   /* right after the partner, before the partner's next sibling */
 		}
-		g_F = F, g_nd = nd;
-		qsort(ord, (size_t)k, sizeof(int), cmp_node);
+		qsort_r(ord, (size_t)k, sizeof(int), cmp_node, nd);
 		/* founders of the top row: keep couples together */
 		if (g == 0)
 			for (int j = 0; j + 1 < k; ++j) {

@@ -590,10 +590,10 @@ done:
 	return ret;
 }
 
-static const km_prof_t *g_rem;
-static int cmp_rem_id(const void *x, const void *y)
+static int cmp_rem_id(const void *x, const void *y, void *rem)
 {
-	return strcmp(g_rem->sample[*(const int *)x], g_rem->sample[*(const int *)y]);
+	const km_prof_t *r = rem;
+	return strcmp(r->sample[*(const int *)x], r->sample[*(const int *)y]);
 }
 
 static const char *cand_fam(const km_tabs_t *t, const km_peds_t *p, int c) { return p->fam[t->cand[c].fam].id; }
@@ -717,8 +717,7 @@ int km_incr_scan(km_incr_t *I, const km_incr_ctx_t *c, km_hits_t *hits, km_tabs_
 	/* the hits: remains in byte order of their ids, each its first K rows */
 	if (!(ord = malloc(sizeof(int) * ((size_t)nr + 1)))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 	for (int r = 0; r < nr; ++r) ord[r] = r;
-	g_rem = c->rem;
-	qsort(ord, (size_t)nr, sizeof(int), cmp_rem_id);
+	qsort_r(ord, (size_t)nr, sizeof(int), cmp_rem_id, (void *)c->rem);
 	hits->h = malloc(sizeof(km_hit_t) * ((size_t)nr * (K > 0 ? K : 1) + 1));
 	hits->rank = malloc(sizeof(int) * ((size_t)nr * (K > 0 ? K : 1) + 1));
 	hits->tie = malloc((size_t)nr * (K > 0 ? K : 1) + 1);   /* tie (dvi) */
