@@ -11,22 +11,27 @@
  * posterior(a) = LR(a) / sum_b LR(b); the marginal P(R = M) sums the posteriors of the
  * assignments giving R to M.
  *
- * Search: depth first over the remains in output order.  With at most max_assign
- * assignments every leaf is visited (exact).  Beyond, branch and bound for the exact best
- * K: every option o gets an additive weight W_o with term_F(S) <= sum_{o in S} W_o for every
- * placement set S of its family (W = lr in a family with one candidate in play; with
- * several, W = lr + D/2, D the largest gain of a set of two or more over the sum of its
- * pairwise lrs, computed exactly, else a gain bound from -log10 P(remain data)).  The
- * bound of a node = the decided part (its pairwise lrs, or W where a family may still
- * grow) + a feasible dual (y, z) of the matching relaxation of the undecided remains with
- * the weights W (weak duality: any assignment of them is worth at most sum y + sum z over
- * the undecided remains and free candidates); the dual comes from the Hungarian method at
- * the root and stays feasible in every subproblem.  Options are tried matching first, then
- * by reduced value.  A node whose bound is below the current K-th best cannot hold a row of
+ * Search: depth first over the remains.  With at most max_assign assignments every leaf is
+ * visited (exact).  Beyond, branch and bound for the exact best K: every option o gets an
+ * additive weight W_o with term_F(S) <= sum_{o in S} W_o for every placement set S of its
+ * family (W = lr in a family with one candidate in play; with several, W_o = lr_o +
+ * D_o/2, D_o = max over the sets S of two or more that hold o of 2 gain(S)^+/|S|, gain =
+ * term - the sum of the pairwise lrs, computed exactly, else a gain bound from -log10
+ * P(remain data); then sum_{o in S} D_o/2 >= gain(S)).  The bound of a node = the decided
+ * part (the pairwise lrs; W where a family may still grow; the exact term of a family that
+ * can take no one more, "closed") + a feasible dual of the matching relaxation of the
+ * undecided remains and the free candidates with the weights W (weak duality): the
+ * Hungarian method's at the root, kept feasible and tightened as candidates are taken and
+ * remains decided (take).  Remains are decided first where the root's matching puts a
+ * pair into a family whose joint term is below its W (seq_build), and a node's children
+ * are tried by their own bound (the matching's choice first, a pair the joint term
+ * excludes last).  A node whose bound is below the current K-th best cannot hold a row of
  * the best K; its LR mass is at most min((its leaves) x 10^bound, 10^decided x
  * prod_u (1 + sum_o 10^W_o)), added to a bound R of the mass not enumerated, so that
  * LR(a)/(S + R) <= posterior(a) <= LR(a)/S.  The search stops after KM_IDENT_MAX_NODES
- * nodes (stopped: the rows are the best found, not proven; the caller says so).
+ * nodes (stopped: the rows are the best found, not proven; the caller says so, with the
+ * root's bound, which no assignment exceeds).  None of this changes a proven row: the
+ * bounds only decide how soon the search may stop looking.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -136,6 +141,13 @@ typedef struct {
 	int *multi, n_multi;    /* those families */
 	int *match;             /* per remain: its option in the relaxation's optimal matching, -1 = '*' */
 	int *order;             /* [n_opt + n_rem]: remain i tries order[opt_start[i] + i ..] (option, or -1 = '*') */
+	double *yc, *Zc;        /* the subproblem's dual (take): per remain, per local candidate */
+	double *ysd, *zsd;      /* [n_rem + 1]: per depth, sum of yc over the undecided, of Zc over the free candidates */
+	double *dy, *dz;        /* [n_rem]: what the take at depth i moved them by */
+	struct { int kind, k; double v; } *ustk; size_t usp, ucap; size_t *umark;   /* undo stack; per depth its mark */
+	int *clis, *clopt, *orem;   /* candidate c's options: clopt[clis[c] .. clis[c+1]); the remain of each option */
+	int *chord; double *chub, *chlm;   /* [n_opt + n_rem]: a node's children in the order tried, and their bounds */
+	int *seq, *dep;         /* [n_rem]: the remain decided at depth i, the depth of remain u (seq_build) */
 	double nodes, max_nodes;/* search nodes visited; the budget */
 	int stopped;            /* the budget ran out */
 	int *fam_n;             /* placements per local family */
@@ -143,13 +155,15 @@ typedef struct {
 	double *W;              /* [n_opt]: additive upper bound of each option's share of its family term */
 	double *y, *z;          /* a feasible dual of the matching relaxation: y per remain, z per local candidate */
 	int *last;              /* per local candidate: the last remain (search order) that lists it */
-	double *suffix_y;       /* [n_rem + 1]: sum of y_u for u >= i */
 	double *zs;             /* [n_rem + 1]: sum of z_c over the candidates with last[c] >= i */
 	double *suffix_lm;      /* [n_rem + 1]: sum of log10(1 + sum_o 10^W_o) for u >= i (relaxed mass) */
 	double *suffix_lc;      /* [n_rem + 1]: sum of log10(options_u + 1) for u >= i */
 	/* the current path's decided part of node_bound, kept per depth (path_step) */
-	double *decp, *zup;     /* [n_rem + 1] */
+	double *decp;           /* [n_rem + 1] */
 	int *lstart, *lcand;    /* the local candidates whose last remain is i: lcand[lstart[i] .. lstart[i+1]) */
+	int *fcst, *fcl;        /* local family f's candidates: fcl[fcst[f] .. fcst[f+1]) */
+	int *fclosed;           /* per local family: closed on the current path (path_step) */
+	int *clst, cltop, *clsp;/* the closed families, a stack; those closed at depth i: clst[clsp[i] .. clsp[i+1]) */
 	/* the cache of joint family terms */
 	fent_t *fe; size_t n_fe, m_fe;
 	int *fkey; size_t n_fkey, m_fkey;
@@ -319,50 +333,187 @@ static int partial_value(srch_t *s, double *v)
 }
 
 /* An upper bound of every leaf below a node at depth i, and of their LR mass (log10):
- * decided families with one candidate in play count their pairwise lr exactly; a family
- * with several counts the W of its decided placements (term(S) <= sum_S W, see
- * km_ident_joint); the undecided remains count at most the dual of the matching
+ * the decided part (path_step: the picks' pairwise lrs, W in a family that may still
+ * grow, the exact term of a closed family) plus a feasible dual of the matching
  * relaxation of what is left (weak duality: any matching of the undecided remains to the
- * free candidates with weights W is worth at most sum y + sum z). */
+ * free candidates with weights W is worth at most sum yc + sum Zc over them; see take). */
 static void node_bound(const srch_t *s, int i, double *ub, double *lmass)
 {
-	double dec = s->decp[i], zu = s->zup[i];
-	*ub = dec + s->suffix_y[i] + s->zs[i] - zu;
+	double dec = s->decp[i];
+	*ub = dec + s->ysd[i] + s->zsd[i];
 	*lmass = dec + s->suffix_lm[i];
 }
 
-/* The decided part of node_bound at depth i + 1, from depth i's and the pick at i:
- *   decp[i] = sum over j < i of the picks' lr (or W in a family that may grow),
- *   zup[i]  = sum over j < i of z of the picked candidates with last >= i (a used
- *             candidate takes no one else),
- * both in the order j = 0, 1, ... from 0.0, as a loop over the path would add them, so
- * every bound has the same bits as that loop.  zup[i+1] is zup[i] plus the pick at i
- * unless some candidate picked before i has its last remain at i (it leaves the sum:
- * then the loop runs); which are those is listed per depth (lstart, lcand).  O(1) per
- * node for most nodes instead of O(depth). */
+/* Family f with several candidates in play is closed at depth i + 1 when none of its
+ * candidates can take a remain any more (each is used, or its last remain is <= i): its
+ * placements are final on every leaf below, so the decided part counts its exact term
+ * instead of the sum of their W (term <= sum W: the bound only gets tighter).  This is
+ * what lets the bound see a pair that the pairwise lrs (and W >= lr) like but the joint
+ * term excludes — two remains that cannot both be in the family. */
+static int fam_closes(const srch_t *s, int f, int i)
+{
+	if (s->fclosed[f]) return 0;
+	for (int k = s->fcst[f]; k < s->fcst[f + 1]; ++k) {
+		int c = s->fcl[k];
+		if (!s->cand_used[c] && s->last[c] > i) return 0;
+	}
+	return 1;
+}
+
+/* the exact term of family f's placements, less the W they are counted with */
+static double fam_slack(srch_t *s, int f)
+{
+	double t, w = 0.0;
+	const int *pl = s->fam_pl + (size_t)f * s->n_rem;
+	if (s->fam_n[f] == 0) return 0.0;
+	int ret = fam_term(s, f, &t);
+	if (ret < 0) { s->ret = ret; return 0.0; }
+	for (int j = 0; j < s->fam_n[f]; ++j) w += s->W[pl[j]];
+	return t == KM_NEG_INF ? KM_NEG_INF : t - w;
+}
+
+static double fam_close(srch_t *s, int f)
+{
+	s->fclosed[f] = 1;
+	s->clst[s->cltop++] = f;
+	return fam_slack(s, f);
+}
+
+/* The bound at depth i + 1 from depth i's and the pick at i (take has run): the decided
+ * part decp (the pick's lr, or W in a family with several candidates; families closed
+ * here: their exact term less their W), and the dual sums ysd, zsd moved by what take
+ * changed.  O(1) but for closures (a cached family term each). */
 static void path_step(srch_t *s, int i)
 {
 	const km_icomp_t *C = s->C;
-	int o = s->pick[i], lc = o >= 0 ? s->loc_cand[o] : -1;
+	int o = s->pick[s->seq[i]], lc = o >= 0 ? s->loc_cand[o] : -1;
 	double dec = s->decp[i];
-	if (o >= 0) dec += s->lfam_multi[s->loc_fam[lc]] ? s->W[o] : C->opt_lr[o];
+	/* what the previous option at this depth (and its subtree) closed is open again */
+	while (s->cltop > s->clsp[i]) s->fclosed[s->clst[--s->cltop]] = 0;
+	if (o >= 0) {
+		int f = s->loc_fam[lc];
+		dec += s->lfam_multi[f] ? s->W[o] : C->opt_lr[o];
+		if (s->lfam_multi[f] && fam_closes(s, f, i)) dec += fam_close(s, f);
+	}
+	for (int k = s->lstart[i]; k < s->lstart[i + 1]; ++k) {   /* candidates that leave the search here */
+		int f = s->loc_fam[s->lcand[k]];
+		if (s->lfam_multi[f] && fam_closes(s, f, i)) dec += fam_close(s, f);
+	}
+	s->clsp[i + 1] = s->cltop;
 	s->decp[i + 1] = dec;
-	int drop = 0;
-	for (int k = s->lstart[i]; k < s->lstart[i + 1] && !drop; ++k) drop = s->lcand[k] != lc && s->cand_used[s->lcand[k]];
-	double zu;
-	if (!drop) {
-		zu = s->zup[i];
-		if (lc >= 0 && s->last[lc] >= i + 1) zu += s->z[lc];
-	} else {
-		zu = 0.0;
-		for (int j = 0; j <= i; ++j) {
-			int oj = s->pick[j];
-			if (oj < 0) continue;
-			int c = s->loc_cand[oj];
-			if (s->last[c] >= i + 1) zu += s->z[c];
+	s->ysd[i + 1] = s->ysd[i] + s->dy[i];
+	s->zsd[i + 1] = s->zsd[i] + s->dz[i];
+}
+
+/* The dual of a subproblem (the remains not yet decided, the candidates not yet taken).
+ * The Hungarian method gives the root's (y, z); in a node it would go stale with every
+ * deviation from the matching, and the search pays for stale bounds in nodes.  So the
+ * dual is kept feasible and tight as the path grows:
+ *   yc_v = max(0, max over v's options on free candidates of W_o - z_c)   (root z),
+ *   Zc_c = max(0, max over the undecided remains v listing c of W_vc - yc_v),
+ * which is feasible (yc_v + Zc_c >= W_vc for every undecided v and free c; both >= 0), so
+ * any matching of what is left is worth at most sum yc + sum Zc (weak duality); Zc <= z
+ * and yc <= y, so it is never looser than the root's.  Taking option o (candidate c) for
+ * the remain u at depth i: c leaves (its Zc no longer counts); a remain whose yc was on c
+ * gets its next best (and the Zc of its other candidates rise to match); u leaves, and a
+ * candidate whose Zc was u's gets the max over the remains still listing it.  Each change
+ * goes on an undo stack (untake); dy[i], dz[i] are what the sums moved. */
+static double yc_of(const srch_t *s, int v)
+{
+	const km_icomp_t *C = s->C;
+	double y = 0.0;
+	for (size_t o = C->opt_start[v]; o < C->opt_start[v + 1]; ++o) {
+		int c = s->loc_cand[o];
+		if (s->cand_used[c]) continue;
+		double x = s->W[o] - s->z[c];
+		if (x > y) y = x;
+	}
+	return y;
+}
+
+static double zc_of(const srch_t *s, int c, int i)
+{
+	double z = 0.0;
+	for (int k = s->clis[c]; k < s->clis[c + 1]; ++k) {
+		int o = s->clopt[k], v = s->orem[o];
+		if (s->dep[v] <= i) continue;
+		double x = s->W[o] - s->yc[v];
+		if (x > z) z = x;
+	}
+	return z;
+}
+
+static void undo_push(srch_t *s, int kind, int k, double old)
+{
+	if (s->usp == s->ucap) {
+		size_t m = s->ucap ? 2 * s->ucap : 1024;
+		void *t = realloc(s->ustk, sizeof(*s->ustk) * m);
+		if (!t) { s->ret = km_err_set(s->e, KM_ENOMEM, "out of memory"); return; }
+		s->ustk = t, s->ucap = m;
+	}
+	s->ustk[s->usp].kind = kind, s->ustk[s->usp].k = k, s->ustk[s->usp++].v = old;
+}
+
+static void take(srch_t *s, int i, int u, int o)
+{
+	const km_icomp_t *C = s->C;
+	s->pick[u] = o;
+	s->umark[i] = s->usp;
+	int lc = -1;
+	if (o >= 0) {
+		lc = s->loc_cand[o];
+		int f = s->loc_fam[lc];
+		s->cand_used[lc] = 1;
+		s->fam_pl[(size_t)f * s->n_rem + s->fam_n[f]++] = o;
+	}
+	if (!s->bnb) return;
+	double dy = -s->yc[u], dz = 0.0;   /* u leaves the undecided */
+	if (lc >= 0) {
+		dz -= s->Zc[lc];
+		for (int k = s->clis[lc]; k < s->clis[lc + 1]; ++k) {   /* remains whose best was c */
+			int o2 = s->clopt[k], v = s->orem[o2];
+			if (s->dep[v] <= i || s->W[o2] - s->z[lc] < s->yc[v]) continue;
+			double y = yc_of(s, v);
+			if (y == s->yc[v]) continue;
+			undo_push(s, 0, v, s->yc[v]);
+			if (s->ret < 0) return;
+			dy += y - s->yc[v];
+			s->yc[v] = y;
+			for (size_t o3 = C->opt_start[v]; o3 < C->opt_start[v + 1]; ++o3) {
+				int c3 = s->loc_cand[o3];
+				double x = s->W[o3] - y;
+				if (s->cand_used[c3] || !(x > s->Zc[c3])) continue;
+				undo_push(s, 1, c3, s->Zc[c3]);
+				if (s->ret < 0) return;
+				dz += x - s->Zc[c3];
+				s->Zc[c3] = x;
+			}
 		}
 	}
-	s->zup[i + 1] = zu;
+	for (size_t o3 = C->opt_start[u]; o3 < C->opt_start[u + 1]; ++o3) {   /* candidates whose Zc was u's */
+		int c3 = s->loc_cand[o3];
+		if (s->cand_used[c3] || s->W[o3] - s->yc[u] < s->Zc[c3]) continue;
+		double z = zc_of(s, c3, i);
+		if (z == s->Zc[c3]) continue;
+		undo_push(s, 1, c3, s->Zc[c3]);
+		if (s->ret < 0) return;
+		dz += z - s->Zc[c3];
+		s->Zc[c3] = z;
+	}
+	s->dy[i] = dy, s->dz[i] = dz;
+}
+
+static void untake(srch_t *s, int i, int o)
+{
+	while (s->usp > s->umark[i]) {
+		--s->usp;
+		if (s->ustk[s->usp].kind == 0) s->yc[s->ustk[s->usp].k] = s->ustk[s->usp].v;
+		else s->Zc[s->ustk[s->usp].k] = s->ustk[s->usp].v;
+	}
+	if (o < 0) return;
+	int lc = s->loc_cand[o];
+	--s->fam_n[s->loc_fam[lc]];
+	s->cand_used[lc] = 0;
 }
 
 static void dfs(srch_t *s, int i)
@@ -385,27 +536,51 @@ static void dfs(srch_t *s, int i)
 		leaf(s, v);
 		return;
 	}
-	/* the options in the order of their reduced value (branch and bound), '*' among them */
-	size_t k0 = C->opt_start[i] + (size_t)i, k1 = C->opt_start[i + 1] + (size_t)i + 1;
+	/* the options, '*' among them: in the order of their reduced value (branch and bound;
+	 * the matching's choice first), then by the bound of the child itself, which also sees
+	 * a family the option closes (path_step): a pair the joint term excludes is tried last
+	 * instead of first, so that good leaves, and with them the pruning, come early.  The
+	 * sort is stable, and the bounds are the same numbers whenever this node is reached,
+	 * so the order is deterministic. */
+	int u = s->seq[i];
+	size_t k0 = C->opt_start[u] + (size_t)u, k1 = C->opt_start[u + 1] + (size_t)u + 1;
+	int *ch = s->chord + k0, n = 0;
+	double *cb = s->chub + k0, *cm = s->chlm + k0;
 	for (size_t k = k0; k < k1; ++k) {
 		int o = s->order[k];
-		if (o < 0) {
-			s->pick[i] = -1;
-			if (s->bnb) path_step(s, i);
-			dfs(s, i + 1);
-			if (s->ret < 0 || s->stopped) return;
-			continue;
+		if (o >= 0 && s->cand_used[s->loc_cand[o]]) continue;
+		ch[n] = o;
+		if (s->bnb) {
+			take(s, i, u, o);
+			path_step(s, i);
+			node_bound(s, i + 1, &cb[n], &cm[n]);
+			untake(s, i, o);
+			if (s->ret < 0) return;
+			int j = n;
+			for (; j > 0 && cb[j] > cb[j - 1]; --j) {
+				double t = cb[j]; cb[j] = cb[j - 1]; cb[j - 1] = t;
+				t = cm[j]; cm[j] = cm[j - 1]; cm[j - 1] = t;
+				int q = ch[j]; ch[j] = ch[j - 1]; ch[j - 1] = q;
+			}
 		}
-		int lc = s->loc_cand[o];
-		if (s->cand_used[lc]) continue;
-		int f = s->loc_fam[lc];
-		s->cand_used[lc] = 1;
-		s->fam_pl[(size_t)f * s->n_rem + s->fam_n[f]++] = o;
-		s->pick[i] = o;
+		++n;
+	}
+	for (int k = 0; k < n; ++k) {
+		/* a child below the K-th best is not entered: it and, the bounds sorted, every child
+		 * after it add their mass bound here, as dfs would, and count as the nodes they are */
+		if (s->bnb && s->n_top == s->K && i + 1 < s->n_rem && cb[k] < s->top[s->K - 1].lr) {
+			for (; k < n; ++k) {
+				if (++s->nodes > s->max_nodes) { s->stopped = 1; return; }
+				double lc = cb[k] + s->suffix_lc[i + 1];
+				s->rest = log10_add(s->rest, lc < cm[k] ? lc : cm[k]);
+			}
+			break;
+		}
+		int o = ch[k];
+		take(s, i, u, o);
 		if (s->bnb) path_step(s, i);
 		dfs(s, i + 1);
-		--s->fam_n[f];
-		s->cand_used[lc] = 0;
+		untake(s, i, o);
 		if (s->ret < 0 || s->stopped) return;
 	}
 }
@@ -482,13 +657,17 @@ static int matching_dual(srch_t *s)
 	return 0;
 }
 
-/* the additive bounds W of a multi-candidate family: W_o = lr_o + D/2 with
- * D = max over its placement sets S of >= 2 remains of (term(S) - sum_S lr)^+, so that
- * sum_S W >= sum_S lr + D >= term(S); computed exactly when the family has at most
- * FAM_SETS_MAX such sets, else W_o = max(lr_o, gain_ub of the remain) (each remain after
- * the first adds at most -log10 P(its data) <= gain_ub). */
+/* the additive bounds W of a multi-candidate family: W_o = lr_o + D_o/2 with
+ * D_o = max over its placement sets S of >= 2 remains that hold option o of
+ * 2 (term(S) - sum_S lr)^+ / |S|, so that for every such S, sum_S W = sum_S lr +
+ * sum_S D_o/2 >= sum_S lr + gain(S)^+ >= term(S).  Per option rather than one D per family: a weak
+ * remain that gains nothing from any partner keeps W = lr, where one family-wide D (the
+ * gain of its best pair, e.g. two true brothers) would inflate every option of the family
+ * and with it every bound that passes through it.  Computed exactly when the family has
+ * at most FAM_SETS_MAX such sets, else W_o = max(lr_o, gain_ub of the remain) (each
+ * remain after the first adds at most -log10 P(its data) <= gain_ub). */
 #define FAM_SETS_MAX 256
-typedef struct { int n_fr; int *fr; double D; long n; int over; } fset_t;
+typedef struct { int n_fr; int *fr; double *Do; long n; int over; } fset_t;
 
 static int fset_rec(srch_t *s, fset_t *F, int f, int k, int depth)
 {
@@ -502,7 +681,9 @@ static int fset_rec(srch_t *s, fset_t *F, int f, int k, int depth)
 		if (ret < 0) return ret;
 		const int *pl = s->fam_pl + (size_t)f * s->n_rem;
 		for (int j = 0; j < s->fam_n[f]; ++j) sum += C->opt_lr[pl[j]];
-		if (t - sum > F->D) F->D = t - sum;
+		/* 2 gain/|S|: then each o of S holds at least gain/|S| of it, sum_S D_o/2 >= gain */
+		double g = 2.0 * (t - sum) / s->fam_n[f];
+		for (int j = 0; j < s->fam_n[f]; ++j) if (g > F->Do[pl[j]]) F->Do[pl[j]] = g;
 		return 0;
 	}
 	int u = F->fr[k], ret;
@@ -520,6 +701,72 @@ static int fset_rec(srch_t *s, fset_t *F, int f, int k, int depth)
 	return 0;
 }
 
+/* The search order.  The bound is loose where the matching of the relaxation puts
+ * placements into a family with several candidates whose joint term is below the sum of
+ * their W (a pair both remains of which the pairwise lrs like, but that the joint term
+ * excludes or dislikes); it becomes exact once the family is closed (path_step), which
+ * happens only when every remain that lists one of its candidates is decided.  So the
+ * remains that list a candidate of such a family are decided first (families by their
+ * slack, largest first; ties by family), then the others in output order.  Any order gives
+ * the same rows: this only decides how soon the bound sees the joint terms. */
+static int seq_build(srch_t *s)
+{
+	const km_icomp_t *C = s->C;
+	int nr = s->n_rem, nf = s->n_lfam, ret = 0, n = 0;
+	double *sl = calloc((size_t)nf + 1, sizeof(double));
+	int *fo = malloc(sizeof(int) * ((size_t)nf + 1)), *taken = calloc((size_t)nr + 1, sizeof(int));
+	if (!sl || !fo || !taken) { free(sl); free(fo); free(taken); return KM_ENOMEM; }
+	for (int u = 0; u < nr; ++u) {   /* the matching's placements, in remain order */
+		int o = s->match[u];
+		if (o < 0) continue;
+		int f = s->loc_fam[s->loc_cand[o]];
+		if (s->lfam_multi[f]) s->fam_pl[(size_t)f * nr + s->fam_n[f]++] = o;
+	}
+	int nsl = 0;
+	for (int k = 0; k < s->n_multi && ret == 0; ++k) {
+		int f = s->multi[k];
+		double t, w = 0.0;
+		if (s->fam_n[f] == 0) continue;
+		if ((ret = fam_term(s, f, &t)) < 0) break;
+		for (int j = 0; j < s->fam_n[f]; ++j) w += s->W[s->fam_pl[(size_t)f * nr + j]];
+		sl[f] = t == KM_NEG_INF ? HUGE_VAL : w - t;
+		if (sl[f] > 1e-9) fo[nsl++] = f;
+	}
+	for (int k = 0; k < s->n_multi; ++k) s->fam_n[s->multi[k]] = 0;
+	if (ret < 0) { free(sl); free(fo); free(taken); return ret; }
+	for (int a = 1; a < nsl; ++a)   /* slack descending, then family */
+		for (int b = a; b > 0 && (sl[fo[b]] > sl[fo[b - 1]] || (sl[fo[b]] == sl[fo[b - 1]] && fo[b] < fo[b - 1])); --b) { int t = fo[b]; fo[b] = fo[b - 1]; fo[b - 1] = t; }
+	for (int a = 0; a < nsl; ++a)   /* the matching's placements in those families: the pair that closes them */
+		for (int u = 0; u < nr; ++u)
+			if (!taken[u] && s->match[u] >= 0 && s->loc_fam[s->loc_cand[s->match[u]]] == fo[a]) taken[u] = 1, s->seq[n++] = u;
+	/* then the other families with several candidates, by their largest W - lr (what an
+	 * open family can still add to the bound) descending: each family's remains together,
+	 * so that the family closes soon after its first placement */
+	nsl = 0;
+	for (int k = 0; k < s->n_multi; ++k) {
+		int f = s->multi[k];
+		sl[f] = 0.0;
+		for (int u = 0; u < nr; ++u)
+			for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o)
+				if (s->loc_fam[s->loc_cand[o]] == f && s->W[o] - C->opt_lr[o] > sl[f]) sl[f] = s->W[o] - C->opt_lr[o];
+		fo[nsl++] = f;
+	}
+	for (int a = 1; a < nsl; ++a)
+		for (int b = a; b > 0 && (sl[fo[b]] > sl[fo[b - 1]] || (sl[fo[b]] == sl[fo[b - 1]] && fo[b] < fo[b - 1])); --b) { int t = fo[b]; fo[b] = fo[b - 1]; fo[b - 1] = t; }
+	for (int a = 0; a < nsl; ++a) {   /* then every other remain that lists one of their candidates */
+		int f = fo[a];
+		for (int u = 0; u < nr; ++u) {
+			if (taken[u]) continue;
+			for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o)
+				if (s->loc_fam[s->loc_cand[o]] == f) { taken[u] = 1, s->seq[n++] = u; break; }
+		}
+	}
+	for (int u = 0; u < nr; ++u) if (!taken[u]) s->seq[n++] = u;
+	for (int i = 0; i < nr; ++i) s->dep[s->seq[i]] = i;
+	free(sl); free(fo); free(taken);
+	return 0;
+}
+
 /* The weights W.  D of every family with two or more candidates in play comes first, from
  * the caller's fam_delta where it can say, in parallel when the caller gave one context
  * per thread (C->tctx): the families are independent and each D is the same number
@@ -534,8 +781,8 @@ static int bounds_build(srch_t *s)
 	size_t *fst = calloc((size_t)nf + 2, sizeof(size_t));   /* family f's options: fopt[fst[f] .. fst[f+1]) */
 	int *fopt = malloc(sizeof(int) * (no + 1)), *orem = malloc(sizeof(int) * (no + 1));
 	int *fr = malloc(sizeof(int) * ((size_t)nr + 1)), *ask = malloc(sizeof(int) * ((size_t)nf + 1));
-	double *Dv = malloc(sizeof(double) * ((size_t)nf + 1));
-	if (!fst || !fopt || !orem || !fr || !ask || !Dv) { ret = KM_ENOMEM; goto end; }
+	double *Dop = malloc(sizeof(double) * (no + 1));   /* D_o per option */
+	if (!fst || !fopt || !orem || !fr || !ask || !Dop) { ret = KM_ENOMEM; goto end; }
 	/* options by family, in option order (remain order, then the remain's order) */
 	for (int u = 0; u < nr; ++u)
 		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) orem[o] = u, ++fst[s->loc_fam[s->loc_cand[o]] + 1];
@@ -548,7 +795,8 @@ static int bounds_build(srch_t *s)
 		free(fill);
 	}
 	for (size_t o = 0; o < no; ++o) s->W[o] = C->opt_lr[o];
-	for (int f = 0; f < nf; ++f) Dv[f] = 0.0, ask[f] = 1;
+	for (size_t o = 0; o < no; ++o) Dop[o] = 0.0;
+	for (int f = 0; f < nf; ++f) ask[f] = 1;
 	if (C->fam_delta && s->n_multi > 0) {   /* the caller's D (e.g. from conditioned scores) */
 		int nth = C->n_tctx > 1 ? C->n_tctx : 1, bad = -1, bad_ret = 0;
 		size_t mx = 1;
@@ -565,7 +813,7 @@ static int bounds_build(srch_t *s)
 #endif
 			void *ctx = nth > 1 ? C->tctx[tid] : C->ctx;
 			int *rr = malloc(sizeof(int) * 2 * (mx + 1)), *cc = rr ? rr + mx + 1 : NULL;
-			double *ll = malloc(sizeof(double) * (mx + 1));
+			double *ll = malloc(sizeof(double) * 2 * (mx + 1)), *dd = ll ? ll + mx + 1 : NULL;
 			if (!rr || !ll) tbad[tid] = -2, tret[tid] = KM_ENOMEM;
 			/* dynamic: iterations are handed out in order, so a thread that fails skips only
 			 * families after its failure, and every earlier family is computed */
@@ -577,9 +825,11 @@ static int bounds_build(srch_t *s)
 					int o = fopt[j];
 					rr[k] = C->rem[orem[o]], cc[k] = C->opt_cand[o], ll[k++] = C->opt_lr[o], fam = C->cfam[C->opt_cand[o]];
 				}
-				int r2 = C->fam_delta(ctx, fam, k, rr, cc, ll, &Dv[f], &terr[tid]);
+				int r2 = C->fam_delta(ctx, fam, k, rr, cc, ll, dd, &terr[tid]);
 				if (r2 < 0) { tbad[tid] = i, tret[tid] = r2; continue; }
 				ask[f] = r2;
+				/* the family's own options only: no other thread writes them */
+				if (r2 == 0) for (size_t j = fst[f]; j < fst[f + 1]; ++j) Dop[fopt[j]] = dd[j - fst[f]];
 			}
 			free(rr); free(ll);
 		}
@@ -592,7 +842,7 @@ static int bounds_build(srch_t *s)
 	}
 	for (int i = 0; i < s->n_multi && ret == 0; ++i) {
 		int f = s->multi[i];
-		fset_t F = { 0, fr, Dv[f], 0, 0 };
+		fset_t F = { 0, fr, Dop, 0, 0 };
 		for (size_t j = fst[f]; j < fst[f + 1]; ++j) {   /* the family's remains, in order */
 			int u = orem[fopt[j]];
 			if (F.n_fr == 0 || fr[F.n_fr - 1] != u) fr[F.n_fr++] = u;
@@ -600,17 +850,19 @@ static int bounds_build(srch_t *s)
 		if (ask[f] && (ret = fset_rec(s, &F, f, 0, 0)) < 0) break;
 		for (size_t j = fst[f]; j < fst[f + 1]; ++j) {
 			int o = fopt[j], u = orem[o];
-			if (!F.over) s->W[o] = C->opt_lr[o] + F.D / 2.0;
+			if (!F.over) s->W[o] = C->opt_lr[o] + Dop[o] / 2.0;
 			else s->W[o] = C->gain_ub && C->gain_ub[u] > C->opt_lr[o] ? C->gain_ub[u] : C->opt_lr[o];
 		}
 	}
 end:
-	free(fst); free(fopt); free(orem); free(fr); free(ask); free(Dv);
+	free(fst); free(fopt); free(orem); free(fr); free(ask); free(Dop);
 	if (ret < 0) return ret;
 	if (matching_dual(s) < 0) return KM_ENOMEM;
+	if ((ret = seq_build(s)) < 0) return ret;
 	for (int c = 0; c < s->n_loc; ++c) s->last[c] = -1;
 	for (int u = 0; u < nr; ++u)
-		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) s->last[s->loc_cand[o]] = u;
+		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o)
+			if (s->dep[u] > s->last[s->loc_cand[o]]) s->last[s->loc_cand[o]] = s->dep[u];
 	/* per depth, the candidates whose last remain it is (path_step) */
 	for (int i = 0; i <= nr; ++i) s->lstart[i] = 0;
 	for (int c = 0; c < s->n_loc; ++c) if (s->last[c] >= 0) ++s->lstart[s->last[c] + 1];
@@ -622,18 +874,14 @@ end:
 		for (int c = 0; c < s->n_loc; ++c) if (s->last[c] >= 0) s->lcand[fill[s->last[c]]++] = c;
 		free(fill);
 	}
-	s->decp[0] = 0.0, s->zup[0] = 0.0;
-	s->suffix_y[nr] = 0.0, s->suffix_lm[nr] = 0.0;
+	s->decp[0] = 0.0;
+	s->suffix_lm[nr] = 0.0;
 	for (int i = nr - 1; i >= 0; --i) {
 		double m = 1.0;
-		for (size_t o = C->opt_start[i]; o < C->opt_start[i + 1]; ++o) m += pow(10.0, s->W[o]);
-		s->suffix_y[i] = s->suffix_y[i + 1] + s->y[i];
+		int u = s->seq[i];
+		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) m += pow(10.0, s->W[o]);
 		s->suffix_lm[i] = s->suffix_lm[i + 1] + log10(m);
 	}
-	for (int i = 0; i <= nr; ++i) s->zs[i] = 0.0;
-	for (int c = 0; c < s->n_loc; ++c)   /* zs[i] = sum of z_c with last[c] >= i */
-		if (s->last[c] >= 0) s->zs[s->last[c]] += s->z[c];
-	for (int i = nr - 1; i >= 0; --i) s->zs[i] += s->zs[i + 1];
 	return 0;
 }
 
@@ -720,14 +968,18 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 	s.y = malloc(sizeof(double) * ((size_t)nr + 1));
 	s.z = malloc(sizeof(double) * ((size_t)s.n_loc + 1));
 	s.last = malloc(sizeof(int) * ((size_t)s.n_loc + 1));
-	s.suffix_y = malloc(sizeof(double) * ((size_t)nr + 1));
-	s.zs = malloc(sizeof(double) * ((size_t)nr + 2));
 	s.suffix_lm = malloc(sizeof(double) * ((size_t)nr + 1));
 	s.suffix_lc = malloc(sizeof(double) * ((size_t)nr + 1));
 	s.decp = malloc(sizeof(double) * ((size_t)nr + 2));
-	s.zup = malloc(sizeof(double) * ((size_t)nr + 2));
 	s.lstart = malloc(sizeof(int) * ((size_t)nr + 2));
 	s.lcand = malloc(sizeof(int) * ((size_t)s.n_loc + 1));
+	s.fcst = calloc((size_t)s.n_lfam + 2, sizeof(int));
+	s.fcl = malloc(sizeof(int) * ((size_t)s.n_loc + 1));
+	s.fclosed = calloc((size_t)s.n_lfam + 1, sizeof(int));
+	s.clst = malloc(sizeof(int) * ((size_t)s.n_lfam + 1));
+	s.clsp = calloc((size_t)nr + 2, sizeof(int));
+	s.seq = malloc(sizeof(int) * ((size_t)nr + 1));
+	s.dep = malloc(sizeof(int) * ((size_t)nr + 1));
 	s.kbuf = malloc(sizeof(int) * ((size_t)nr + 2));
 	s.rbuf = malloc(sizeof(int) * ((size_t)nr + 1));
 	s.cbuf = malloc(sizeof(int) * ((size_t)nr + 1));
@@ -735,21 +987,58 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 	s.cb2 = malloc(sizeof(int) * ((size_t)nr + 1));
 	s.marg = calloc(nm + 1, sizeof(double));
 	s.top = calloc((size_t)s.K, sizeof(km_iasg_t));
-	if (!s.pick || !s.cand_used || !s.fam_n || !s.fam_pl || !s.W || !s.y || !s.z || !s.last || !s.suffix_y || !s.zs || !s.suffix_lm || !s.suffix_lc || !s.decp || !s.zup || !s.lstart || !s.lcand || !s.kbuf ||
+	if (!s.pick || !s.cand_used || !s.fam_n || !s.fam_pl || !s.W || !s.y || !s.z || !s.last || !s.suffix_lm || !s.suffix_lc || !s.decp || !s.lstart || !s.lcand || !s.fcst || !s.fcl || !s.fclosed || !s.clst || !s.clsp || !s.seq || !s.dep || !s.kbuf ||
 	    !s.rbuf || !s.cbuf || !s.ca || !s.cb2 || !s.marg || !s.top) goto oom;
 	for (int k = 0; k < s.K; ++k) if (!(s.top[k].pick = malloc(sizeof(int) * ((size_t)nr + 1)))) goto oom;
-	s.suffix_lc[nr] = 0.0;
-	for (int i = nr - 1; i >= 0; --i)
-		s.suffix_lc[i] = s.suffix_lc[i + 1] + log10((double)(C->opt_start[i + 1] - C->opt_start[i]) + 1.0);
+	for (int i = 0; i < nr; ++i) s.seq[i] = s.dep[i] = i;   /* bounds_build may reorder */
 	double na = km_ident_count(C, max_assign + 1.0);
 	s.bnb = na > max_assign;
-	s.max_nodes = KM_IDENT_MAX_NODES;
+	s.max_nodes = C->max_nodes > 0 ? C->max_nodes : KM_IDENT_MAX_NODES;
 	s.multi = malloc(sizeof(int) * ((size_t)s.n_lfam + 1));
 	s.order = malloc(sizeof(int) * (nm + 1));
+	s.chord = malloc(sizeof(int) * (nm + 1));
+	s.chub = malloc(sizeof(double) * (nm + 1));
+	s.chlm = malloc(sizeof(double) * (nm + 1));
+	s.yc = malloc(sizeof(double) * ((size_t)nr + 1));
+	s.Zc = calloc((size_t)s.n_loc + 1, sizeof(double));
+	s.ysd = calloc((size_t)nr + 2, sizeof(double));
+	s.zsd = calloc((size_t)nr + 2, sizeof(double));
+	s.dy = calloc((size_t)nr + 1, sizeof(double));
+	s.dz = calloc((size_t)nr + 1, sizeof(double));
+	s.umark = calloc((size_t)nr + 1, sizeof(size_t));
+	s.clis = calloc((size_t)s.n_loc + 2, sizeof(int));
+	s.clopt = malloc(sizeof(int) * (no + 1));
+	s.orem = malloc(sizeof(int) * (no + 1));
 	s.match = malloc(sizeof(int) * ((size_t)nr + 1));
-	if (!s.multi || !s.order || !s.match) goto oom;
+	if (!s.multi || !s.order || !s.chord || !s.chub || !s.chlm || !s.match || !s.yc || !s.Zc || !s.ysd || !s.zsd || !s.dy || !s.dz || !s.umark || !s.clis || !s.clopt || !s.orem) goto oom;
+	for (int u = 0; u < nr; ++u)
+		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) s.orem[o] = u, ++s.clis[s.loc_cand[o] + 1];
+	for (int c = 0; c < s.n_loc; ++c) s.clis[c + 1] += s.clis[c];
+	{
+		int *fill = calloc((size_t)s.n_loc + 1, sizeof(int));
+		if (!fill) goto oom;
+		for (size_t o = 0; o < no; ++o) { int c = s.loc_cand[o]; s.clopt[s.clis[c] + fill[c]++] = (int)o; }
+		free(fill);
+	}
 	for (int f = 0; f < s.n_lfam; ++f) if (s.lfam_multi[f]) s.multi[s.n_multi++] = f;
+	for (int c = 0; c < s.n_loc; ++c) ++s.fcst[s.loc_fam[c] + 1];
+	for (int f = 0; f < s.n_lfam; ++f) s.fcst[f + 1] += s.fcst[f];
+	{
+		int *fill = calloc((size_t)s.n_lfam + 1, sizeof(int));
+		if (!fill) goto oom;
+		for (int c = 0; c < s.n_loc; ++c) { int f = s.loc_fam[c]; s.fcl[s.fcst[f] + fill[f]++] = c; }
+		free(fill);
+	}
 	if (s.bnb && (ret = bounds_build(&s)) < 0) { if (ret == KM_ENOMEM) goto oom; goto done; }
+	if (s.bnb) {   /* the root's subproblem dual (take): yc = y, Zc from it, and their sums */
+		double ys = 0.0, zs = 0.0;
+		for (int u = 0; u < nr; ++u) s.yc[u] = s.y[u], ys += s.y[u];
+		for (int c = 0; c < s.n_loc; ++c) s.Zc[c] = zc_of(&s, c, -1), zs += s.Zc[c];
+		s.ysd[0] = ys, s.zsd[0] = zs;
+	}
+	s.suffix_lc[nr] = 0.0;
+	for (int i = nr - 1; i >= 0; --i)
+		s.suffix_lc[i] = s.suffix_lc[i + 1] + log10((double)(C->opt_start[s.seq[i] + 1] - C->opt_start[s.seq[i]]) + 1.0);
 	for (int i = 0; i < nr; ++i) {   /* options then '*'; by reduced value W - z under branch and bound */
 		int *od = s.order + C->opt_start[i] + i, n = 0;
 		for (size_t o = C->opt_start[i]; o < C->opt_start[i + 1]; ++o) od[n++] = (int)o;
@@ -765,8 +1054,11 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 		for (int a = 0; a < n; ++a)   /* the matching's choice first: the first leaf is its assignment */
 			if (od[a] == s.match[i]) { int t = od[a]; memmove(od + 1, od, sizeof(int) * (size_t)a); od[0] = t; break; }
 	}
+	double ub0 = NAN, lm0;
+	if (s.bnb) node_bound(&s, 0, &ub0, &lm0);
 	dfs(&s, 0);
 	if ((ret = s.ret) < 0) goto done;
+	J->log10_ub = ub0;
 	J->n_rem = nr;
 	J->exact = !s.bnb || (s.rest == KM_NEG_INF && !s.stopped);
 	J->stopped = s.stopped;
@@ -790,7 +1082,7 @@ done:
 	if (s.top) for (int k = 0; k < s.K; ++k) free(s.top[k].pick);
 	free(s.top); free(s.marg);
 	free(s.loc_cand); free(s.loc_fam); free(s.lfam_multi); free(s.pick); free(s.cand_used); free(s.fam_n); free(s.fam_pl);
-	free(s.multi); free(s.order); free(s.match); free(s.W); free(s.y); free(s.z); free(s.last); free(s.suffix_y); free(s.zs); free(s.suffix_lm); free(s.suffix_lc); free(s.decp); free(s.zup); free(s.lstart); free(s.lcand); free(s.kbuf); free(s.rbuf); free(s.cbuf); free(s.ca); free(s.cb2);
+	free(s.multi); free(s.order); free(s.chord); free(s.chub); free(s.chlm); free(s.yc); free(s.Zc); free(s.ysd); free(s.zsd); free(s.dy); free(s.dz); free(s.ustk); free(s.umark); free(s.clis); free(s.clopt); free(s.orem); free(s.match); free(s.W); free(s.y); free(s.z); free(s.last); free(s.suffix_lm); free(s.suffix_lc); free(s.decp); free(s.lstart); free(s.lcand); free(s.fcst); free(s.fcl); free(s.fclosed); free(s.clst); free(s.clsp); free(s.seq); free(s.dep); free(s.kbuf); free(s.rbuf); free(s.cbuf); free(s.ca); free(s.cb2);
 	free(s.fe); free(s.fkey); free(s.sa); free(s.sb);
 	if (ret < 0) km_ijoint_destroy(J);
 	return ret;

@@ -74,15 +74,18 @@ typedef struct km_icomp_s {
 	                           when it is not the family's only remain (>= 0; famlik.c) */
 	km_ifam_fn fam_lr;
 	void *ctx;
-	/* optional, for branch and bound: D >= max over the family's placement sets S of two or
-	 * more of the given options (rem[i] on cand[i], pairwise lr[i]) of term(S) - sum_S lr;
-	 * returns 1 when it cannot say (then the sets are enumerated, or gain_ub used) */
+	/* optional, for branch and bound: per given option i (rem[i] on cand[i], pairwise
+	 * lr[i]), D[i] >= max(0, max over the family's placement sets S of two or more of the
+	 * given options that hold option i of 2 (term(S) - sum_S lr) / |S|) (for a family with
+	 * two candidates: the best gain of a pair holding i); returns 1 when it cannot say
+	 * (then the sets are enumerated, or gain_ub used) */
 	int (*fam_delta)(void *ctx, int fam, int n, const int *rem, const int *cand, const double *lr, double *D, km_err_t *e);
 	/* optional: n_tctx > 1 contexts for fam_delta, one per thread, so that the families'
 	 * D are computed in parallel (each call with its thread's context); NULL/0 = ctx, one
 	 * thread */
 	void **tctx;
 	int n_tctx;
+	double max_nodes;       /* the branch and bound's node budget; 0 = KM_IDENT_MAX_NODES */
 } km_icomp_t;
 
 /* One assignment: opt index per remain (-1 = '*'). */
@@ -98,6 +101,8 @@ typedef struct km_ijoint_s {
 	double log10_sum;       /* log10 of the sum of LR over the assignments counted */
 	double log10_rest;      /* log10 of an upper bound of the LR mass not enumerated (-inf: exact) */
 	double n_assign;        /* assignments enumerated (exact: all of them) */
+	double log10_ub;        /* branch and bound: no assignment's log10 LR is above this (the
+	                           root's bound); NaN under enumeration */
 	int exact;              /* 1: every assignment enumerated; 0: branch and bound */
 	int stopped;            /* 1: the search budget ran out: the rows are the best found, not proven */
 	double n_nodes;         /* search nodes visited */

@@ -441,8 +441,9 @@ static int joint_fam(void *ctx, int fam, int n, const int *rem, const int *cand,
 	return 0;
 }
 
-/* D for a family with two candidates in play: the largest gain of a pair of placements
- * over their pairwise lrs, term({u1 on c1, u2 on c2}) - lr1 - lr2, by the chain rule
+/* D per option for a family with two candidates in play: the largest gain of a pair of
+ * placements that holds the option over their pairwise lrs (ident.h; at least 0),
+ * term({u1 on c1, u2 on c2}) - lr1 - lr2, by the chain rule
  * term(u1 on c1) + score(u2 on c2 | u1 placed) - lr1 - lr2: one conditioned scoring pass
  * per first placement.  Every pair has one placement on each candidate, so the first
  * placements need only range over one of them: the one with fewer options (c1 on a tie),
@@ -457,11 +458,12 @@ static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *can
 		else if (c2 < 0 || cand[i] == c2) c2 = cand[i];
 		else return 1;   /* three or more: the caller enumerates */
 	}
-	if (c2 < 0) { *D = 0.0; return 0; }
+	for (int i = 0; i < n; ++i) D[i] = 0.0;
+	if (c2 < 0) return 0;
 	int nb = R->n_base[fam];
 	km_place_t *b = malloc(sizeof(km_place_t) * ((size_t)nb + 2));
 	int *rs = malloc(sizeof(int) * ((size_t)n + 1));
-	double *v = malloc(sizeof(double) * ((size_t)n + 1)), d = KM_NEG_INF;
+	double *v = malloc(sizeof(double) * ((size_t)n + 1));
 	if (!b || !rs || !v) { free(b); free(rs); free(v); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	if (nb) memcpy(b, R->base[fam], sizeof(km_place_t) * (size_t)nb);
 	int n1 = 0;
@@ -491,13 +493,12 @@ static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *can
 		for (int j = 0, kk = 0; j < n; ++j) {
 			if (cand[j] != other || rem[j] == rem[i]) continue;
 			double x = t1 - lr[i] + v[kk++] - lr[j];
-			if (x > d) d = x;
+			if (x > D[i]) D[i] = x;
+			if (x > D[j]) D[j] = x;
 		}
 	}
 	free(b); free(rs); free(v);
-	if (ret < 0) return ret;
-	*D = d > 0.0 ? d : 0.0;
-	return 0;
+	return ret;
 }
 
 static void asg_string(void *ctx, int n_rem, const int *rem, const int *pick_cand, char **buf, size_t *m)
@@ -707,7 +708,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 				free(fs);
 			}
 		}
-		km_icomp_t C = { nm, crem, os, oc, ol, R.cfam, gub, joint_fam, &jc, joint_delta, tctx, nthr };
+		km_icomp_t C = { nm, crem, os, oc, ol, R.cfam, gub, joint_fam, &jc, joint_delta, tctx, nthr, 0 };
 		km_ijoint_t J;
 		ret = km_ident_joint(&C, dv->keep, dv->max_assign, asg_string, &R, &J, e);
 		if (ret == 0) {
@@ -718,8 +719,8 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 			if (!J.exact) ++st->n_bounded;
 			if (J.stopped) {
 				++st->n_stopped;
-				km_warn("--dvi: component %d (%d remains, %d families): the branch and bound stopped after %.0f nodes; its joint.tsv rows are the best found, not proven, with posteriors NA, and its remains are inconclusive",
-				        k + 1, nm, nfam, J.n_nodes);
+				km_warn("--dvi: component %d (%d remains, %d families): the branch and bound stopped after %.0f nodes; its joint.tsv rows are the best found (log10 LR %.6f; no assignment is above %.6f), not proven, with posteriors NA, and its remains are inconclusive",
+				        k + 1, nm, nfam, J.n_nodes, J.n_top > 0 ? J.top[0].lr : (double)NAN, J.log10_ub);
 			}
 			double tot = J.log10_rest == KM_NEG_INF ? J.log10_sum
 			             : J.log10_sum > J.log10_rest ? J.log10_sum + log10(1.0 + pow(10.0, J.log10_rest - J.log10_sum))

@@ -177,7 +177,7 @@ static void test_joint(void)
 		qsort(all, (size_t)n_all, sizeof(ba_t), cmp_ba);
 		double mx = all[0].lr, sum = 0.0;
 		for (int i = 0; i < n_all; ++i) if (all[i].lr > KM_NEG_INF) sum += pow(10.0, all[i].lr - mx);
-		km_icomp_t C = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &S, NULL, NULL, 0 };
+		km_icomp_t C = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &S, NULL, NULL, 0, 0 };
 		int keep = 1 + irand(6);
 		for (int mode = 0; mode < 2; ++mode) {
 			km_ijoint_t J;
@@ -241,7 +241,7 @@ static void d_rec(const syn_t *S, int n, const int *rem, const int *cand, int i,
 		if (ns < 2) return;
 		double t = 0.0;
 		for (int a = 0; a < ns; ++a) for (int b = 0; b < a; ++b) t += S->inter[rem[sel[a]]][rem[sel[b]]];
-		if (t > *best) *best = t;
+		for (int a = 0; a < ns; ++a) if (t > best[sel[a]]) best[sel[a]] = t;
 		return;
 	}
 	d_rec(S, n, rem, cand, i + 1, ur, uc, sel, ns, best);
@@ -252,7 +252,8 @@ static void d_rec(const syn_t *S, int n, const int *rem, const int *cand, int i,
 }
 
 /* D exactly: syn_fam's term minus the pairwise lrs is the sum of the interactions of the
- * set, so D = the largest such sum over sets of two or more of the options (>= 0) */
+ * set, so D[i] = the largest such sum over sets of two or more of the options that hold
+ * option i (>= 0) */
 static int syn_delta(void *ctx, int fam, int n, const int *rem, const int *cand, const double *lr, double *D, km_err_t *e)
 {
 	dctx_t *X = ctx;
@@ -260,7 +261,7 @@ static int syn_delta(void *ctx, int fam, int n, const int *rem, const int *cand,
 	(void)lr;
 	++X->n_calls;
 	if (fam == X->fail_fam) return km_err_set(e, KM_EINPUT, "family %d refused", fam);
-	*D = 0.0;
+	for (int i = 0; i < n; ++i) D[i] = 0.0;
 	d_rec(&X->S, n, rem, cand, 0, ur, uc, sel, 0, D);
 	return 0;
 }
@@ -304,8 +305,8 @@ static void test_joint_delta(void)
 			dctx_t d0 = { S, 0, fail ? S.cfam[S.oc[0]] : -1 }, d1 = d0, s0 = d0;
 			void *tc[2] = { &d0, &d1 };
 			/* one thread: fam_delta gets ctx; two: tctx[thread] */
-			km_icomp_t C1 = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &s0, syn_delta, NULL, 0 };
-			km_icomp_t C2 = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &d0, syn_delta, tc, 2 };
+			km_icomp_t C1 = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &s0, syn_delta, NULL, 0, 0 };
+			km_icomp_t C2 = { S.nr, S.rem, S.os, S.oc, S.ol, S.cfam, gub, syn_fam, &d0, syn_delta, tc, 2, 0 };
 			km_ijoint_t J1, J2;
 			km_err_t e1 = { "" }, e2 = { "" };
 			int r1 = km_ident_joint(&C1, keep, cap, syn_name, NULL, &J1, &e1);
@@ -344,12 +345,82 @@ static void test_joint_delta(void)
 	check(n_cases > 20 && n_t1 > 0, what);
 }
 
+/* ---- the bound sees a pair the joint term excludes ---------------------------------------
+ * Two remains that each match one of two brothers well (lr 5) but cannot both be in the
+ * family (joint term -inf: e.g. inconsistent with each other), 2 + NW weak remains with one
+ * candidate of their own each (lr x_r in [0.3, 0.7]) or none.  The best rows: one of the
+ * two in the family and the other on its own candidate (lr 1), a tie; then the same with
+ * the weak remain of the smallest x left out.  The pairwise lrs (and W >= lr) like the
+ * excluded pair by 4 over the best, so a bound that sees the family's joint term only at
+ * the leaves explores every set of weak remains whose x sum to less than 4 below it:
+ * about C(NW, 7) nodes.  Closed as soon as both brothers are taken, the family counts
+ * -inf and that subtree is cut at once: a budget of 1e5 nodes proves the best rows. */
+#define NW 28
+typedef struct { double x[NW + 2]; } ex_t;
+static int ex_fam(void *ctx, int fam, int n, const int *rem, const int *cand, double *lr, km_err_t *e)
+{
+	(void)ctx; (void)rem; (void)cand; (void)e;
+	*lr = fam == 0 && n == 2 ? KM_NEG_INF : 5.0 * n;
+	return 0;
+}
+
+static void ex_name(void *ctx, int n_rem, const int *rem, const int *pick_cand, char **buf, size_t *m)
+{
+	(void)ctx;
+	size_t need = (size_t)n_rem * 16 + 1, len = 0;
+	if (*m < need) { *buf = realloc(*buf, need); *m = need; }
+	for (int i = 0; i < n_rem; ++i) len += (size_t)sprintf(*buf + len, "%sR%02d=%d", i ? ";" : "", rem[i], pick_cand[i]);
+	(*buf)[len] = 0;
+}
+
+static void test_excluded_pair(void)
+{
+	int nr = NW + 2, rem[NW + 2], oc[2 * NW + 8], cfam[NW + 4];
+	size_t os[NW + 3], o = 0;
+	double ol[2 * NW + 8], gub[NW + 2], xmin = 1.0;
+	/* candidates: 0, 1 the brothers (family 0); 2 + r remain r's own (family 1 + r) */
+	cfam[0] = cfam[1] = 0;
+	for (int r = 0; r < nr; ++r) cfam[2 + r] = 1 + r;
+	for (int r = 0; r < nr; ++r) {
+		rem[r] = r, os[r] = o;
+		if (r < 2) oc[o] = r, ol[o++] = 5.0;
+		double x = r < 2 ? 1.0 : 0.3 + 0.4 * urand();
+		if (r >= 2 && x < xmin) xmin = x;
+		oc[o] = 2 + r, ol[o++] = x;
+		gub[r] = 10.0;
+	}
+	os[nr] = o;
+	km_icomp_t C = { nr, rem, os, oc, ol, cfam, gub, ex_fam, NULL, NULL, NULL, 0, 1e5 };
+	km_ijoint_t J;
+	km_err_t e = { "" };
+	int ret = km_ident_joint(&C, 3, 100.0, ex_name, NULL, &J, &e);
+	check(ret == 0, "excluded pair: runs");
+	if (ret) return;
+	double best = 6.0;
+	for (int r = 2; r < nr; ++r) best += ol[os[r]];
+	char what[200];
+	snprintf(what, sizeof what, "excluded pair: proven within 1e5 nodes (%.0f nodes, exact %d, stopped %d)", J.n_nodes, J.exact, J.stopped);
+	check(!J.stopped && J.n_top == 3, what);
+	int good = J.n_top == 3 && fabs(J.top[0].lr - best) < 1e-9 && fabs(J.top[1].lr - best) < 1e-9 && fabs(J.top[2].lr - (best - xmin)) < 1e-9;
+	/* the tie, by the assignment string: R00 in the family and R01 on its own candidate 3,
+	 * then R00 on its own candidate 2 and R01 in the family */
+	good = good && J.top[0].pick[0] >= 0 && J.top[0].pick[1] >= 0 && J.top[1].pick[0] >= 0 && J.top[1].pick[1] >= 0
+	       && oc[J.top[0].pick[0]] == 0 && oc[J.top[0].pick[1]] == 3 && oc[J.top[1].pick[0]] == 2 && oc[J.top[1].pick[1]] == 1;
+	snprintf(what, sizeof what, "excluded pair: the best rows are the tie and then the smallest weak remain left out (%.6f %.6f %.6f, want %.6f, %.6f)",
+	         J.n_top > 0 ? J.top[0].lr : 0.0, J.n_top > 1 ? J.top[1].lr : 0.0, J.n_top > 2 ? J.top[2].lr : 0.0, best, best - xmin);
+	check(good, what);
+	snprintf(what, sizeof what, "excluded pair: the bound of the search (%.6f) is at least the best row", J.log10_ub);
+	check(J.log10_ub >= best - 1e-9, what);
+	km_ijoint_destroy(&J);
+}
+
 int main(void)
 {
 	(void)tmpdir;
 	test_undisputed();
 	test_joint();
 	test_joint_delta();
+	test_excluded_pair();
 	printf("%d ok, %d failed\n", n_ok, n_fail);
 	return n_fail != 0;
 }
