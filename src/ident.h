@@ -211,6 +211,15 @@ int km_famlik_term(km_famlik_t *F, int fam, const km_place_t *base, int n_base, 
 int km_famlik_scores(km_famlik_t *F, int fam, const km_place_t *base, int n_base, int q, const int *rs, int n,
                      double *out, km_err_t *e);
 
+/* Both of the above for one first placement, in one pass: *t1 = km_famlik_term(base,
+ * {first}) and out[] = km_famlik_scores(base + {first}, q, rs), the same numbers up to
+ * rounding (V(base + first) at a locus is the sum of the conditioned scores' vector, so the
+ * engine runs once where both need it).  l0[] (one per panel marker, NAN on the first call
+ * for a family and base) keeps log10 V(base) per marker between calls.  *t1 = -inf (out
+ * undefined) when the first placement is impossible given the base. */
+int km_famlik_cond(km_famlik_t *F, int fam, const km_place_t *base, int n_base, const km_place_t *first, int q,
+                   const int *rs, int n, double *l0, double *t1, double *out, km_err_t *e);
+
 /* Upper bound of what remain r can add to a family term in which it is not alone:
  * sum over its typed loci of -log10 P(remain data at the locus) (a conditional
  * probability is at most 1). */

@@ -464,7 +464,10 @@ static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *can
 	km_place_t *b = malloc(sizeof(km_place_t) * ((size_t)nb + 2));
 	int *rs = malloc(sizeof(int) * ((size_t)n + 1));
 	double *v = malloc(sizeof(double) * ((size_t)n + 1));
-	if (!b || !rs || !v) { free(b); free(rs); free(v); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	int nmk = R->in->panel->n_marker;
+	double *l0 = malloc(sizeof(double) * ((size_t)nmk + 1));   /* log10 V(base) per marker, filled once */
+	if (!b || !rs || !v || !l0) { free(b); free(rs); free(v); free(l0); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	for (int m = 0; m < nmk; ++m) l0[m] = NAN;
 	if (nb) memcpy(b, R->base[fam], sizeof(km_place_t) * (size_t)nb);
 	int n1 = 0;
 	for (int i = 0; i < n; ++i) n1 += cand[i] == c1;
@@ -476,12 +479,13 @@ static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *can
 		if (!k) continue;
 		b[nb].person = R->in->tabs->cand[cand[i]].person, b[nb].r = rem[i];
 		/* the first placement's own term, engine and lineage (the same as its pairwise lr
-		 * but for a lineage line the joint terms cannot cover) */
+		 * but for a lineage line the joint terms cannot cover), and the other candidate's
+		 * scores given it, in one pass over the loci */
 		double t1, d1 = 0.0;
-		if ((ret = km_famlik_term(J->fl, fam, R->base[fam], nb, b + nb, 1, &t1, e)) < 0) break;
+		if ((ret = km_famlik_cond(J->fl, fam, R->base[fam], nb, b + nb, R->in->tabs->cand[other].person, rs, k, l0, &t1, v, e)) < 0) break;
+		if (t1 == KM_NEG_INF) continue;   /* impossible given the base: no pair with it */
 		if ((ret = lin_delta(R, J->lj, fam, R->base[fam], nb, b + nb, 1, &d1, e)) < 0) break;
 		t1 = d1 == KM_NEG_INF ? KM_NEG_INF : t1 + d1;
-		if ((ret = km_famlik_scores(J->fl, fam, b, nb + 1, R->in->tabs->cand[other].person, rs, k, v, e)) < 0) break;
 		for (int j = 0; j < k && J->lj; ++j) {   /* the second placement's lineage, given the first */
 			km_place_t two = { R->in->tabs->cand[other].person, rs[j] };
 			double d2;
@@ -497,7 +501,7 @@ static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *can
 			if (x > D[j]) D[j] = x;
 		}
 	}
-	free(b); free(rs); free(v);
+	free(b); free(rs); free(v); free(l0);
 	return ret;
 }
 

@@ -254,6 +254,12 @@ int main(void)
 		check(isfinite(b1) ? fabs(t1 - b1) < 1e-9 : t1 == b1, what);
 		snprintf(what, sizeof what, "case %d: conditioned score = term(both) - term(first) (%.12g vs %.12g)", it, sc, t2 - t1);
 		check(isfinite(t2) && isfinite(t1) ? fabs(sc - (t2 - t1)) < 1e-9 : sc == KM_NEG_INF || !isfinite(t1), what);
+		{   /* the one-pass form the branch and bound's D uses: the same two numbers */
+			double l0[3] = { NAN, NAN, NAN }, t1c, scc = 0.0;
+			if ((ret = km_famlik_cond(FL, 0, NULL, 0, pl, q2, rr, 1, l0, &t1c, &scc, &e)) < 0) { printf("FAIL cond: %s\n", e.msg); return 1; }
+			snprintf(what, sizeof what, "case %d: one pass = term and conditioned score (%.12g, %.12g vs %.12g, %.12g)", it, t1c, scc, t1, sc);
+			check(isfinite(t1) ? fabs(t1c - t1) < 1e-9 && (isfinite(sc) ? fabs(scc - sc) < 1e-9 : scc == sc) : t1c == KM_NEG_INF, what);
+		}
 		if (sibs && fin && isfinite(b1) && isfinite(b1b)) {
 			++n_sib;
 			if (fabs(b2 - (b1 + b1b)) > 1e-3) ++n_prod_diff;
