@@ -790,8 +790,8 @@ commit:
 			fprintf(stderr, "kinmatch: identification: %s%d undisputed, %d joint, %d inconclusive, %d no match (%d undisputed steps, %.2f s)\n",
 			        ist.n_confirmed ? (snprintf(conf_buf, sizeof conf_buf, "%d confirmed by review, ", ist.n_confirmed), conf_buf) : "",   /* results store */
 			        ist.n_undisputed, ist.n_joint, ist.n_inconclusive, ist.n_nomatch, ist.n_steps, t_dvi);
-			fprintf(stderr, "kinmatch: identification: %d components, %d with two or more remains; largest %d remains, %d families; %d searched by branch and bound, %d of them stopped at the search budget (best found, not proven)\n",
-			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded, ist.n_stopped);
+			fprintf(stderr, "kinmatch: identification: %d components, %d with two or more remains; largest %d remains, %d families; %d searched by branch and bound, %d of them stopped at the search budget (best found, not proven); undisputed steps %.2f s, bounds %.2f s, search %.2f s\n",
+			        ist.n_comp, ist.n_comp_multi, ist.max_comp_rem, ist.max_comp_fam, ist.n_bounded, ist.n_stopped, ist.t_und, ist.t_bounds, ist.t_search);
 			if (o.theta == 0.0)   /* remain pairs: not computed under theta (warned above) */
 				fprintf(stderr, "kinmatch: remains among themselves (LR >= %g): %ld pair%s the same person, %ld parent-child, %ld full siblings (%.0f pairs of remains, each as the 3, in %.2f s, %ld tables computed, %ld shared; %s/remain-pairs.tsv)\n",
 				        pow(10.0, dvi.log10_t), rpst.n_rel[KM_RP_SAME], rpst.n_rel[KM_RP_SAME] == 1 ? "" : "s", rpst.n_rel[KM_RP_PO],

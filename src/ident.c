@@ -1029,7 +1029,9 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 		for (int c = 0; c < s.n_loc; ++c) { int f = s.loc_fam[c]; s.fcl[s.fcst[f] + fill[f]++] = c; }
 		free(fill);
 	}
+	double tb0 = km_now();
 	if (s.bnb && (ret = bounds_build(&s)) < 0) { if (ret == KM_ENOMEM) goto oom; goto done; }
+	J->t_bounds = km_now() - tb0;
 	if (s.bnb) {   /* the root's subproblem dual (take): yc = y, Zc from it, and their sums */
 		double ys = 0.0, zs = 0.0;
 		for (int u = 0; u < nr; ++u) s.yc[u] = s.y[u], ys += s.y[u];
@@ -1056,7 +1058,9 @@ int km_ident_joint(const km_icomp_t *C, int keep, double max_assign, km_iname_fn
 	}
 	double ub0 = NAN, lm0;
 	if (s.bnb) node_bound(&s, 0, &ub0, &lm0);
+	double ts0 = km_now();
 	dfs(&s, 0);
+	J->t_search = km_now() - ts0;
 	if ((ret = s.ret) < 0) goto done;
 	J->log10_ub = ub0;
 	J->n_rem = nr;

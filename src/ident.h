@@ -106,6 +106,7 @@ typedef struct km_ijoint_s {
 	int exact;              /* 1: every assignment enumerated; 0: branch and bound */
 	int stopped;            /* 1: the search budget ran out: the rows are the best found, not proven */
 	double n_nodes;         /* search nodes visited */
+	double t_bounds, t_search;   /* seconds: the weights and the root's dual; the search */
 	double *marg;           /* [n_opt + n_rem]: P(remain i = option k) at opt_start[i] + i + k + 1,
 	                           P(remain i = *) at opt_start[i] + i (over the mass enumerated) */
 } km_ijoint_t;
@@ -147,6 +148,8 @@ typedef struct km_istat_s {
 	int n_conf_rem, n_conf_miss;   /* remains strong (LR >= 1e4) for >= 2 families; missing persons for >= 2 remains, not exchangeable */
 	long n_lin_left_out;    /* families where a joint term left a lineage line out (linjoint.c) */
 	int n_confirmed;        /* results store (store): remains placed by a confirmed review */
+	double t_und, t_bounds, t_search;   /* seconds: the undisputed steps with their rescoring;
+	                           the branch and bound's weights (D) and dual; its searches */
 	int *concl_cand;        /* explain (issue 13): if the caller sets it, [n_remain]: the candidate of
 	                           each remain's conclusion, -1 for `no match` */
 } km_istat_t;

@@ -578,6 +578,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	if (in->n_rv > 0 && (ret = apply_reviews(&R, st)) < 0) goto done;
 
 	/* ---- undisputed, with conditioning ---- */
+	double t_und0 = km_now();
 	fputs("step\tremain\tfamily\tmissing\tlog10_lr\tlog10_lr_rival\n", f_und);
 	for (int step = 1; !dv->no_undisputed; ++step) {
 		free(ent); ent = NULL;
@@ -608,6 +609,8 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 		free(touched);
 		if (ret < 0) goto done;
 	}
+
+	st->t_und = km_now() - t_und0;
 
 	/* ---- joint, per component ---- */
 	free(ent); ent = NULL;
@@ -716,6 +719,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 		km_ijoint_t J;
 		ret = km_ident_joint(&C, dv->keep, dv->max_assign, asg_string, &R, &J, e);
 		if (ret == 0) {
+			st->t_bounds += J.t_bounds, st->t_search += J.t_search;
 			++st->n_comp;
 			if (nm > st->max_comp_rem) st->max_comp_rem = nm;
 			if (nfam > st->max_comp_fam) st->max_comp_fam = nfam;
