@@ -44,6 +44,7 @@ struct km_famlik_s {
 	int *father, *mother, *sex;
 	int32_t *gt;
 	double *phi, *acc;
+	double acc_lg;          /* acc's scale after query_locus: acc * 10^acc_lg */
 	int *dper;              /* dropout persons of the current locus */
 	double *dd;             /* their d */
 	km_lws_t *ws;
@@ -331,75 +332,22 @@ int km_famlik_term(km_famlik_t *F, int fam, const km_place_t *base, int n_base, 
 	return 0;
 }
 
-int km_famlik_scores(km_famlik_t *F, int fam, const km_place_t *base, int n_base, int q, const int *rs, int n,
-                     double *out, km_err_t *e)
-{
-	const km_family_t *fa = &F->peds->fam[fam];
-	int ret, qsex = fa->person[q].sex;
-	if ((ret = theta_check(F, e)) < 0) return ret;
-	for (int i = 0; i < n; ++i) out[i] = 0.0;
-	for (int m = 0; m < F->p->n_marker; ++m) {
-		if (!locus_used(&F->p->marker[m])) continue;
-		int typed = 0;
-		for (int i = 0; i < n && !typed; ++i) typed = km_prof_gt(F->rem, rs[i], m)[0] != KM_NOALLELE;
-		if (!typed) continue;
-		km_lped_t P;
-		km_locus_t L;
-		int nd = 0, na = F->f->loc[m].n_allele;
-		if ((ret = mut_of(F, m, &L, e)) < 0) return ret;
-		fam_setup(F, fa, m, &P);
-		if (place(F, fa, m, base, n_base, &nd)) {   /* cannot happen for accepted placements */
-			for (int i = 0; i < n; ++i) out[i] = KM_NEG_INF;
-			return 0;
-		}
-		F->gt[2 * q] = F->gt[2 * q + 1] = KM_NOALLELE;
-		double lg;
-		if ((ret = locus_v(F, &L, &P, q, nd, &lg, e)) < 0)
-			return km_err_prefix(e, ret, "family '%s', marker '%s'", fa->id, F->p->marker[m].name);
-		int male_q = L.xlinked && qsex == KM_MALE;
-		size_t nphi = male_q ? (size_t)na : (size_t)na * na;
-		double V = 0.0;
-		for (size_t i = 0; i < nphi; ++i) V += F->acc[i];
-		if (lg == KM_NEG_INF || V <= 0.0) {
-			double lr0;
-			if ((ret = fam_lv(F, fam, m, NULL, 0, NULL, 0, &lr0, e)) < 0) return ret;
-			if (lr0 == KM_NEG_INF) continue;   /* references contradict the pedigree: left out */
-			for (int i = 0; i < n; ++i) out[i] = KM_NEG_INF;
-			return 0;
-		}
-		const double *ph = F->acc;
-		for (int i = 0; i < n; ++i) {
-			if (out[i] == KM_NEG_INF) continue;
-			int32_t a, b;
-			int drop, k = remain_call(F, rs[i], m, qsex, &a, &b, &drop);
-			if (k == 0) continue;
-			if (k < 0) { out[i] = KM_NEG_INF; continue; }
-			double num;
-			if (male_q) num = ph[a];
-			else if (a != b) num = ph[(size_t)a * na + b] + ph[(size_t)b * na + a];
-			else if (!drop) num = ph[(size_t)a * na + a];
-			else {
-				double d = F->rd[rs[i]];
-				num = ph[(size_t)a * na + a] * (1.0 - d * d);
-				for (int x = 0; x < na; ++x)
-					if (x != a) num += (ph[(size_t)a * na + x] + ph[(size_t)x * na + a]) * d * (1.0 - d);
-			}
-			if (!(num > 0.0)) { out[i] = KM_NEG_INF; continue; }
-			out[i] += log10(num) - log10(V) - remain_lpobs(F, rs[i], m, qsex);
-		}
-	}
-	return 0;
-}
-
-/* the scoring of km_famlik_scores at one locus from the query vector acc * 10^lg (V its
- * sum): out[i] += log10 P(remain i's call on q) - log10 V - log10 P(call) */
-static void score_locus(const km_famlik_t *F, int m, int qsex, int male_q, const int *rs, int n, double *out)
+/* the query vector's sum at marker m: V(base) for the query untyped */
+static double acc_sum(const km_famlik_t *F, int m, int male_q)
 {
 	int na = F->f->loc[m].n_allele;
 	size_t nphi = male_q ? (size_t)na : (size_t)na * na;
-	const double *ph = F->acc;
 	double V = 0.0;
-	for (size_t i = 0; i < nphi; ++i) V += ph[i];
+	for (size_t i = 0; i < nphi; ++i) V += F->acc[i];
+	return V;
+}
+
+/* the scoring at marker m from the query vector acc (V its sum, > 0): out[i] +=
+ * log10 P(remain i's call on q) - log10 V - log10 P(call) */
+static void score_locus(const km_famlik_t *F, int m, int qsex, int male_q, double V, const int *rs, int n, double *out)
+{
+	int na = F->f->loc[m].n_allele;
+	const double *ph = F->acc;
 	for (int i = 0; i < n; ++i) {
 		if (out[i] == KM_NEG_INF) continue;
 		int32_t a, b;
@@ -421,6 +369,57 @@ static void score_locus(const km_famlik_t *F, int m, int qsex, int male_q, const
 	}
 }
 
+/* The query run of the scores at marker m: q untyped, the base (and first, if not NULL)
+ * placed; on return acc holds P(data, G_q = .) up to 10^lg, *V its sum, *male_q set.
+ * Returns QL_OK, QL_IMPOSSIBLE (a placement impossible at m: V = 0), QL_LEFT_OUT (the
+ * references alone contradict the pedigree at m: the locus is left out), or < 0. */
+enum { QL_OK = 0, QL_IMPOSSIBLE = 1, QL_LEFT_OUT = 2 };
+static int query_locus(km_famlik_t *F, int fam, int m, const km_place_t *base, int n_base, const km_place_t *first,
+                       int q, double *V, int *male_q, km_err_t *e)
+{
+	const km_family_t *fa = &F->peds->fam[fam];
+	km_lped_t P;
+	km_locus_t L;
+	int nd = 0, ret;
+	if ((ret = mut_of(F, m, &L, e)) < 0) return ret;
+	fam_setup(F, fa, m, &P);
+	if (place(F, fa, m, base, n_base, &nd) || (first && place(F, fa, m, first, 1, &nd))) return QL_IMPOSSIBLE;
+	F->gt[2 * q] = F->gt[2 * q + 1] = KM_NOALLELE;
+	double lg, lr0;
+	if ((ret = locus_v(F, &L, &P, q, nd, &lg, e)) < 0)
+		return km_err_prefix(e, ret, "family '%s', marker '%s'", fa->id, F->p->marker[m].name);
+	*male_q = L.xlinked && fa->person[q].sex == KM_MALE;
+	*V = acc_sum(F, m, *male_q);
+	if (lg > KM_NEG_INF && *V > 0.0) { F->acc_lg = lg; return QL_OK; }
+	if ((ret = fam_lv(F, fam, m, NULL, 0, NULL, 0, &lr0, e)) < 0) return ret;
+	return lr0 == KM_NEG_INF ? QL_LEFT_OUT : QL_IMPOSSIBLE;
+}
+
+int km_famlik_scores(km_famlik_t *F, int fam, const km_place_t *base, int n_base, int q, const int *rs, int n,
+                     double *out, km_err_t *e)
+{
+	const km_family_t *fa = &F->peds->fam[fam];
+	int ret, qsex = fa->person[q].sex;
+	if ((ret = theta_check(F, e)) < 0) return ret;
+	for (int i = 0; i < n; ++i) out[i] = 0.0;
+	for (int m = 0; m < F->p->n_marker; ++m) {
+		if (!locus_used(&F->p->marker[m])) continue;
+		int typed = 0;
+		for (int i = 0; i < n && !typed; ++i) typed = km_prof_gt(F->rem, rs[i], m)[0] != KM_NOALLELE;
+		if (!typed) continue;
+		double V;
+		int male_q, k = query_locus(F, fam, m, base, n_base, NULL, q, &V, &male_q, e);
+		if (k < 0) return k;
+		if (k == QL_LEFT_OUT) continue;   /* references contradict the pedigree: left out */
+		if (k == QL_IMPOSSIBLE) {         /* the base impossible: cannot happen for accepted placements */
+			for (int i = 0; i < n; ++i) out[i] = KM_NEG_INF;
+			return 0;
+		}
+		score_locus(F, m, qsex, male_q, V, rs, n, out);
+	}
+	return 0;
+}
+
 int km_famlik_cond(km_famlik_t *F, int fam, const km_place_t *base, int n_base, const km_place_t *first, int q,
                    const int *rs, int n, double *l0, double *t1, double *out, km_err_t *e)
 {
@@ -436,29 +435,13 @@ int km_famlik_cond(km_famlik_t *F, int fam, const km_place_t *base, int n_base, 
 		if (!typed1 && !typedr) continue;
 		double l1 = KM_NEG_INF;
 		if (typedr) {   /* the conditioned scores; their vector's sum is V(base + first) */
-			km_lped_t P;
-			km_locus_t L;
-			int nd = 0;
-			if ((ret = mut_of(F, m, &L, e)) < 0) return ret;
-			fam_setup(F, fa, m, &P);
-			if (place(F, fa, m, base, n_base, &nd) || place(F, fa, m, first, 1, &nd)) { *t1 = KM_NEG_INF; return 0; }
-			F->gt[2 * q] = F->gt[2 * q + 1] = KM_NOALLELE;
-			double lg;
-			if ((ret = locus_v(F, &L, &P, q, nd, &lg, e)) < 0)
-				return km_err_prefix(e, ret, "family '%s', marker '%s'", fa->id, F->p->marker[m].name);
-			int male_q = L.xlinked && qsex == KM_MALE;
-			size_t nphi = male_q ? (size_t)F->f->loc[m].n_allele : (size_t)F->f->loc[m].n_allele * F->f->loc[m].n_allele;
-			double V = 0.0;
-			for (size_t i = 0; i < nphi; ++i) V += F->acc[i];
-			if (lg == KM_NEG_INF || V <= 0.0) {
-				double lr0;
-				if ((ret = fam_lv(F, fam, m, NULL, 0, NULL, 0, &lr0, e)) < 0) return ret;
-				if (lr0 == KM_NEG_INF) continue;   /* references contradict the pedigree: left out */
-				*t1 = KM_NEG_INF;                  /* base + first impossible here */
-				return 0;
-			}
-			score_locus(F, m, qsex, male_q, rs, n, out);
-			l1 = lg + log10(V);
+			double V;
+			int male_q, k = query_locus(F, fam, m, base, n_base, first, q, &V, &male_q, e);
+			if (k < 0) return k;
+			if (k == QL_LEFT_OUT) continue;   /* references contradict the pedigree: left out */
+			if (k == QL_IMPOSSIBLE) { *t1 = KM_NEG_INF; return 0; }   /* base + first impossible here */
+			score_locus(F, m, qsex, male_q, V, rs, n, out);
+			l1 = F->acc_lg + log10(V);
 		}
 		if (!typed1) continue;
 		/* the first placement's own term at m, as km_famlik_term */
