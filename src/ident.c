@@ -516,6 +516,17 @@ static void untake(srch_t *s, int i, int o)
 	s->cand_used[lc] = 0;
 }
 
+/* The pruning threshold: the K-th best less a margin.  A bound is an upper bound in exact
+ * arithmetic; summed in another order than the leaf's value it may fall below a leaf it
+ * bounds tightly by a few ulps, and a tie (two exchangeable brothers swapped: equal terms)
+ * would then be cut before the assignment string breaks it.  1e-9 in log10 is far below
+ * anything printed and far above the rounding of sums of a few thousand terms. */
+static double prune_below(const srch_t *s)
+{
+	double k = s->top[s->K - 1].lr;
+	return k - 1e-9 * (1.0 + fabs(k));
+}
+
 static void dfs(srch_t *s, int i)
 {
 	const km_icomp_t *C = s->C;
@@ -524,7 +535,7 @@ static void dfs(srch_t *s, int i)
 	if (s->bnb && s->n_top == s->K && i < s->n_rem) {
 		double ub, lm;
 		node_bound(s, i, &ub, &lm);
-		if (ub < s->top[s->K - 1].lr) {   /* no leaf below can enter the best K */
+		if (ub < prune_below(s)) {   /* no leaf below can enter the best K */
 			double lc = ub + s->suffix_lc[i];
 			s->rest = log10_add(s->rest, lc < lm ? lc : lm);
 			return;
@@ -568,7 +579,7 @@ static void dfs(srch_t *s, int i)
 	for (int k = 0; k < n; ++k) {
 		/* a child below the K-th best is not entered: it and, the bounds sorted, every child
 		 * after it add their mass bound here, as dfs would, and count as the nodes they are */
-		if (s->bnb && s->n_top == s->K && i + 1 < s->n_rem && cb[k] < s->top[s->K - 1].lr) {
+		if (s->bnb && s->n_top == s->K && i + 1 < s->n_rem && cb[k] < prune_below(s)) {
 			for (; k < n; ++k) {
 				if (++s->nodes > s->max_nodes) { s->stopped = 1; return; }
 				double lc = cb[k] + s->suffix_lc[i + 1];
