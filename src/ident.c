@@ -720,13 +720,26 @@ static int fset_rec(srch_t *s, fset_t *F, int f, int k, int depth)
  * remains that list a candidate of such a family are decided first (families by their
  * slack, largest first; ties by family), then the others in output order.  Any order gives
  * the same rows: this only decides how soon the bound sees the joint terms. */
+/* families by a value descending, then by index: qsort_r's comparator */
+static int cmp_fam_desc(const void *x, const void *y, void *ctx)
+{
+	const double *v = ctx;
+	int a = *(const int *)x, b = *(const int *)y;
+	if (v[a] != v[b]) return v[a] > v[b] ? -1 : 1;
+	return (a > b) - (a < b);
+}
+
 static int seq_build(srch_t *s)
 {
 	const km_icomp_t *C = s->C;
 	int nr = s->n_rem, nf = s->n_lfam, ret = 0, n = 0;
+	size_t no = C->opt_start[nr];
 	double *sl = calloc((size_t)nf + 1, sizeof(double));
 	int *fo = malloc(sizeof(int) * ((size_t)nf + 1)), *taken = calloc((size_t)nr + 1, sizeof(int));
-	if (!sl || !fo || !taken) { free(sl); free(fo); free(taken); return KM_ENOMEM; }
+	int *rank = malloc(sizeof(int) * ((size_t)nf + 1));
+	size_t *ls = calloc((size_t)nf + 2, sizeof(size_t));   /* family f's remains: lr_[ls[f] .. ls[f+1]) */
+	int *lr_ = malloc(sizeof(int) * (no + 1)), *lcur = malloc(sizeof(int) * ((size_t)nf + 1));
+	if (!sl || !fo || !taken || !rank || !ls || !lr_ || !lcur) { ret = KM_ENOMEM; goto end; }
 	for (int u = 0; u < nr; ++u) {   /* the matching's placements, in remain order */
 		int o = s->match[u];
 		if (o < 0) continue;
@@ -744,38 +757,58 @@ static int seq_build(srch_t *s)
 		if (sl[f] > 1e-9) fo[nsl++] = f;
 	}
 	for (int k = 0; k < s->n_multi; ++k) s->fam_n[s->multi[k]] = 0;
-	if (ret < 0) { free(sl); free(fo); free(taken); return ret; }
-	for (int a = 1; a < nsl; ++a)   /* slack descending, then family */
-		for (int b = a; b > 0 && (sl[fo[b]] > sl[fo[b - 1]] || (sl[fo[b]] == sl[fo[b - 1]] && fo[b] < fo[b - 1])); --b) { int t = fo[b]; fo[b] = fo[b - 1]; fo[b - 1] = t; }
-	for (int a = 0; a < nsl; ++a)   /* the matching's placements in those families: the pair that closes them */
-		for (int u = 0; u < nr; ++u)
-			if (!taken[u] && s->match[u] >= 0 && s->loc_fam[s->loc_cand[s->match[u]]] == fo[a]) taken[u] = 1, s->seq[n++] = u;
-	/* then the other families with several candidates, by their largest W - lr (what an
-	 * open family can still add to the bound) descending: each family's remains together,
-	 * so that the family closes soon after its first placement */
+	if (ret < 0) goto end;
+	if (nsl > 1) qsort_r(fo, (size_t)nsl, sizeof(int), cmp_fam_desc, sl);   /* slack descending, then family */
+	/* the matching's placements in those families first, by family, each in remain order:
+	 * the pair that closes the family */
+	for (int f = 0; f < nf; ++f) rank[f] = -1;
+	for (int a = 0; a < nsl; ++a) rank[fo[a]] = a;
+	for (int u = 0; u < nr; ++u)
+		if (s->match[u] >= 0 && rank[s->loc_fam[s->loc_cand[s->match[u]]]] >= 0) ++ls[rank[s->loc_fam[s->loc_cand[s->match[u]]]] + 1];
+	for (int a = 0; a < nsl; ++a) ls[a + 1] += ls[a];
+	for (int a = 0; a < nsl; ++a) lcur[a] = (int)ls[a];
+	for (int u = 0; u < nr; ++u)
+		if (s->match[u] >= 0 && rank[s->loc_fam[s->loc_cand[s->match[u]]]] >= 0) lr_[lcur[rank[s->loc_fam[s->loc_cand[s->match[u]]]]]++] = u;
+	for (size_t k = 0; k < ls[nsl]; ++k) taken[lr_[k]] = 1, s->seq[n++] = lr_[k];
+	/* then every family with several candidates, by its largest W - lr (what an open family
+	 * can still add to the bound) descending, the slack ones first: the remains that list
+	 * it together, in remain order, so that it closes soon after its first placement */
+	for (int f = 0; f < nf; ++f) sl[f] = rank[f] >= 0 ? HUGE_VAL : -1.0, ls[f] = 0;
+	ls[nf] = ls[nf + 1] = 0;
+	for (size_t o = 0; o < no; ++o) {
+		int f = s->loc_fam[s->loc_cand[o]];
+		if (s->lfam_multi[f] && rank[f] < 0 && s->W[o] - C->opt_lr[o] > sl[f]) sl[f] = s->W[o] - C->opt_lr[o];
+	}
 	nsl = 0;
-	for (int k = 0; k < s->n_multi; ++k) {
-		int f = s->multi[k];
-		sl[f] = 0.0;
-		for (int u = 0; u < nr; ++u)
-			for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o)
-				if (s->loc_fam[s->loc_cand[o]] == f && s->W[o] - C->opt_lr[o] > sl[f]) sl[f] = s->W[o] - C->opt_lr[o];
-		fo[nsl++] = f;
-	}
-	for (int a = 1; a < nsl; ++a)
-		for (int b = a; b > 0 && (sl[fo[b]] > sl[fo[b - 1]] || (sl[fo[b]] == sl[fo[b - 1]] && fo[b] < fo[b - 1])); --b) { int t = fo[b]; fo[b] = fo[b - 1]; fo[b - 1] = t; }
-	for (int a = 0; a < nsl; ++a) {   /* then every other remain that lists one of their candidates */
-		int f = fo[a];
-		for (int u = 0; u < nr; ++u) {
-			if (taken[u]) continue;
-			for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o)
-				if (s->loc_fam[s->loc_cand[o]] == f) { taken[u] = 1, s->seq[n++] = u; break; }
+	for (int k = 0; k < s->n_multi; ++k) fo[nsl++] = s->multi[k];
+	if (nsl > 1) qsort_r(fo, (size_t)nsl, sizeof(int), cmp_fam_desc, sl);
+	for (int f = 0; f < nf; ++f) lcur[f] = -1;   /* the last remain listed for f (a remain lists a family once) */
+	for (int u = 0; u < nr; ++u)
+		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) {
+			int f = s->loc_fam[s->loc_cand[o]];
+			if (s->lfam_multi[f] && lcur[f] != u) lcur[f] = u, ++ls[f + 1];
 		}
+	for (int f = 0; f < nf; ++f) ls[f + 1] += ls[f];
+	for (int f = 0; f < nf; ++f) lcur[f] = -1;
+	{
+		size_t *fill = malloc(sizeof(size_t) * ((size_t)nf + 1));
+		if (!fill) { ret = KM_ENOMEM; goto end; }
+		memcpy(fill, ls, sizeof(size_t) * (size_t)nf);
+		for (int u = 0; u < nr; ++u)
+			for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) {
+				int f = s->loc_fam[s->loc_cand[o]];
+				if (s->lfam_multi[f] && lcur[f] != u) lcur[f] = u, lr_[fill[f]++] = u;
+			}
+		free(fill);
 	}
+	for (int a = 0; a < nsl; ++a)
+		for (size_t k = ls[fo[a]]; k < ls[fo[a] + 1]; ++k)
+			if (!taken[lr_[k]]) taken[lr_[k]] = 1, s->seq[n++] = lr_[k];
 	for (int u = 0; u < nr; ++u) if (!taken[u]) s->seq[n++] = u;
 	for (int i = 0; i < nr; ++i) s->dep[s->seq[i]] = i;
-	free(sl); free(fo); free(taken);
-	return 0;
+end:
+	free(sl); free(fo); free(taken); free(rank); free(ls); free(lr_); free(lcur);
+	return ret;
 }
 
 /* The weights W.  D of every family with two or more candidates in play comes first, from
