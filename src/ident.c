@@ -155,7 +155,6 @@ typedef struct {
 	double *W;              /* [n_opt]: additive upper bound of each option's share of its family term */
 	double *y, *z;          /* a feasible dual of the matching relaxation: y per remain, z per local candidate */
 	int *last;              /* per local candidate: the last remain (search order) that lists it */
-	double *zs;             /* [n_rem + 1]: sum of z_c over the candidates with last[c] >= i */
 	double *suffix_lm;      /* [n_rem + 1]: sum of log10(1 + sum_o 10^W_o) for u >= i (relaxed mass) */
 	double *suffix_lc;      /* [n_rem + 1]: sum of log10(options_u + 1) for u >= i */
 	/* the current path's decided part of node_bound, kept per depth (path_step) */
@@ -823,13 +822,14 @@ static int bounds_build(srch_t *s)
 	int nr = s->n_rem, nf = s->n_lfam, ret = 0;
 	size_t no = C->opt_start[nr];
 	size_t *fst = calloc((size_t)nf + 2, sizeof(size_t));   /* family f's options: fopt[fst[f] .. fst[f+1]) */
-	int *fopt = malloc(sizeof(int) * (no + 1)), *orem = malloc(sizeof(int) * (no + 1));
+	int *fopt = malloc(sizeof(int) * (no + 1));
+	const int *orem = s->orem;   /* the remain of each option (km_ident_joint) */
 	int *fr = malloc(sizeof(int) * ((size_t)nr + 1)), *ask = malloc(sizeof(int) * ((size_t)nf + 1));
 	double *Dop = malloc(sizeof(double) * (no + 1));   /* D_o per option */
-	if (!fst || !fopt || !orem || !fr || !ask || !Dop) { ret = KM_ENOMEM; goto end; }
+	if (!fst || !fopt || !fr || !ask || !Dop) { ret = KM_ENOMEM; goto end; }
 	/* options by family, in option order (remain order, then the remain's order) */
 	for (int u = 0; u < nr; ++u)
-		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) orem[o] = u, ++fst[s->loc_fam[s->loc_cand[o]] + 1];
+		for (size_t o = C->opt_start[u]; o < C->opt_start[u + 1]; ++o) ++fst[s->loc_fam[s->loc_cand[o]] + 1];
 	for (int f = 0; f < nf; ++f) fst[f + 1] += fst[f];
 	{
 		size_t *fill = malloc(sizeof(size_t) * ((size_t)nf + 1));
@@ -899,7 +899,7 @@ static int bounds_build(srch_t *s)
 		}
 	}
 end:
-	free(fst); free(fopt); free(orem); free(fr); free(ask); free(Dop);
+	free(fst); free(fopt); free(fr); free(ask); free(Dop);
 	if (ret < 0) return ret;
 	if (matching_dual(s) < 0) return KM_ENOMEM;
 	if ((ret = seq_build(s)) < 0) return ret;
