@@ -642,7 +642,7 @@ int km_cmd_match(int argc, char *argv[])
 			goto fail;
 		}
 		for (int r = 0; ist.concl_cand && r < rem.n_sample; ++r) ist.concl_cand[r] = -1;
-		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, rsex,
+		km_iin_t iin = { &o, &dvi, &panel, &freqs, &rem, &refs, &peds, &ix, &tabs, comp, rd, re, rsex,
 		                 ix.sys_start[KM_SYS_Y] < ix.sys_start[KM_N_SYS], NULL, 0, lin, hits.sp, hits.n_sp, hits.sparse_on };
 		FILE *f_und = km_out_add(out, "undisputed.tsv", &e), *f_joint = f_und ? km_out_add(out, "joint.tsv", &e) : NULL;
 		FILE *f_id = f_joint ? km_out_add(out, "identifications.tsv", &e) : NULL;

@@ -15,6 +15,19 @@
  * and B empty this is the pairwise LR of compile.c: same numerator, same denominator.
  * A locus where the references alone contradict the pedigree is left out (LR 1), as the
  * pairwise tables do.  theta > 0 is not implemented here (KM_EMODEL).
+ *
+ * Typing error (issue 12 part 1; README "Typing error"): every typed person's call o_i
+ * (the references at --typing-error E, a placed remain at its own rate E_r) has
+ * P(o_i | g) = (1 - E_i) P_drop(o_i | g) + E_i c_i, c_i = sum_g' q(g') P_drop(o_i | g')
+ * the population probability of the call (q(o) for a reference: p_a^2, 2 p_a p_b, p_a
+ * hemizygous; P(obs) of the remain with its dropout), so V is multilinear in the persons'
+ * evidence and, exactly as compile.c's query_err,
+ *     V_E(typed) = sum over subsets T of the typed persons with E > 0 of
+ *                  prod_{i in T} E_i c_i prod_{i not in T} (1 - E_i) * V(typed \ T)
+ * (locus_v).  A scored, unplaced remain's own error enters as (1 - E_r) LR + E_r
+ * (score_locus), which is compile.c's column rule; P(obs | H2) is unchanged by the error
+ * because c is the founder law.  With one placement and no base, term = the pairwise LR
+ * of matches.tsv with the error, as at E = 0.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -38,6 +51,7 @@ struct km_famlik_s {
 	const km_prof_t *refs, *rem;
 	const km_peds_t *peds;
 	const double *rd;
+	const double *re;       /* per remain typing-error rate (NULL: co.typing_error) */
 	km_copt_t co;           /* the model options (a copy) */
 	fmut_t *mut;            /* per panel marker, built when first needed */
 	int max_np, max_n;
@@ -47,16 +61,22 @@ struct km_famlik_s {
 	double acc_lg;          /* acc's scale after query_locus: acc * 10^acc_lg */
 	int *dper;              /* dropout persons of the current locus */
 	double *dd;             /* their d */
+	/* typing error (issue 12 part 1): the current locus's typed persons with a rate E > 0
+	 * (references at co.typing_error, placed remains at re[r]), E and log10 c, c the
+	 * population probability of the call (locus_v) */
+	int n_err, *eper;
+	double *ee, *elc, *eacc;
 	km_lws_t *ws;
 };
 
 int km_famlik_new(km_famlik_t **Fp, const km_panel_t *p, const km_freqs_t *f, const km_prof_t *refs,
-                  const km_peds_t *peds, const km_prof_t *rem, const double *rd, const km_copt_t *o, km_err_t *e)
+                  const km_peds_t *peds, const km_prof_t *rem, const double *rd, const double *re, const km_copt_t *o,
+                  km_err_t *e)
 {
 	km_famlik_t *F = calloc(1, sizeof(*F));
 	*Fp = NULL;
 	if (!F) return km_err_set(e, KM_ENOMEM, "out of memory");
-	F->p = p, F->f = f, F->refs = refs, F->peds = peds, F->rem = rem, F->rd = rd, F->co = *o;
+	F->p = p, F->f = f, F->refs = refs, F->peds = peds, F->rem = rem, F->rd = rd, F->re = re, F->co = *o;
 	F->max_np = 1, F->max_n = 1;
 	for (int i = 0; i < peds->n_family; ++i) if (peds->fam[i].n_person > F->max_np) F->max_np = peds->fam[i].n_person;
 	for (int m = 0; m < p->n_marker; ++m) if (f->loc[m].n_allele > F->max_n) F->max_n = f->loc[m].n_allele;
@@ -70,8 +90,12 @@ int km_famlik_new(km_famlik_t **Fp, const km_panel_t *p, const km_freqs_t *f, co
 	F->acc = malloc(sizeof(double) * nn);
 	F->dper = malloc(sizeof(int) * F->max_np);
 	F->dd = malloc(sizeof(double) * F->max_np);
+	F->eper = malloc(sizeof(int) * F->max_np);
+	F->ee = malloc(sizeof(double) * 2 * F->max_np), F->elc = F->ee ? F->ee + F->max_np : NULL;
+	F->eacc = malloc(sizeof(double) * nn);
 	F->ws = km_lws_new();
-	if (!F->mut || !F->father || !F->mother || !F->sex || !F->gt || !F->phi || !F->acc || !F->dper || !F->dd || !F->ws) {
+	if (!F->mut || !F->father || !F->mother || !F->sex || !F->gt || !F->phi || !F->acc || !F->dper || !F->dd || !F->eper || !F->ee ||
+	    !F->eacc || !F->ws) {
 		km_famlik_free(F);
 		return km_err_set(e, KM_ENOMEM, "out of memory");
 	}
@@ -89,7 +113,7 @@ void km_famlik_free(km_famlik_t *F)
 			free(F->mut[m].Km);
 		}
 	free(F->mut); free(F->father); free(F->mother); free(F->sex); free(F->gt); free(F->phi); free(F->acc);
-	free(F->dper); free(F->dd);
+	free(F->dper); free(F->dd); free(F->eper); free(F->ee); free(F->eacc);
 	km_lws_free(F->ws);
 	free(F);
 }
@@ -153,6 +177,12 @@ static int remain_call(const km_famlik_t *F, int r, int m, int sex, int32_t *a, 
 	return 1;
 }
 
+/* remain r's typing-error rate (issue 12 part 1) */
+static double remain_e(const km_famlik_t *F, int r)
+{
+	return F->re ? F->re[r] : F->co.typing_error;
+}
+
 /* log10 P(obs) of remain r at marker m for an unrelated person of sex `sex` (0: the
  * smaller of the two, for bounds); -inf if impossible */
 static double remain_lpobs(const km_famlik_t *F, int r, int m, int sex)
@@ -180,7 +210,7 @@ static double remain_lpobs(const km_famlik_t *F, int r, int m, int sex)
  * placed remains (weighted) of P(data, G_q = .) (q >= 0: n*n or n values as km_lik_query;
  * q < 0: acc[0] = V).  gt holds the family's calls with the placed remains; dropout
  * persons dper[0..nd) with dd[].  Returns 0, or < 0. */
-static int locus_v(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, int q, int nd, double *lg, km_err_t *e)
+static int locus_v0(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, int q, int nd, double *lg, km_err_t *e)
 {
 	int n = L->n, ret;
 	int qi = q, first = 0;   /* with no outer query, the first dropout person is the query */
@@ -242,10 +272,78 @@ out:
 	return ret;
 }
 
+#define FL_MAX_ERR 16   /* typed persons with a typing-error rate, per family and marker */
+
+/* locus_v with the typing error of the persons F->eper[0..n_err) (see the head of the
+ * file): the sum over the subsets T of them, each term locus_v0 with T's persons untyped
+ * (and out of the dropout list), weighted prod_T E c prod_rest (1 - E), accumulated on
+ * the largest term's scale as compile.c's query_err does. */
+static int locus_v(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, int q, int nd, double *lg, km_err_t *e)
+{
+	int32_t *gt = (int32_t *)P->gt;
+	int t[FL_MAX_ERR], nt = 0, n = L->n, ret = 0;
+	double lw1[FL_MAX_ERR], lwe[FL_MAX_ERR];
+	for (int j = 0; j < F->n_err; ++j) {
+		int i = F->eper[j];
+		if (gt[2 * i] == KM_NOALLELE) continue;   /* the query person, set untyped after placing */
+		if (nt == FL_MAX_ERR)
+			return km_err_set(e, KM_EMODEL, "more than %d typed persons with --typing-error in one family at one marker (joint family likelihood)", FL_MAX_ERR);
+		lw1[nt] = log10(1.0 - F->ee[j]), lwe[nt] = log10(F->ee[j]) + F->elc[j];
+		t[nt++] = j;
+	}
+	if (nt == 0) return locus_v0(F, L, P, q, nd, lg, e);
+	size_t nout = q < 0 ? 1 : L->xlinked && P->sex[q] == KM_MALE ? (size_t)n : (size_t)n * n;
+	int32_t save[2 * FL_MAX_ERR];
+	int dper0[FL_MAX_ERR * 8 + 64], np = P->n;
+	double dd0[FL_MAX_ERR * 8 + 64];
+	if (nd > (int)(sizeof(dper0) / sizeof(dper0[0])) || np <= 0) return km_err_set(e, KM_EMODEL, "too many remains with dropout in one family");
+	memcpy(dper0, F->dper, sizeof(int) * (size_t)nd), memcpy(dd0, F->dd, sizeof(double) * (size_t)nd);
+	for (int j = 0; j < nt; ++j) {
+		int i = F->eper[t[j]];
+		save[2 * j] = gt[2 * i], save[2 * j + 1] = gt[2 * i + 1];
+	}
+	double lacc = KM_NEG_INF, *acc = F->eacc;
+	for (size_t i = 0; i < nout; ++i) acc[i] = 0.0;
+	for (uint32_t S = 0; S < (1u << nt); ++S) {
+		double lw = 0.0, lt;
+		for (int j = 0; j < nt; ++j) {
+			int i = F->eper[t[j]], in = S >> j & 1;
+			lw += in ? lwe[j] : lw1[j];
+			gt[2 * i] = in ? KM_NOALLELE : save[2 * j], gt[2 * i + 1] = in ? KM_NOALLELE : save[2 * j + 1];
+		}
+		int nd1 = 0;   /* the dropout persons still typed */
+		for (int k = 0; k < nd; ++k)
+			if (gt[2 * dper0[k]] != KM_NOALLELE) F->dper[nd1] = dper0[k], F->dd[nd1++] = dd0[k];
+		if ((ret = locus_v0(F, L, P, q, nd1, &lt, e)) < 0) break;
+		if (lt == KM_NEG_INF) continue;
+		double v0 = 0.0;
+		for (size_t i = 0; i < nout; ++i) v0 += F->acc[i];
+		if (!(v0 > 0.0)) continue;
+		lt += lw;
+		if (lt > lacc) {   /* rescale the sum to the larger term */
+			double f = lacc == KM_NEG_INF ? 0.0 : pow(10.0, lacc - lt);
+			for (size_t i = 0; i < nout; ++i) acc[i] *= f;
+			lacc = lt;
+		}
+		double f = pow(10.0, lt - lacc);
+		for (size_t i = 0; i < nout; ++i) acc[i] += f * F->acc[i];
+	}
+	for (int j = 0; j < nt; ++j) {
+		int i = F->eper[t[j]];
+		gt[2 * i] = save[2 * j], gt[2 * i + 1] = save[2 * j + 1];
+	}
+	memcpy(F->dper, dper0, sizeof(int) * (size_t)nd), memcpy(F->dd, dd0, sizeof(double) * (size_t)nd);
+	if (ret < 0) return ret;
+	memcpy(F->acc, acc, sizeof(double) * nout);
+	*lg = lacc;
+	return 0;
+}
+
 /* the family's pedigree and reference calls at marker m into F->gt */
 static void fam_setup(km_famlik_t *F, const km_family_t *fa, int m, km_lped_t *P)
 {
 	int xl = F->p->marker[m].type == KM_SYS_X;
+	F->n_err = 0;
 	for (int i = 0; i < fa->n_person; ++i) {
 		const km_person_t *ps = &fa->person[i];
 		F->father[i] = ps->father, F->mother[i] = ps->mother, F->sex[i] = ps->sex;
@@ -256,6 +354,11 @@ static void fam_setup(km_famlik_t *F, const km_family_t *fa, int m, km_lped_t *P
 			if (a != KM_NOALLELE && xl && ps->sex == KM_MALE) b = KM_HEMI;
 		}
 		F->gt[2 * i] = a, F->gt[2 * i + 1] = b;
+		if (a != KM_NOALLELE && F->co.typing_error > 0.0) {   /* typing error (locus_v): c = q(o) */
+			const double *p = F->f->loc[m].p;
+			double qo = b < 0 ? p[a] : a == b ? p[a] * p[a] : 2.0 * p[a] * p[b];
+			F->eper[F->n_err] = i, F->ee[F->n_err] = F->co.typing_error, F->elc[F->n_err++] = log10(qo);
+		}
 	}
 	P->n = fa->n_person, P->father = F->father, P->mother = F->mother, P->sex = F->sex, P->gt = F->gt;
 	P->obs = NULL;   /* core (obs.h): exact calls; a placed remain's dropout could go here */
@@ -272,6 +375,10 @@ static int place(km_famlik_t *F, const km_family_t *fa, int m, const km_place_t 
 		if (k == 0) continue;
 		F->gt[2 * pl[i].person] = a, F->gt[2 * pl[i].person + 1] = b;
 		if (drop) F->dper[*nd] = pl[i].person, F->dd[(*nd)++] = F->rd[pl[i].r];
+		double E = remain_e(F, pl[i].r);
+		if (E > 0.0)   /* typing error (locus_v): c = P(obs), the call's population probability */
+			F->eper[F->n_err] = pl[i].person, F->ee[F->n_err] = E,
+			F->elc[F->n_err++] = remain_lpobs(F, pl[i].r, m, fa->person[pl[i].person].sex);
 	}
 	return 0;
 }
@@ -363,6 +470,12 @@ static void score_locus(const km_famlik_t *F, int m, int qsex, int male_q, doubl
 			num = ph[(size_t)a * na + a] * (1.0 - d * d);
 			for (int x = 0; x < na; ++x)
 				if (x != a) num += (ph[(size_t)a * na + x] + ph[(size_t)x * na + a]) * d * (1.0 - d);
+		}
+		double E = remain_e(F, rs[i]);
+		if (E > 0.0) {   /* the remain's own typing error, compile.c's (1 - E) LR + E */
+			double lr = num > 0.0 ? pow(10.0, log10(num) - log10(V) - remain_lpobs(F, rs[i], m, qsex)) : 0.0;
+			out[i] += log10((1.0 - E) * lr + E);
+			continue;
 		}
 		if (!(num > 0.0)) { out[i] = KM_NEG_INF; continue; }
 		out[i] += log10(num) - log10(V) - remain_lpobs(F, rs[i], m, qsex);

@@ -166,6 +166,7 @@ typedef struct km_iin_s {
 	const struct km_tabs_s *tabs;
 	const struct km_comp_s *comp;
 	const double *rd;       /* per remain dropout */
+	const double *re;       /* per remain typing-error rate (issue 12 part 1) */
 	const int *rsex;        /* per remain sex (0 unknown, KM_MALE, KM_FEMALE), NULL = all unknown */
 	int has_lineage;        /* Y or mt data present */
 	/* ---- results store (store): the latest confirmed / rejected review per pair
@@ -190,11 +191,12 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 typedef struct km_famlik_s km_famlik_t;
 struct km_copt_s;
 
-/* Models as match uses them (mutation, X, dropout; theta = 0 only, else KM_EMODEL when a
- * term is asked for). */
+/* Models as match uses them (mutation, X, dropout rd[r], typing error: the references at
+ * o->typing_error, remain r at re[r] (NULL: o->typing_error); theta = 0 only, else
+ * KM_EMODEL when a term is asked for). */
 int km_famlik_new(km_famlik_t **F, const km_panel_t *p, const km_freqs_t *f, const km_prof_t *refs,
-                  const km_peds_t *peds, const km_prof_t *rem, const double *rd, const struct km_copt_s *o,
-                  km_err_t *e);
+                  const km_peds_t *peds, const km_prof_t *rem, const double *rd, const double *re,
+                  const struct km_copt_s *o, km_err_t *e);
 void km_famlik_free(km_famlik_t *F);
 
 /* A placement: remain r as person `person` of the family. */

@@ -569,7 +569,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	qsort_r(R.ord, (size_t)R.nr, sizeof(int), cmp_str_idx, in->rem->sample);
 	for (int i = 0; i < R.nr; ++i) R.rpos[R.ord[i]] = i;
 	km_copt_t co = km_copt_of(in->o);
-	if ((ret = km_famlik_new(&R.fl, in->panel, in->freqs, in->refs, peds, in->rem, in->rd, &co, e)) < 0) goto done;
+	if ((ret = km_famlik_new(&R.fl, in->panel, in->freqs, in->refs, peds, in->rem, in->rd, in->re, &co, e)) < 0) goto done;
 	if (in->lin && (ret = km_linj_new(&R.lj, in->lin, peds, e)) < 0) goto done;
 	if (in->lin && !(R.lin_fam = calloc((size_t)peds->n_family + 1, 1))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 	if ((ret = fill_matrix(&R)) < 0) goto done;
@@ -668,7 +668,7 @@ int km_ident_run(const km_iin_t *in, FILE *f_und, FILE *f_joint, FILE *f_id, km_
 	tctx[0] = &jc;
 	for (int i = 1; i < nthr && ret == 0; ++i) {
 		jt[i].R = &R, tctx[i] = &jt[i];
-		if ((ret = km_famlik_new(&jt[i].fl, in->panel, in->freqs, in->refs, peds, in->rem, in->rd, &co, e)) == 0 && in->lin)
+		if ((ret = km_famlik_new(&jt[i].fl, in->panel, in->freqs, in->refs, peds, in->rem, in->rd, in->re, &co, e)) == 0 && in->lin)
 			ret = km_linj_new(&jt[i].lj, in->lin, peds, e);
 	}
 	fputs("component\trank\tlog10_lr\tposterior\tassignment\tposterior_max\n", f_joint);

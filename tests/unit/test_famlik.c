@@ -12,7 +12,12 @@
  * Checks: famlik term with both placed = brute force (1e-9); with one placed = brute force
  * and = the compiled pairwise table's exact sum (what matches.tsv prints) to 1e-9;
  * conditioned scores = term(both) - term(first) (1e-9).  Two remains in one family are
- * not the product of the pairwise LRs: that is checked to differ on the sibling cases. */
+ * not the product of the pairwise LRs: that is checked to differ on the sibling cases.
+ * Cases 40..79 repeat all of it with typing error (issue 12 part 1): the references at a
+ * global E, each remain at its own rate, the brute force weighting a reference's call by
+ * (1 - E)[o = g] + E q(o) and a remain's by (1 - E_r) P_drop(o | g) + E_r P(o), so that
+ * famlik's subset expansion, its scored remains' (1 - E_r) LR + E_r and compile.c's
+ * query_err all meet the definition; one placement = the pairwise table with the error. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +40,7 @@ typedef struct {
 
 static double P[3][K], MF[3][K * K], MM[3][K * K];
 static int XL[3] = { 0, 0, 1 };
+static double EREF;     /* the references' typing-error rate (0: exact calls) */
 
 static int hemi(const ped_t *pd, int m, int i) { return XL[m] && pd->sex[i] == KM_MALE; }
 
@@ -52,7 +58,9 @@ static double pobs(int oa, int ob, int x, int y, double d, int h)
 
 /* brute force: sum over ordered genotypes with the references matched and the remains'
  * observation weights on persons q[0..nq) (obs o[k][0..1], dropout d[k]) */
-static double brute(const ped_t *pd, int m, const int *q, int nq, int o[][2], const double *d)
+static double pobs_pop(int m, int oa, int ob, double d, int h);
+
+static double brute(const ped_t *pd, int m, const int *q, int nq, int o[][2], const double *d, const double *er)
 {
 	int nv = 0, var[2 * MAXP], gp[MAXP][2], dig[2 * MAXP] = { 0 };
 	double tot = 0.0;
@@ -64,15 +72,20 @@ static double brute(const ped_t *pd, int m, const int *q, int nq, int o[][2], co
 			int h = hemi(pd, m, i);
 			if (h) gp[i][0] = gp[i][1];
 			if (pd->role[i] == 1) {
-				if (h) w *= gp[i][1] == pd->g[m][i][1];
-				else w *= (gp[i][0] == pd->g[m][i][0] && gp[i][1] == pd->g[m][i][1]) || (gp[i][0] == pd->g[m][i][1] && gp[i][1] == pd->g[m][i][0]);
+				int a = pd->g[m][i][0], b = pd->g[m][i][1];
+				double hit = h ? gp[i][1] == b : (gp[i][0] == a && gp[i][1] == b) || (gp[i][0] == b && gp[i][1] == a);
+				double qo = h ? P[m][b] : a == b ? P[m][a] * P[m][a] : 2 * P[m][a] * P[m][b];
+				w *= (1 - EREF) * hit + EREF * qo;
 			}
 			if (pd->fa[i] < 0) { if (!h) w *= P[m][gp[i][0]]; w *= P[m][gp[i][1]]; continue; }
 			int f = pd->fa[i], mo = pd->mo[i];
 			if (!h) w *= XL[m] ? MM[m][gp[f][1] * K + gp[i][0]] : tr(MM[m], gp[f][0], gp[f][1], gp[i][0]);
 			w *= tr(MF[m], gp[mo][0], gp[mo][1], gp[i][1]);
 		}
-		for (int k = 0; k < nq && w > 0; ++k) w *= pobs(o[k][0], o[k][1], gp[q[k]][0], gp[q[k]][1], d[k], hemi(pd, m, q[k]));
+		for (int k = 0; k < nq && w > 0; ++k) {
+			int h = hemi(pd, m, q[k]);
+			w *= (1 - er[k]) * pobs(o[k][0], o[k][1], gp[q[k]][0], gp[q[k]][1], d[k], h) + er[k] * pobs_pop(m, o[k][0], o[k][1], d[k], h);
+		}
 		tot += w;
 		int v;
 		for (v = nv - 1; v >= 0; --v) { if (++dig[v] < K) break; dig[v] = 0; }
@@ -116,8 +129,9 @@ int main(void)
 {
 	int n_prod_diff = 0, n_sib = 0;
 	(void)tmpdir;
-	for (int it = 0; it < 40; ++it) {
+	for (int it = 0; it < 80; ++it) {
 		int model = it % 4;
+		EREF = it < 40 ? 0.0 : irand(3) ? 0.001 + 0.1 * urand() : 0.0;
 		double rate_f = 0.004 + 0.01 * urand(), rate_m = 0.01 + 0.01 * urand();
 		if (model == KM_MUT_NONE) rate_f = rate_m = 0.0;
 		{ char b[32]; snprintf(b, 32, "%g", rate_f); rate_f = atof(b); snprintf(b, 32, "%g", rate_m); rate_m = atof(b); }
@@ -207,11 +221,13 @@ int main(void)
 		if (!ret) ret = km_peds_link(&pe, &rf, &p, &e);
 		if (ret) { printf("FAIL load: %s\n%s\n%s\n", e.msg, peds, refs); return 1; }
 		int r1 = km_prof_find(&rm, "R1"), r2 = km_prof_find(&rm, "R2");
-		double rd[2];
+		double rd[2], re[2], er[2] = { 0.0, 0.0 };
+		if (it >= 40) er[0] = irand(3) ? 0.001 + 0.2 * urand() : 0.0, er[1] = irand(3) ? 0.001 + 0.2 * urand() : 0.0;
 		rd[r1] = d[0], rd[r2] = d[1];
+		re[r1] = er[0], re[r2] = er[1];
 		km_opt_t o;
 		km_opt_init(&o);
-		o.mutation = model, o.threads = 1;
+		o.mutation = model, o.threads = 1, o.typing_error = EREF;
 		km_copt_t co = km_copt_of(&o);
 		/* persons: their index in the family is their line order */
 		int q1 = -1, q2 = -1;
@@ -222,16 +238,16 @@ int main(void)
 			if (id == M2) q2 = i;
 		}
 		km_famlik_t *FL = NULL;
-		if ((ret = km_famlik_new(&FL, &p, &f, &rf, &pe, &rm, rd, &co, &e)) < 0) { printf("FAIL famlik: %s\n", e.msg); return 1; }
+		if ((ret = km_famlik_new(&FL, &p, &f, &rf, &pe, &rm, rd, it < 40 ? NULL : re, &co, &e)) < 0) { printf("FAIL famlik: %s\n", e.msg); return 1; }
 		/* brute force */
 		double b2 = 0.0, b1 = 0.0, b1b = 0.0, ob = 0.0;
 		for (int m = 0; m < 3; ++m) {
 			int q[2] = { M1, M2 }, oo[2][2];
 			memcpy(oo, obs[m], sizeof(oo));
-			double pr = brute(&pd, m, q, 0, oo, d);
-			double j2 = brute(&pd, m, q, 2, oo, d), j1 = brute(&pd, m, q, 1, oo, d);
+			double pr = brute(&pd, m, q, 0, oo, d, er);
+			double j2 = brute(&pd, m, q, 2, oo, d, er), j1 = brute(&pd, m, q, 1, oo, d, er);
 			int q2v[1] = { M2 }, o2v[1][2] = { { oo[1][0], oo[1][1] } };
-			double j1b = brute(&pd, m, q2v, 1, o2v, d + 1);
+			double j1b = brute(&pd, m, q2v, 1, o2v, d + 1, er + 1);
 			double p1 = pobs_pop(m, oo[0][0], oo[0][1], d[0], hemi(&pd, m, M1)), p2 = pobs_pop(m, oo[1][0], oo[1][1], d[1], hemi(&pd, m, M2));
 			b2 += log10(j2) - log10(pr) - log10(p1) - log10(p2);
 			b1 += log10(j1) - log10(pr) - log10(p1);
@@ -248,7 +264,7 @@ int main(void)
 		if (ret) { printf("FAIL term: %s\n", e.msg); return 1; }
 		char what[256];
 		int fin = isfinite(b2);
-		snprintf(what, sizeof what, "case %d model %d: two placed = brute force (%.12g vs %.12g)", it, model, t2, b2);
+		snprintf(what, sizeof what, "case %d model %d E %g/%g/%g: two placed = brute force (%.12g vs %.12g)", it, model, EREF, er[0], er[1], t2, b2);
 		check(fin ? fabs(t2 - b2) < 1e-9 : t2 == b2, what);
 		snprintf(what, sizeof what, "case %d: one placed = brute force (%.12g vs %.12g)", it, t1, b1);
 		check(isfinite(b1) ? fabs(t1 - b1) < 1e-9 : t1 == b1, what);
@@ -268,7 +284,7 @@ int main(void)
 		km_index_t ix = { 0 };
 		km_tabs_t tb = { 0 };
 		km_comp_t *C = NULL;
-		if ((ret = km_index_build(&ix, &p, &rm, rd, NULL, &e)) == 0 && (ret = km_cands_build(&tb, &pe, &e)) == 0)
+		if ((ret = km_index_build_te(&ix, &p, &rm, rd, it < 40 ? NULL : re, NULL, &e)) == 0 && (ret = km_cands_build(&tb, &pe, &e)) == 0)
 			ret = km_comp_init(&C, &ix, &p, &f, &rf, &pe, NULL, &co, &e);
 		if (ret) { printf("FAIL compile: %s\n", e.msg); return 1; }
 		km_cwork_t *w = km_cwork_new(C);
