@@ -447,7 +447,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_rpair_t *rpairs = NULL;   /* --dvi: the remains among themselves (rpairs.c) */
 	size_t n_rpair = 0;
 	km_rpstat_t rpst = { 0 };
-	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0, t_dvi = 0;
+	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0, t_dvi = 0, t_incon = 0;   /* t_incon: the `inconsistent` column */
 	km_prog_init(o.quiet);   /* ops: progress on a terminal */
 	km_prog_phase("load", file_bytes(o.panel) + file_bytes(o.freqs) + file_bytes(o.remains) + file_bytes(o.references) +
 	              file_bytes(o.pedigrees) + file_bytes(o.remain_info) + file_bytes(o.y_db) + file_bytes(o.mtdna) + file_bytes(o.mt_db));
@@ -612,7 +612,9 @@ int km_cmd_match(int argc, char *argv[])
 	/* ---- end keep-going */
 	if (ret < 0) goto fail;
 	/* models (issue 12 part 1): with typing error, count each row's incompatible loci */
+	t_incon = km_now();
 	if (!o.shard_n && (o.typing_error > 0.0 || ix.max_e > 0.0) && (ret = km_hits_incon(&hits, &tabs, &ix, comp, o.threads, &e)) < 0) goto fail;
+	t_incon = km_now() - t_incon;
 	if (o.shard_n > 0) {   /* issue 17: the shard result; the merge does the rest */
 		km_incon_t *iv = NULL;
 		size_t n_iv = 0;
@@ -752,7 +754,7 @@ commit:
 		/* the reference kernel runs inside the tile loop (per tile, after the scan) but is
 		 * a measuring instrument, not part of the job: its wall share is taken out */
 		double kern_w = st.t_kernel / o.threads;
-		double busy = st.t_compile + st.t_scan, wall = t_scan - t_load - st.t_rank - kern_w;
+		double busy = st.t_compile + st.t_scan, wall = t_scan - t_load - st.t_rank - kern_w - t_incon;
 		double scan_w = busy > 0 ? wall * st.t_scan / busy : 0.0;
 		double comp_w = busy > 0 ? wall * st.t_compile / busy : 0.0;
 		double rate = st.t_scan > 0 ? st.pairs / st.t_scan * o.threads : 0.0;
@@ -760,11 +762,11 @@ commit:
 		printf("threads=%d remains=%d candidates=%d loci=%d load_s=%.3f compile_s=%.3f scan_s=%.3f rank_s=%.3f write_s=%.3f "
 		       "total_s=%.3f kernel_s=%.3f "
 		       "pairs_per_s=%.4g locus_evals_per_s=%.4g kernel_pairs_per_s=%.4g scan_over_kernel=%.3f exact_share=%.4f "
-		       "tables_computed=%ld tables_shared=%ld peak_rss_mb=%.0f simd=%s\n",
+		       "tables_computed=%ld tables_shared=%ld incon_s=%.3f peak_rss_mb=%.0f simd=%s\n",
 		       o.threads, rem.n_sample, tabs.n_cand, ix.n_loc, t_load - t0, comp_w, scan_w,
-		       st.t_rank, t_write - t_scan, (t_load - t0) + comp_w + scan_w + st.t_rank + (t_write - t_scan), kern_w,
+		       st.t_rank, t_write - t_scan, (t_load - t0) + comp_w + scan_w + t_incon + st.t_rank + (t_write - t_scan), kern_w,
 		       rate, rate * ix.n_loc, krate, krate > 0 ? rate / krate : 0.0,
-		       st.pairs > 0 ? st.exact / st.pairs : 0.0, st.n_computed, st.n_shared, (double)ru.ru_maxrss / 1024.0, km_simd_path());
+		       st.pairs > 0 ? st.exact / st.pairs : 0.0, st.n_computed, st.n_shared, t_incon, (double)ru.ru_maxrss / 1024.0, km_simd_path());
 	}
 	if (!o.quiet && o.shard_n > 0)   /* issue 17 */
 		fprintf(stderr, "kinmatch: shard %d/%d: %d remains against %d of the missing persons (%zu rows kept, %.1f s); merge all %d shards with: kinmatch merge --out DIR SHARD_DIR...\n",

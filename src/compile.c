@@ -48,6 +48,7 @@ static void mmat_free(mmat_t *mm, int n)
 	if (!mm) return;
 	for (int i = 0; i < n; ++i) {
 		if (mm[i].Mm != mm[i].Mf) free(mm[i].Mm);
+		if (mm[i].K0 != mm[i].Km) free(mm[i].K0);
 		free(mm[i].Mf); free(mm[i].Km); free(mm[i].lpg);
 	}
 	free(mm);
@@ -88,6 +89,13 @@ static int mmat_build(mmat_t **out, const km_index_t *ix, const km_panel_t *p, c
 		mm[l].Kf = mm[l].Km + n * n + n;
 		km_peel_sib_kernel(al->p, mm[l].Mm, (int)n, mm[l].Km);
 		km_peel_sib_kernel(al->p, mm[l].Mf, (int)n, mm[l].Kf);
+		/* the `inconsistent` column's queries (no mutation) need the plain kernel: built once
+		 * here, not n^3 in each of their queries */
+		if (o->typing_error > 0.0 || ix->max_e > 0.0) {
+			if (!mm[l].Mf && !mm[l].Mm) mm[l].K0 = mm[l].Km;
+			else if (!(mm[l].K0 = malloc(sizeof(double) * (n * n + n)))) { mmat_free(mm, ix->n_loc); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+			else km_peel_sib_kernel(al->p, NULL, (int)n, mm[l].K0);
+		}
 	}
 	*out = mm;
 	return 0;
@@ -257,105 +265,59 @@ int km_comp_incon(const km_comp_t *C, km_incon_t **v, size_t *n, km_err_t *e)
 	return 0;
 }
 
-/* Typing error of the references (issue 12 part 1).  Each typed person i's evidence is
- * P(o_i | g) = (1 - E) [o_i = g] + E q(o_i), q the Hardy-Weinberg probability of the
- * call (p_a^2, 2 p_a p_b, p_a hemizygous).  The likelihood is multilinear in these
- * evidence vectors, so
- *   P(data, M = g) = sum over subsets S of the typed references of
- *                    prod_{i in S} E q(o_i) prod_{i not in S} (1 - E) * P(refs not in S, M = g),
- * each term an ordinary exact likelihood with the references of S untyped (a term for
- * S ∋ i is the case "i's call is an error, drawn from q").  Exact; 2^t queries for t typed
- * references (the memorial's families have 1-4).  Same scaling as km_lik_query_ws:
- * phi * 10^lg.  E = 0 is the plain query. */
-/* One term of query_err: a plain query, memoised in the shared table cache (tag -2 - l,
- * keyed like the tables by the pruned pedigree with its genotypes) when its typed
- * persons are few: the terms with one or two references left are pairwise-like problems
- * that recur across families, as the tables themselves do. */
-static int query_term(const km_locus_t *L, const km_lped_t *P, int q, int l, double *phi, double *lg, work_t *w,
-                      km_err_t *e)
+/* The table cache's key of a problem (tcache.h): the pedigree pruned for query q
+ * (km_lik_prune), its persons in family order as (sex | 4 for q, father, mother, the two
+ * alleles), father and mother as indices among the kept persons.  Fills key[0..*kn) and
+ * returns the number of genotype combinations of its typed persons (what decides whether
+ * a problem is worth caching: KM_CACHE_COMBOS). */
+static double prune_key(const km_lped_t *P, int q, int n_allele, int32_t *key, int *kn, work_t *w)
 {
-	int n = L->n, nk = 0, kn = 1;
-	size_t nphi = L->xlinked && P->sex[q] == KM_MALE ? (size_t)n : (size_t)n * n;
+	int nk = 0, k = 1;
 	double combos = 1.0;
 	km_lik_prune(P, q, w->keep);
 	for (int i = 0; i < P->n; ++i) w->cidx[i] = w->keep[i] ? nk++ : -1;
-	int32_t *key = w->ekey;
 	key[0] = nk;
 	for (int i = 0; i < P->n; ++i) {
 		if (!w->keep[i]) continue;
-		int32_t *k6 = key + kn;
+		int32_t *k6 = key + k;
 		k6[0] = P->sex[i] | (i == q ? 4 : 0);
 		k6[1] = P->father[i] >= 0 ? w->cidx[P->father[i]] : -1;
 		k6[2] = P->mother[i] >= 0 ? w->cidx[P->mother[i]] : -1;
 		k6[3] = P->gt[2 * i], k6[4] = P->gt[2 * i + 1];
-		kn += 5;
-		if (P->gt[2 * i] != KM_NOALLELE) combos *= 0.5 * n * (n + 1);
+		k += 5;
+		if (P->gt[2 * i] != KM_NOALLELE) combos *= 0.5 * n_allele * (n_allele + 1);
 	}
-	int cacheable = combos <= KM_CACHE_COMBOS, ret;
-	uint64_t h = cacheable ? km_tc_hash(-2 - l, key, kn) : 0;
-	if (cacheable) {
-		km_tshard_t *s = km_tc_shard(w->cache, h);
-		km_tc_lock(s);
-		const double *v = km_tc_get(&s->c, -2 - l, key, kn, h);
-		if (v) *lg = v[0], memcpy(phi, v + 1, sizeof(double) * nphi);
-		km_tc_unlock(s);
-		if (v) return 0;
-	}
-	if ((ret = km_lik_query_ws(L, P, q, phi, lg, w->lws, e)) < 0) return ret;
-	if (cacheable) {
-		double *v = w->ephi + 2 * (size_t)n * n;
-		v[0] = *lg;
-		memcpy(v + 1, phi, sizeof(double) * nphi);
-		km_tc_store(w->cache, -2 - l, key, kn, h, v, nphi + 1);
-	}
-	return 0;
+	*kn = k;
+	return combos;
 }
 
-static int query_err(const km_locus_t *L, km_lped_t *P, int q, int l, double E, const double *p, double *phi, double *lg,
+/* Typing error of the references (issue 12 part 1).  Each typed reference's evidence is
+ * P(o_i | g) = (1 - E) [o_i = g] + E q(o_i), q the Hardy-Weinberg probability of the call
+ * (p_a^2, 2 p_a p_b, p_a hemizygous): the observation model's te and tc (obs.h), so one
+ * engine run gives P(refs, M = g) for every g under the error.  The peeler takes a
+ * reference with no children (the memorial's nephews and cousins) as its exact message
+ * times (1 - E) plus the constant E q(o) — one more choice in its parents' family, not a
+ * dense person — and any other typed reference as dense weights; the elimination engine
+ * takes them all dense.  Exact; this is the sum over the subsets S of the references in
+ * error of prod_S E q(o_i) prod_rest (1 - E) P(refs not in S, M = g), computed inside the
+ * one pass (that sum, 2^t runs, was the previous method: 3x the compile at M).  Same
+ * scaling as km_lik_query_ws: phi * 10^lg.  E = 0 is the plain query. */
+static int query_err(const km_locus_t *L, km_lped_t *P, int q, double E, const double *p, double *phi, double *lg,
                      work_t *w, km_err_t *e)
 {
 	if (E <= 0.0) return km_lik_query_ws(L, P, q, phi, lg, w->lws, e);
-	int t[24], nt = 0, n = L->n, ret = 0;
-	int32_t *gt = (int32_t *)P->gt;
-	size_t nphi = L->xlinked && P->sex[q] == KM_MALE ? (size_t)n : (size_t)n * n;
-	for (int i = 0; i < P->n; ++i)
-		if (i != q && gt[2 * i] >= 0) {
-			if (nt == 24) return km_err_set(e, KM_EMODEL, "more than 24 typed references at one locus with --typing-error");
-			t[nt++] = i;
-		}
-	int32_t save[48];
-	double lq[24], l1e = log10(1.0 - E), lacc = KM_NEG_INF;
-	for (int j = 0; j < nt; ++j) {
-		int32_t a = gt[2 * t[j]], b = gt[2 * t[j] + 1];
-		save[2 * j] = a, save[2 * j + 1] = b;
-		double qo = b < 0 ? p[a] : a == b ? p[a] * p[a] : 2.0 * p[a] * p[b];
-		lq[j] = log10(E * qo);
+	const int32_t *gt = P->gt;
+	km_obsp_t *ob = w->eobs;
+	for (int i = 0; i < P->n; ++i) {
+		int32_t a = gt[2 * i], b = gt[2 * i + 1];
+		memset(&ob[i], 0, sizeof ob[i]);
+		if (i == q || a < 0) continue;
+		ob[i].te = E, ob[i].tc = b < 0 ? p[a] : a == b ? p[a] * p[a] : 2.0 * p[a] * p[b];
 	}
-	double *acc = w->ephi, *tmp = w->ephi + (size_t)n * n;
-	for (size_t i = 0; i < nphi; ++i) acc[i] = 0.0;
-	for (uint32_t S = 0; S < (1u << nt); ++S) {
-		double lw = 0.0, lt;
-		for (int j = 0; j < nt; ++j) {
-			int in = S >> j & 1;
-			lw += in ? lq[j] : l1e;
-			gt[2 * t[j]] = in ? KM_NOALLELE : save[2 * j], gt[2 * t[j] + 1] = in ? KM_NOALLELE : save[2 * j + 1];
-		}
-		if ((ret = (S == 0 ? km_lik_query_ws(L, P, q, tmp, &lt, w->lws, e) : query_term(L, P, q, l, tmp, &lt, w, e))) < 0) break;
-		if (lt == KM_NEG_INF) continue;
-		lt += lw;
-		if (lt > lacc) {   /* rescale the sum to the larger term */
-			double f = lacc == KM_NEG_INF ? 0.0 : pow(10.0, lacc - lt);
-			for (size_t i = 0; i < nphi; ++i) acc[i] *= f;
-			lacc = lt;
-		}
-		double f = pow(10.0, lt - lacc);
-		for (size_t i = 0; i < nphi; ++i) acc[i] += f * tmp[i];
-	}
-	for (int j = 0; j < nt; ++j) gt[2 * t[j]] = save[2 * j], gt[2 * t[j] + 1] = save[2 * j + 1];
-	if (ret < 0) return ret;
-	memcpy(phi, acc, sizeof(double) * nphi);
-	*lg = lacc;
-	return 0;
+	P->obs = ob;
+	int ret = km_lik_query_ws(L, P, q, phi, lg, w->lws, e);
+	P->obs = NULL;
+	return ret;
 }
 
 /* A table row from phi (theta = 0): phi[x * n + y] * 10^lg = P(refs, G_M = (x, y)) (a man
@@ -466,21 +428,8 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 		/* cache key: the pruned pedigree in family order, with genotypes and M */
 		km_lped_t P = { np, w->father, w->mother, w->sex, gt, NULL };   /* references: exact calls */
 		int32_t *key = w->lkey + (size_t)l * w->kstride;
-		int nk = 0, kn = 1, n_allele = f->loc[m].n_allele;
-		km_lik_prune(&P, q, w->keep);
-		for (int i = 0; i < np; ++i) w->cidx[i] = w->keep[i] ? nk++ : -1;
-		key[0] = nk;
-		double combos = 1.0;
-		for (int i = 0; i < np; ++i) {
-			if (!w->keep[i]) continue;
-			int32_t *k6 = key + kn;
-			k6[0] = w->sex[i] | (i == q ? 4 : 0);
-			k6[1] = w->father[i] >= 0 ? w->cidx[w->father[i]] : -1;
-			k6[2] = w->mother[i] >= 0 ? w->cidx[w->mother[i]] : -1;
-			k6[3] = gt[2 * i], k6[4] = gt[2 * i + 1];
-			kn += 5;
-			if (gt[2 * i] != KM_NOALLELE) combos *= 0.5 * n_allele * (n_allele + 1);
-		}
+		int kn;
+		double combos = prune_key(&P, q, f->loc[m].n_allele, key, &kn, w);
 		w->lkn[l] = kn;
 		w->lkh[l] = km_tc_hash(l, key, kn);
 		w->lcache[l] = combos <= KM_CACHE_COMBOS;
@@ -522,7 +471,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 		if (o->theta == 0.0) {
 			km_locus_t L = { al->n_allele, al->p, mm[l].Mf, mm[l].Mm, xl, mm[l].Km, mm[l].Kf };
 			double lg;
-			if ((ret = query_err(&L, &P, q, l, o->typing_error, al->p, w->phi, &lg, w, e)) < 0)
+			if ((ret = query_err(&L, &P, q, o->typing_error, al->p, w->phi, &lg, w, e)) < 0)
 				return cand_err(e, ret, F, p->marker[m].name);
 			if (km_comp_phi_cols(C, l, male_q, lg, 0.0, T, hom, w)) inc = 1;
 			goto store;
@@ -635,6 +584,11 @@ int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, cons
 	for (int i = 0; i < KM_CACHE_SHARDS; ++i)
 		C->cache[i].c.budget = ((size_t)KM_CACHE_MB << 20) * (size_t)(o->threads > 0 ? o->threads : 1) / KM_CACHE_SHARDS;
 	if (!(C->incl = calloc(1, sizeof(*C->incl)))) { km_comp_destroy(C); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	if (o->typing_error > 0.0 || ix->max_e > 0.0) {   /* the `inconsistent` column's flags (km_comp_incompat) */
+		if (!(C->icache = aligned_alloc(64, sizeof(km_tshard_t) * KM_CACHE_SHARDS))) { km_comp_destroy(C); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+		memset(C->icache, 0, sizeof(km_tshard_t) * KM_CACHE_SHARDS);
+		for (int i = 0; i < KM_CACHE_SHARDS; ++i) C->icache[i].c.budget = ((size_t)KM_INCON_CACHE_MB << 20) / KM_CACHE_SHARDS;
+	}
 	*Cp = C;
 	return 0;
 }
@@ -645,6 +599,8 @@ void km_comp_destroy(km_comp_t *C)
 	mmat_free(C->mm, C->ix->n_loc);
 	if (C->cache) for (int i = 0; i < KM_CACHE_SHARDS; ++i) km_tc_free(&C->cache[i].c);
 	free(C->cache);
+	if (C->icache) for (int i = 0; i < KM_CACHE_SHARDS; ++i) km_tc_free(&C->icache[i].c);
+	free(C->icache);
 	if (C->incl) free(C->incl->v);
 	free(C->incl);
 	free(C);
@@ -662,7 +618,7 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	w->gt = malloc(sizeof(int32_t) * 4 * max_np);
 	w->phi = malloc(sizeof(double) * nn);
 	w->ephi = malloc(sizeof(double) * (3 * nn + 1));   /* query_err's sum and term, query_term's value */
-	w->ekey = malloc(sizeof(int32_t) * (5 * (size_t)max_np + 2));
+	w->eobs = malloc(sizeof(km_obsp_t) * ((size_t)max_np + 1));
 	w->lp = malloc(sizeof(double) * (max_n + 1));
 	w->lMf = malloc(sizeof(double) * nn);
 	w->lMm = malloc(sizeof(double) * nn);
@@ -683,7 +639,7 @@ km_cwork_t *km_cwork_new(const km_comp_t *C)
 	w->th = km_theta_new();
 	w->phi2 = malloc(sizeof(double) * nn);
 	w->cache = C->cache;
-	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->ephi && w->ekey && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws && w->th && w->phi2 &&
+	if (!(w->father && w->mother && w->sex && w->gt && w->phi && w->ephi && w->eobs && w->lp && w->lMf && w->lMm && w->wmap && w->keep && w->cidx && w->key && w->vbuf && w->lbuf && w->lws && w->th && w->phi2 &&
 	      w->lgt && w->lkey && w->ltyped && w->lcache && w->lkn && w->lkh)) {
 		km_cwork_free(w, NULL);
 		return NULL;
@@ -695,7 +651,7 @@ void km_cwork_free(km_cwork_t *w, km_stats_t *st)
 {
 	if (!w) return;
 	if (st) st->n_computed += w->misses, st->n_shared += w->hits;
-	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi); free(w->ephi); free(w->ekey);
+	free(w->father); free(w->mother); free(w->sex); free(w->gt); free(w->phi); free(w->ephi); free(w->eobs);
 	free(w->lp); free(w->lMf); free(w->lMm); free(w->wmap);
 	free(w->keep); free(w->cidx); free(w->key); free(w->vbuf); free(w->lbuf);
 	free(w->lgt); free(w->lkey); free(w->ltyped); free(w->lcache); free(w->lkn); free(w->lkh);
@@ -743,14 +699,29 @@ int km_comp_incompat(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, u
 			typed |= a != KM_NOALLELE;
 		}
 		if (!typed) continue;
-		km_locus_t L = { n, al->p, NULL, NULL, xl, NULL, NULL };
+		const mmat_t *mm = &C->mm[l];
+		km_locus_t L = { n, al->p, NULL, NULL, xl, mm->K0, mm->K0 };
 		km_lped_t P = { np, w->father, w->mother, w->sex, w->gt, NULL };
+		uint8_t *fl = flag + ix->col_off[l];
+		/* the flags depend on nothing but the pruned problem: cached by the tables' key */
+		int kn;
+		double combos = prune_key(&P, q, n, w->key, &kn, w);
+		int cacheable = C->icache && combos <= KM_CACHE_COMBOS;
+		uint64_t h = cacheable ? km_tc_hash(l, w->key, kn) : 0;
+		size_t nv = ((size_t)nc + 7) / 8;   /* the nc flag bytes, in doubles */
+		if (cacheable) {
+			km_tshard_t *s = km_tc_shard(C->icache, h);
+			km_tc_lock(s);
+			const double *v = km_tc_get(&s->c, l, w->key, kn, h);
+			if (v) memcpy(fl, v, (size_t)nc);
+			km_tc_unlock(s);
+			if (v) continue;
+		}
 		double lg, pref = 0.0;
 		if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0) return ret;
 		size_t nphi = male_q ? (size_t)n : (size_t)n * n;
 		for (size_t i = 0; i < nphi && lg != KM_NEG_INF; ++i) pref += w->phi[i];
 		const int32_t *ca = ix->col_a + ix->col_off[l], *cb = ix->col_b + ix->col_off[l];
-		uint8_t *fl = flag + ix->col_off[l];
 		for (int k = 1; k < nc; ++k) {
 			int32_t a = ca[k], b = cb[k];
 			const double *ph = w->phi;
@@ -761,6 +732,12 @@ int km_comp_incompat(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, u
 			double any = 0.0;
 			for (int x = 0; x < n; ++x) any += ph[(size_t)a * n + x] + ph[(size_t)x * n + a];
 			fl[k] = (uint8_t)((ph[(size_t)a * n + a] > 0.0 ? 0 : 1) | (any > 0.0 ? 0 : 2));
+		}
+		if (cacheable) {
+			double *v = w->lbuf;   /* >= 2 max_col doubles: room for nv */
+			memset(v, 0, sizeof(double) * nv);
+			memcpy(v, fl, (size_t)nc);
+			km_tc_store(C->icache, l, w->key, kn, h, v, nv);
 		}
 	}
 	return 0;

@@ -14,6 +14,8 @@
 typedef struct {
 	double *Mf, *Mm;        /* n x n, NULL = no mutation */
 	double *Km, *Kf;        /* sibling kernels of Mm, Mf (autosomal loci; peel.c) */
+	double *K0;             /* the sibling kernel without mutation (km_comp_incompat), = Km when the
+	                           locus has no mutation model; NULL without typing error */
 	double *lpg;            /* [2k + male]: log10 P(column k) as a woman's/man's genotype */
 } mmat_t;
 
@@ -22,8 +24,8 @@ struct km_cwork_s {
 	int *father, *mother, *sex;
 	int32_t *gt;
 	double *phi;            /* n*n of the largest locus */
-	double *ephi;           /* 3 n*n + 1: query_err's sum and term, query_term's cached value (typing error) */
-	int32_t *ekey;          /* query_term's cache key */
+	double *ephi;           /* 3 n*n + 1: scratch of the remain pairs (rpcomp.c) */
+	struct km_obsp_s *eobs; /* [max_np]: the references' typing error (query_err; obs.h) */
 	/* lumped locus (theta) */
 	double *lp, *lMf, *lMm;
 	int *wmap;
@@ -56,6 +58,7 @@ struct km_comp_s {
 	mmat_t *mm;
 	int max_np, max_n, max_col;
 	km_tshard_t *cache;         /* the table cache, shared by the threads */
+	km_tshard_t *icache;        /* km_comp_incompat's flags by the same keys (typing error only) */
 	struct incl_s *incl;    /* explain (issue 13): the (candidate, locus) pairs left out as inconsistent */
 	const km_rpin_t *rp;    /* remain pairs (km_comp_init_rpairs): candidates are (remain, relationship) */
 };

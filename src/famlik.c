@@ -23,8 +23,9 @@
  * hemizygous; P(obs) of the remain with its dropout), so V is multilinear in the persons'
  * evidence and, exactly as compile.c's query_err,
  *     V_E(typed) = sum over subsets T of the typed persons with E > 0 of
- *                  prod_{i in T} E_i c_i prod_{i not in T} (1 - E_i) * V(typed \ T)
- * (locus_v).  A scored, unplaced remain's own error enters as (1 - E_r) LR + E_r
+ *                  prod_{i in T} E_i c_i prod_{i not in T} (1 - E_i) * V(typed \ T);
+ * the references' part of that sum is done inside the engine (their te, tc in the
+ * observation model, obs.h: one run), the placed remains' by locus_v over subsets.  A scored, unplaced remain's own error enters as (1 - E_r) LR + E_r
  * (score_locus), which is compile.c's column rule; P(obs | H2) is unchanged by the error
  * because c is the founder law.  With one placement and no base, term = the pairwise LR
  * of matches.tsv with the error, as at E = 0.
@@ -34,6 +35,7 @@
 #include <string.h>
 #include "kmpriv.h"
 #include "lik.h"
+#include "obs.h"
 #include "pipe.h"
 #include "ident.h"
 
@@ -66,6 +68,7 @@ struct km_famlik_s {
 	 * population probability of the call (locus_v) */
 	int n_err, *eper;
 	double *ee, *elc, *eacc;
+	km_obsp_t *obsp;        /* [max_np]: the references' typing error for the engine (obs.h) */
 	km_lws_t *ws;
 };
 
@@ -93,9 +96,10 @@ int km_famlik_new(km_famlik_t **Fp, const km_panel_t *p, const km_freqs_t *f, co
 	F->eper = malloc(sizeof(int) * F->max_np);
 	F->ee = malloc(sizeof(double) * 2 * F->max_np), F->elc = F->ee ? F->ee + F->max_np : NULL;
 	F->eacc = malloc(sizeof(double) * nn);
+	F->obsp = calloc((size_t)F->max_np + 1, sizeof(km_obsp_t));
 	F->ws = km_lws_new();
 	if (!F->mut || !F->father || !F->mother || !F->sex || !F->gt || !F->phi || !F->acc || !F->dper || !F->dd || !F->eper || !F->ee ||
-	    !F->eacc || !F->ws) {
+	    !F->eacc || !F->obsp || !F->ws) {
 		km_famlik_free(F);
 		return km_err_set(e, KM_ENOMEM, "out of memory");
 	}
@@ -113,7 +117,7 @@ void km_famlik_free(km_famlik_t *F)
 			free(F->mut[m].Km);
 		}
 	free(F->mut); free(F->father); free(F->mother); free(F->sex); free(F->gt); free(F->phi); free(F->acc);
-	free(F->dper); free(F->dd); free(F->eper); free(F->ee); free(F->eacc);
+	free(F->dper); free(F->dd); free(F->eper); free(F->ee); free(F->eacc); free(F->obsp);
 	km_lws_free(F->ws);
 	free(F);
 }
@@ -354,14 +358,17 @@ static void fam_setup(km_famlik_t *F, const km_family_t *fa, int m, km_lped_t *P
 			if (a != KM_NOALLELE && xl && ps->sex == KM_MALE) b = KM_HEMI;
 		}
 		F->gt[2 * i] = a, F->gt[2 * i + 1] = b;
-		if (a != KM_NOALLELE && F->co.typing_error > 0.0) {   /* typing error (locus_v): c = q(o) */
+		memset(&F->obsp[i], 0, sizeof F->obsp[i]);
+		if (a != KM_NOALLELE && F->co.typing_error > 0.0) {   /* a reference's typing error: obs.h, c = q(o) */
 			const double *p = F->f->loc[m].p;
-			double qo = b < 0 ? p[a] : a == b ? p[a] * p[a] : 2.0 * p[a] * p[b];
-			F->eper[F->n_err] = i, F->ee[F->n_err] = F->co.typing_error, F->elc[F->n_err++] = log10(qo);
+			F->obsp[i].te = F->co.typing_error, F->obsp[i].tc = b < 0 ? p[a] : a == b ? p[a] * p[a] : 2.0 * p[a] * p[b];
 		}
 	}
 	P->n = fa->n_person, P->father = F->father, P->mother = F->mother, P->sex = F->sex, P->gt = F->gt;
-	P->obs = NULL;   /* core (obs.h): exact calls; a placed remain's dropout could go here */
+	/* the references' error is in the engine's observation model (one run, as compile.c's
+	 * query_err); the placed remains are exact calls there, their dropout enumerated and
+	 * their error summed over subsets (locus_v) */
+	P->obs = F->co.typing_error > 0.0 ? F->obsp : NULL;
 }
 
 /* places pl[0..n) into F->gt (after fam_setup); appends dropout persons from *nd.

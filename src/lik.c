@@ -637,6 +637,56 @@ int km_lik_query(const km_locus_t *L, const km_lped_t *P, int q, double *phi, do
 	return ret;
 }
 
+/* Typing error where the peeler does not apply (loops, q < 0): a typed person's error
+ * weights (1 - E) w + E c (obs.h) are dense, and dense persons can make the elimination's
+ * tables explode, so the likelihood, multilinear in each person's weights, is summed
+ * over the subsets S of the persons with an error rate:
+ *     sum_S prod_{i in S} E_i c_i prod_{i not in S} (1 - E_i) * P(data without S's calls),
+ * each term with exact calls (sparse) and S's persons untyped.  Same output as
+ * km_lik_query_ws; t[0..nt) the persons with te > 0. */
+static int query_err_subsets(const km_locus_t *L, const km_lped_t *P, int q, const int *t, int nt, double *phi,
+                             double *lg, km_lws_t *ws, km_err_t *e)
+{
+	int np = P->n, n = L->n, ret = 0;
+	if (nt > 24) return km_err_set(e, KM_EMODEL, "more than 24 typed persons with a typing-error rate in one pedigree without peeling (loops)");
+	size_t nout = q < 0 ? 1 : hemi(L, P, q) ? (size_t)n : (size_t)n * n;
+	int32_t *gt = malloc(sizeof(int32_t) * 2 * (size_t)np + 1);
+	km_obsp_t *ob = malloc(sizeof(km_obsp_t) * (size_t)np + 1);
+	double *acc = malloc(sizeof(double) * 2 * nout + 1), *tmp = acc ? acc + nout : NULL;
+	if (!gt || !ob || !acc) { free(gt); free(ob); free(acc); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	memcpy(gt, P->gt, sizeof(int32_t) * 2 * (size_t)np);
+	memcpy(ob, P->obs, sizeof(km_obsp_t) * (size_t)np);
+	for (int i = 0; i < np; ++i) ob[i].te = ob[i].tc = 0.0;
+	km_lped_t Q = *P;
+	Q.gt = gt, Q.obs = ob;
+	double lacc = KM_NEG_INF;
+	for (size_t i = 0; i < nout; ++i) acc[i] = 0.0;
+	for (uint32_t S = 0; S < (1u << nt); ++S) {
+		double lw = 0.0, lt;
+		for (int j = 0; j < nt; ++j) {
+			int i = t[j], in = S >> j & 1;
+			lw += in ? log10(P->obs[i].te * P->obs[i].tc) : log10(1.0 - P->obs[i].te);
+			gt[2 * i] = in ? KM_NOALLELE : P->gt[2 * i], gt[2 * i + 1] = in ? KM_NOALLELE : P->gt[2 * i + 1];
+		}
+		if ((ret = km_lik_query_ws(L, &Q, q, tmp, &lt, ws, e)) < 0) break;
+		if (lt == KM_NEG_INF) continue;
+		lt += lw;
+		if (lt > lacc) {   /* rescale the sum to the larger term */
+			double f = lacc == KM_NEG_INF ? 0.0 : pow(10.0, lacc - lt);
+			for (size_t i = 0; i < nout; ++i) acc[i] *= f;
+			lacc = lt;
+		}
+		double f = pow(10.0, lt - lacc);
+		for (size_t i = 0; i < nout; ++i) acc[i] += f * tmp[i];
+	}
+	if (ret == 0) {
+		memcpy(phi, acc, sizeof(double) * nout);
+		*lg = lacc;
+	}
+	free(gt); free(ob); free(acc);
+	return ret;
+}
+
 int km_lik_query_ws(const km_locus_t *L, const km_lped_t *P, int q, double *phi, double *lg, km_lws_t *ws,
                     km_err_t *e)
 {
@@ -649,6 +699,15 @@ int km_lik_query_ws(const km_locus_t *L, const km_lped_t *P, int q, double *phi,
 		ret = km_peel_query(L, P, keep, q, phi, lg, ws, e);
 		if (ret != 1) return ret;
 		if (km_lik_engine == 2) return km_err_set(e, KM_EMODEL, "peeling does not apply to this pedigree");
+	}
+	if (P->obs) {   /* typing error: the elimination sums over who is in error (above) */
+		int t[25], nt = 0;
+		for (int i = 0; i < P->n; ++i)
+			if (keep[i] && P->obs[i].te > 0.0 && P->gt[2 * i] != KM_NOALLELE) {
+				if (nt == 25) break;
+				t[nt++] = i;
+			}
+		if (nt > 0) return query_err_subsets(L, P, q, t, nt, phi, lg, ws, e);
 	}
 	ret = ve_build(&ve, L, P, keep, NULL, e);
 	if (ret == 0) ret = ve_run(&ve, q, e);

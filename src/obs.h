@@ -23,11 +23,17 @@
  * w(x, y) = P(call | {x, y}).  A call's weights are either sparse (at most KM_OBS_MAXE
  * nonzero entries, listed) or dense (km_obs_at for any (x, y)).
  *
- * Typing error (next, issue 12): P(o | g) = (1-E)[o = g] + E q(o) enters as one more
- * parameter of km_obsp_t and one more term in km_obs_call / km_obs_at; its weights are
- * dense (every genotype can show any call), and every engine already takes dense
- * weights.  Person parameters that differ between persons of one family must also be
- * part of compile's table-cache key (compile.c, "cache key").
+ * Typing error (issue 12 part 1): P(o | g) = (1-E) w(o | g) + E c, with w the weights
+ * above and c = sum_g q(g) w(o | g) the call's population probability on the same
+ * scale (q(o) for an exact call: p_a^2, 2 p_a p_b, p_a hemizygous), is km_obsp_t's te
+ * = E and tc = c (the caller knows the frequencies).  Its weights are dense (every
+ * genotype can show any call); km_obs_at gives them, and every engine takes dense
+ * weights.  The peeler (peel.c) uses the form "sparse + constant" of an exact call's
+ * error for a typed leaf: a child with no children of its own adds (1-E) times its
+ * exact message plus E c to its parents' family, so a reference's error costs one more
+ * choice there instead of a dense person.  Person parameters that differ between
+ * persons of one family must also be part of compile's table-cache key (compile.c,
+ * "cache key"); compile gives every reference the same E.
  */
 #ifndef KM_OBS_H
 #define KM_OBS_H
@@ -44,6 +50,8 @@ typedef struct km_obsp_s {
 	                           (x != a) — the dropout part of its weights without the factor
 	                           d(1-d), so that P(call, .) = (1-d^2) U + d(1-d) V is two engine
 	                           runs for every d (compile.c, rp_cand); 0: the model */
+	double te, tc;          /* typing error: rate E (0 = none) and c, the call's population
+	                           probability on the weights' scale (above) */
 } km_obsp_t;
 
 /* The weights of one call. */
@@ -55,6 +63,9 @@ typedef struct km_obs_s {
 	double ew[KM_OBS_MAXE];
 	int32_t a, b;           /* the call: a <= b allele indices, or b = a for {a} (nd 1: a) */
 	double hom, het;        /* dense {a}: w(a, a) = hom, w(a, x) = w(x, a) = het for x != a */
+	double te, tc;          /* typing error (ne = 0): w = (1 - te) w_exact + te tc, w_exact
+	                           the sp entries below if sp > 0, else hom / het */
+	int sp;
 } km_obs_t;
 
 /* Fills *o with the weights of call (a, b) (KM_NOALLELE: untyped, returns 0 and leaves

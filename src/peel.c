@@ -129,8 +129,9 @@ enum { GF_ONE, GF_SPARSE, GF_PROD, GF_DENSE, GF_HALF };
 /* f over a person's ordered genotype (nd = 2: f(pat, mat)) or a man's X allele (nd = 1) */
 typedef struct {
 	int kind, nd;
-	int ne, ea[GF_MAXE], eb[GF_MAXE];   /* GF_SPARSE: f = sum of ew at (ea, eb) */
-	double ew[GF_MAXE];
+	int ne, ea[GF_MAXE], eb[GF_MAXE];   /* GF_SPARSE: f = sum of ew at (ea, eb), plus c everywhere */
+	double ew[GF_MAXE], c;               /* c != 0 only for a typed leaf's call with typing error
+	                                        (evidence(); obs.h), consumed by fam_msg as a choice */
 	const double *u, *v;                 /* GF_PROD: f(a, b) = u[a] v[b]; nd 1: u[a] */
 	const double *d;                     /* GF_DENSE: d[a * n + b]; nd 1: d[a] */
 	                                     /* GF_HALF (nd 2): f(a, b) = (d[a] + d[b]) / 2 */
@@ -169,7 +170,7 @@ static double gf_eval(const gf_t *g, int n, int a, int b)
 	switch (g->kind) {
 	case GF_ONE: return 1.0;
 	case GF_SPARSE: {
-		double s = 0.0;
+		double s = g->c;
 		for (int k = 0; k < g->ne; ++k) if (g->ea[k] == a && (g->nd == 1 || g->eb[k] == b)) s += g->ew[k];
 		return s;
 	}
@@ -187,11 +188,13 @@ static int gf_norm(pl_t *S, gf_t *g)
 	double mx = 0.0;
 	if (g->kind == GF_ONE) return 0;
 	if (g->kind == GF_SPARSE) {
-		for (int k = 0; k < g->ne; ++k) if (g->ew[k] > mx) mx = g->ew[k];
+		for (int k = 0; k < g->ne; ++k) if (g->ew[k] + g->c > mx) mx = g->ew[k] + g->c;
+		if (g->c > mx) mx = g->c;
 		if (mx == 0.0) { S->zero = 1; return 0; }
 		frexp(mx, &ex);
 		double r = ldexp(1.0, -ex);
 		for (int k = 0; k < g->ne; ++k) g->ew[k] *= r;
+		g->c *= r;
 		S->e2 += ex;
 		return 0;
 	}
@@ -225,12 +228,17 @@ static int gf_norm(pl_t *S, gf_t *g)
 	return 0;
 }
 
+static int gf_densify(pl_t *S, gf_t *g);
+
 /* *o = a * b (pointwise) */
 static int gf_mul(pl_t *S, const gf_t *a, const gf_t *b, gf_t *o)
 {
 	int n = S->n;
 	if (a->kind == GF_ONE) { *o = *b; return 0; }
 	if (b->kind == GF_ONE) { *o = *a; return 0; }
+	gf_t ad, bd;   /* a sparse call plus a constant is not sparse in a product: dense */
+	if (a->kind == GF_SPARSE && a->c != 0.0) { int r = gf_densify(S, (ad = *a, &ad)); if (r < 0) return r; a = &ad; }
+	if (b->kind == GF_SPARSE && b->c != 0.0) { int r = gf_densify(S, (bd = *b, &bd)); if (r < 0) return r; b = &bd; }
 	if (b->kind == GF_SPARSE && a->kind != GF_SPARSE) { const gf_t *t = a; a = b; b = t; }
 	if (a->kind == GF_SPARSE) {
 		gf_t r = *a;
@@ -274,13 +282,23 @@ static int gf_mul(pl_t *S, const gf_t *a, const gf_t *b, gf_t *o)
  * sparse (the indicator of an exact call) or dense (a dropout homozygote).  Returns 1 if
  * typed, 0 if not, < 0 on error. */
 _Static_assert(GF_MAXE >= KM_OBS_MAXE, "a sparse call fits a sparse message");
-static int evidence(const pl_t *S, int i, gf_t *g)
+/* leaf = 1: i is a child with no family of its own, asked for its message to its parents'
+ * family; then an exact call with typing error is sparse + constant (obs.h): (1 - E) at
+ * its phases plus E c everywhere, which fam_msg turns into one more choice.  Anywhere
+ * else such a call is dense. */
+static int evidence(const pl_t *S, int i, gf_t *g, int leaf)
 {
 	km_obs_t o;
 	if (!km_obs_call(&o, S->P->obs ? &S->P->obs[i] : NULL, S->P->gt[2 * i], S->P->gt[2 * i + 1], pl_hemi(S, i)))
 		return 0;
 	memset(g, 0, sizeof *g);
 	g->nd = o.nd;
+	if (leaf && o.te > 0.0 && o.sp > 0) {
+		g->kind = GF_SPARSE, g->ne = o.sp;
+		for (int k = 0; k < o.sp; ++k) g->ea[k] = o.ea[k], g->eb[k] = o.eb[k], g->ew[k] = (1.0 - o.te) * o.ew[k];
+		g->c = o.te * o.tc;
+		return 1;
+	}
 	if (o.ne > 0) {
 		g->kind = GF_SPARSE, g->ne = o.ne;
 		for (int k = 0; k < o.ne; ++k) g->ea[k] = o.ea[k], g->eb[k] = o.eb[k], g->ew[k] = o.ew[k];
@@ -663,7 +681,7 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 		gf_t W = WC[k];
 		if (W.kind == GF_HALF && (ret = gf_densify(S, &W)) < 0) return ret;
 		int son_x = W.nd == 1;                         /* a son at X: no paternal item */
-		int m = W.kind == GF_SPARSE ? W.ne : (W.kind == GF_DENSE && !son_x) ? n : 1;
+		int m = W.kind == GF_SPARSE ? W.ne + 1 : (W.kind == GF_DENSE && !son_x) ? n : 1;
 		choice_t *c = ws_get(S->ws, sizeof(choice_t) / sizeof(double) * (size_t)m + 1);
 		if (!c) return km_err_set(S->e, KM_ENOMEM, "out of memory");
 		int j = 0;
@@ -672,6 +690,9 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 				c[j].w = W.ew[e];
 				c[j].fa = son_x ? -2 : W.ea[e], c[j].mo = son_x ? W.ea[e] : W.eb[e];
 			}
+			/* a leaf's typing error (evidence()): the constant c times sum_g T(g | parents)
+			 * = c (the transmission rows sum to 1), a choice with no item on either side */
+			if (W.c != 0.0) c[j].w = W.c, c[j].fa = c[j].mo = -2, ++j;
 		} else if (son_x || W.kind == GF_PROD) {
 			c[0].w = 1.0, c[0].fa = son_x ? -2 : -1, c[0].mo = -1, j = 1;
 			const double *vm = son_x ? (W.kind == GF_DENSE ? W.d : W.u) : W.v;
@@ -736,7 +757,7 @@ static int fam_msg(pl_t *S, int f, int t, const gf_t *res, gf_t *out)
 			const choice_t *c = &ch[i][dig[i]];
 			w *= c->w;
 			if (c->fa != -2) hF[kF++] = c->fv;
-			hM[kM++] = c->mv;
+			if (c->mo != -2) hM[kM++] = c->mv;
 		}
 		if (w != 0.0) {
 			/* the mother's side, then the father's, then their product into the output */
@@ -803,7 +824,7 @@ static int msg_person(pl_t *S, int X, int from, gf_t *out)
 {
 	int ret, nd = pl_hemi(S, X) ? 1 : 2;
 	gf_t G, ev;
-	int typed = evidence(S, X, &ev);
+	int typed = evidence(S, X, &ev, from >= 0 && S->up[X] == from && S->sp_start[X] == S->sp_start[X + 1]);
 	if (typed < 0) return typed;
 	memset(&G, 0, sizeof G);
 	G.nd = nd;
@@ -842,7 +863,7 @@ static int peel_tree(pl_t *S, int r, gf_t *out)
 				ret = msg_person(S, node, par, &S->pm[node]);
 			} else {
 				gf_t ev;
-				int typed = evidence(S, par, &ev);
+				int typed = evidence(S, par, &ev, 0);
 				if (typed < 0) return typed;
 				/* the target's observed phases restrict the message only when sparse */
 				ret = fam_msg(S, node - np, par, typed && ev.kind == GF_SPARSE ? &ev : NULL, &S->fm[node - np]);
@@ -977,7 +998,10 @@ int km_peel_query(const km_locus_t *L, const km_lped_t *P, const int *keep, int 
 		if (S.zero) break;
 		double tot = 0.0;
 		int nd = pl_hemi(&S, r) ? 1 : 2;
-		if (W.kind == GF_SPARSE) for (int k = 0; k < W.ne; ++k) tot += W.ew[k];
+		if (W.kind == GF_SPARSE) {
+			for (int k = 0; k < W.ne; ++k) tot += W.ew[k];
+			tot += W.c * (nd == 2 ? (double)nn : (double)n);   /* 0: a root's evidence has no constant */
+		}
 		else if (W.kind == GF_PROD) {
 			double su = 0.0, sv = 0.0;
 			for (int a = 0; a < n; ++a) su += W.u[a], sv += nd == 2 ? W.v[a] : 0.0;

@@ -19,6 +19,8 @@
 /* table cache budget per thread (MiB of values), and the shards of the shared cache */
 #define KM_CACHE_SHARDS 64
 #define KM_CACHE_MB 512
+/* the `inconsistent` column's flag cache (compile.c, km_comp_incompat): nc bytes a value */
+#define KM_INCON_CACHE_MB 256
 /* Only problems that can repeat are cached: the number of genotype combinations of the
  * typed persons must be small (one reference at an STR, a few at a SNP); multi-reference
  * STR problems almost never repeat and would only fill the cache. */

@@ -466,7 +466,7 @@ int km_theta_query(km_theta_t *t, const km_locus_t *L, const km_lped_t *P, int q
 	 * lik.c's km_lik_theta, which takes its evidence from the observation model */
 	if (P->obs)
 		for (int i = 0; i < np; ++i)
-			if ((P->obs[i].d > 0.0 || P->obs[i].basis) && P->gt[2 * i] != KM_NOALLELE)
+			if ((P->obs[i].d > 0.0 || P->obs[i].basis || P->obs[i].te > 0.0) && P->gt[2 * i] != KM_NOALLELE)
 				return km_err_set(e, KM_EMODEL, "theta: a typed person with dropout (use km_lik_theta)");
 	km_lik_prune(P, extra ? -1 : q, keep);
 	if ((ret = get_patset(t, L, P, q, extra, keep, &ps, e)) < 0) return ret;

@@ -39,11 +39,16 @@ typedef struct {
 
 static int hemi(const case_t *c, int i) { return c->xl && c->sex[i] == KM_MALE; }
 
+/* the call's weight; with typing error written out here from its definition (obs.h),
+ * (1 - te) w_exact + te tc, not through km_obs_at's */
 static double w_call(const case_t *c, int i, int x, int y)
 {
 	km_obs_t o;
-	if (!km_obs_call(&o, &c->obs[i], c->gt[2 * i], c->gt[2 * i + 1], hemi(c, i))) return 1.0;
-	return km_obs_at(&o, x, y);
+	km_obsp_t ex = c->obs[i];
+	ex.te = ex.tc = 0.0;
+	if (!km_obs_call(&o, &ex, c->gt[2 * i], c->gt[2 * i + 1], hemi(c, i))) return 1.0;
+	double w = km_obs_at(&o, x, y);
+	return c->obs[i].te > 0.0 ? (1.0 - c->obs[i].te) * w + c->obs[i].te * c->obs[i].tc : w;
 }
 
 /* brute force: g[2i] paternal, g[2i+1] maternal (a man at X: only g[2i+1]) */
@@ -212,6 +217,62 @@ int main(void)
 		check(bad_peel == 0 && n_peel > 100, what);
 		snprintf(what, sizeof what, "theta path at theta 0 = brute force with dropout (%d cases)", n_case);
 		check(bad_theta == 0, what);
+	}
+
+	/* 2b. typing error (issue 12 part 1) on typed persons, with and without dropout: the
+	 * elimination's sum over subsets (lik.c), the peeler's leaves as "sparse + constant"
+	 * and its other persons dense (peel.c), against the brute force; also km_obs_at */
+	{
+		int n_case = 0, n_peel = 0, n_leaf = 0, bad_ve = 0, bad_peel = 0, bad_at = 0;
+		km_lws_t *ws = km_lws_new();
+		for (int t = 0; t < 600; ++t) {
+			case_t c;
+			km_lped_t P;
+			km_locus_t L;
+			rand_case(&c);
+			for (int i = 0; i < c.n; ++i) {
+				c.obs[i].te = urand() < 0.7 ? 0.01 + 0.3 * urand() : 0.0;
+				c.obs[i].tc = 0.02 + 0.5 * urand();
+				if (t % 2) c.obs[i].d = 0.0;   /* exact calls: the peeler's sparse + constant form */
+			}
+			if (t % 3 == 0) c.gt[0] = c.gt[1] = KM_NOALLELE;   /* q = 0 untyped, as compile asks */
+			lped(&c, &P, &L);
+			for (int i = 1; i < c.n; ++i) {   /* a typed leaf with parents: the new form */
+				int kids = 0;
+				for (int j = 0; j < c.n; ++j) kids += c.fa[j] == i || c.mo[j] == i;
+				n_leaf += !kids && c.fa[i] >= 0 && c.gt[2 * i] != KM_NOALLELE && c.obs[i].te > 0.0;
+			}
+			for (int i = 0; i < c.n; ++i) {
+				km_obs_t o;
+				if (!km_obs_call(&o, &c.obs[i], c.gt[2 * i], c.gt[2 * i + 1], hemi(&c, i))) continue;
+				for (int x = 0; x < c.K; ++x)
+					for (int y = 0; y < c.K; ++y)
+						if (fabs(km_obs_at(&o, x, y) - w_call(&c, i, x, y)) > 1e-15) ++bad_at;
+			}
+			double want = brute(&c), phi[MAXK * MAXK], lg;
+			++n_case;
+			km_lik_engine = 1;
+			if (km_lik_query(&L, &P, -1, phi, &lg, &e) < 0) { printf("VE error: %s\n", e.msg); ++bad_ve; continue; }
+			double ve = lg == KM_NEG_INF ? 0.0 : phi[0] * pow(10.0, lg);
+			if (!close_rel(ve, want)) { ++bad_ve; printf("  case %d: VE with error %.15g, brute %.15g\n", t, ve, want); }
+			km_lik_engine = 2;
+			int ret = km_lik_query_ws(&L, &P, 0, phi, &lg, ws, &e);
+			if (ret == 0) {
+				double s = 0.0;
+				int nq = hemi(&c, 0) ? c.K : c.K * c.K;
+				for (int i = 0; i < nq; ++i) s += phi[i];
+				double pe = lg == KM_NEG_INF ? 0.0 : s * pow(10.0, lg);
+				++n_peel;
+				if (!close_rel(pe, want)) { ++bad_peel; printf("  case %d: peel with error %.15g, brute %.15g\n", t, pe, want); }
+			}
+		}
+		km_lws_free(ws);
+		km_lik_engine = 0;
+		check(bad_at == 0, "typing error: km_obs_at = (1 - E) w + E c");
+		snprintf(what, sizeof what, "elimination = brute force with typing error (%d cases)", n_case);
+		check(bad_ve == 0, what);
+		snprintf(what, sizeof what, "peeling = brute force with typing error (%d cases peeled, %d erroneous typed leaves)", n_peel, n_leaf);
+		check(bad_peel == 0 && n_peel > 100 && n_leaf > 100, what);
 	}
 
 	/* 3. the scan's mixture = the remain placed as M with its dropout */
