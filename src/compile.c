@@ -717,18 +717,33 @@ int km_comp_incompat(const km_comp_t *C, km_cwork_t *w, const km_cand_t *cand, u
 			km_tc_unlock(s);
 			if (v) continue;
 		}
+		/* without mutation the alleles no reference shows are strongly lumpable into one
+		 * (lump(); Kemeny & Snell 1960, thm 6.3.2), and a column's flag only asks whether
+		 * its probability is 0: one query over the references' alleles plus "other" */
+		uint8_t *use = (uint8_t *)w->wmap + sizeof(int) * (size_t)n;   /* scratch after wmap */
+		int32_t *lgt = w->gt + 2 * np;
+		memset(use, 0, (size_t)n);
+		for (int i = 0; i < 2 * np; ++i) if (w->gt[i] >= 0) use[w->gt[i]] = 1;
+		mmat_t none = { 0 };
+		int nl = lump(al, &none, use, w);
+		for (int i = 0; i < 2 * np; ++i) lgt[i] = w->gt[i] >= 0 ? w->wmap[w->gt[i]] : w->gt[i];
+		L.n = nl, L.p = w->lp, L.Km = L.Kf = NULL;   /* the kernel of nl alleles: cheap per query */
+		P.gt = lgt;
 		double lg, pref = 0.0;
 		if ((ret = km_lik_query_ws(&L, &P, q, w->phi, &lg, w->lws, e)) < 0) return ret;
-		size_t nphi = male_q ? (size_t)n : (size_t)n * n;
+		size_t nphi = male_q ? (size_t)nl : (size_t)nl * nl;
 		for (size_t i = 0; i < nphi && lg != KM_NEG_INF; ++i) pref += w->phi[i];
 		const int32_t *ca = ix->col_a + ix->col_off[l], *cb = ix->col_b + ix->col_off[l];
+		n = nl;   /* the lumped locus from here */
 		for (int k = 1; k < nc; ++k) {
-			int32_t a = ca[k], b = cb[k];
+			/* het / hom from the call itself: two alleles lumped into O stay a heterozygote */
+			int het = cb[k] >= 0 && cb[k] != ca[k];
+			int32_t a = w->wmap[ca[k]], b = cb[k] >= 0 ? w->wmap[cb[k]] : cb[k];
 			const double *ph = w->phi;
 			if (!(pref > 0.0)) { fl[k] = 3; continue; }
-			if (male_q) { fl[k] = (b >= 0 && b != a) || !(ph[a] > 0.0) ? 3 : 0; continue; }
+			if (male_q) { fl[k] = het || !(ph[a] > 0.0) ? 3 : 0; continue; }
 			if (b == KM_HEMI) { fl[k] = 3; continue; }
-			if (a != b) { fl[k] = ph[(size_t)a * n + b] + ph[(size_t)b * n + a] > 0.0 ? 0 : 3; continue; }
+			if (het) { fl[k] = ph[(size_t)a * n + b] + ph[(size_t)b * n + a] > 0.0 ? 0 : 3; continue; }
 			double any = 0.0;
 			for (int x = 0; x < n; ++x) any += ph[(size_t)a * n + x] + ph[(size_t)x * n + a];
 			fl[k] = (uint8_t)((ph[(size_t)a * n + a] > 0.0 ? 0 : 1) | (any > 0.0 ? 0 : 2));
