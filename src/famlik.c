@@ -24,8 +24,9 @@
  * evidence and, exactly as compile.c's query_err,
  *     V_E(typed) = sum over subsets T of the typed persons with E > 0 of
  *                  prod_{i in T} E_i c_i prod_{i not in T} (1 - E_i) * V(typed \ T);
- * the references' part of that sum is done inside the engine (their te, tc in the
- * observation model, obs.h: one run), the placed remains' by locus_v over subsets.  A scored, unplaced remain's own error enters as (1 - E_r) LR + E_r
+ * the part of the references and of placed remains with exact calls is done inside the
+ * engine (their te, tc in the observation model, obs.h: one run), that of placed
+ * remains whose dropout genotypes are enumerated by locus_v over subsets.  A scored, unplaced remain's own error enters as (1 - E_r) LR + E_r
  * (score_locus), which is compile.c's column rule; P(obs | H2) is unchanged by the error
  * because c is the founder law.  With one placement and no base, term = the pairwise LR
  * of matches.tsv with the error, as at E = 0.
@@ -214,9 +215,41 @@ static double remain_lpobs(const km_famlik_t *F, int r, int m, int sex)
  * placed remains (weighted) of P(data, G_q = .) (q >= 0: n*n or n values as km_lik_query;
  * q < 0: acc[0] = V).  gt holds the family's calls with the placed remains; dropout
  * persons dper[0..nd) with dd[].  Returns 0, or < 0. */
+/* V with no query and no dropout person when someone's call carries a typing error: the
+ * engine would eliminate with that person's dense weights (over subsets, lik.c), so the
+ * first such person is the query instead (peeling applies) and V = sum_g phi(g) w(g)
+ * with w its call's weights (obs.h).  Returns 1 when nobody has an error (the caller
+ * goes on as before), 0 with acc[0] * 10^lg = V, or < 0. */
+static int locus_v_err(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, double *lg, km_err_t *e)
+{
+	int32_t *gt = (int32_t *)P->gt;
+	int i, n = L->n, ret;
+	for (i = 0; i < P->n; ++i)
+		if (gt[2 * i] != KM_NOALLELE && P->obs && P->obs[i].te > 0.0) break;
+	if (i == P->n) return 1;
+	int32_t a = gt[2 * i], b = gt[2 * i + 1];
+	int hemi = L->xlinked && P->sex[i] == KM_MALE;
+	km_obs_t o;
+	km_obs_call(&o, &P->obs[i], a, b, hemi);
+	gt[2 * i] = gt[2 * i + 1] = KM_NOALLELE;
+	double l;
+	ret = km_lik_query_ws(L, P, i, F->phi, &l, F->ws, e);
+	gt[2 * i] = a, gt[2 * i + 1] = b;
+	if (ret < 0) return ret;
+	double V = 0.0;
+	if (l > KM_NEG_INF) {
+		if (hemi) for (int x = 0; x < n; ++x) V += F->phi[x] * km_obs_at(&o, x, 0);
+		else for (int x = 0; x < n; ++x) for (int y = 0; y < n; ++y) V += F->phi[(size_t)x * n + y] * km_obs_at(&o, x, y);
+	}
+	F->acc[0] = V;
+	*lg = V > 0.0 ? l : KM_NEG_INF;
+	return 0;
+}
+
 static int locus_v0(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, int q, int nd, double *lg, km_err_t *e)
 {
 	int n = L->n, ret;
+	if (q < 0 && nd == 0 && (ret = locus_v_err(F, L, P, lg, e)) <= 0) return ret;
 	int qi = q, first = 0;   /* with no outer query, the first dropout person is the query */
 	if (q < 0 && nd > 0) qi = F->dper[0], first = 1;
 	int ne = nd - first;     /* enumerated persons */
@@ -366,9 +399,9 @@ static void fam_setup(km_famlik_t *F, const km_family_t *fa, int m, km_lped_t *P
 	}
 	P->n = fa->n_person, P->father = F->father, P->mother = F->mother, P->sex = F->sex, P->gt = F->gt;
 	/* the references' error is in the engine's observation model (one run, as compile.c's
-	 * query_err); the placed remains are exact calls there, their dropout enumerated and
-	 * their error summed over subsets (locus_v) */
-	P->obs = F->co.typing_error > 0.0 ? F->obsp : NULL;
+	 * query_err), and so is a placed remain's with an exact call (place()); a dropout
+	 * remain's genotypes are enumerated, its error summed over subsets (locus_v) */
+	P->obs = F->obsp;   /* all zero (exact calls) without typing error */
 }
 
 /* places pl[0..n) into F->gt (after fam_setup); appends dropout persons from *nd.
@@ -383,9 +416,14 @@ static int place(km_famlik_t *F, const km_family_t *fa, int m, const km_place_t 
 		F->gt[2 * pl[i].person] = a, F->gt[2 * pl[i].person + 1] = b;
 		if (drop) F->dper[*nd] = pl[i].person, F->dd[(*nd)++] = F->rd[pl[i].r];
 		double E = remain_e(F, pl[i].r);
-		if (E > 0.0)   /* typing error (locus_v): c = P(obs), the call's population probability */
-			F->eper[F->n_err] = pl[i].person, F->ee[F->n_err] = E,
-			F->elc[F->n_err++] = remain_lpobs(F, pl[i].r, m, fa->person[pl[i].person].sex);
+		if (E <= 0.0) continue;
+		/* typing error, c = P(obs) (the call's population probability on the weights'
+		 * scale): an exact call goes into the engine's observation model with the
+		 * references; a dropout homozygote, whose genotypes are enumerated, into
+		 * locus_v's subsets */
+		double lc = remain_lpobs(F, pl[i].r, m, fa->person[pl[i].person].sex);
+		if (!drop) F->obsp[pl[i].person].te = E, F->obsp[pl[i].person].tc = pow(10.0, lc);
+		else F->eper[F->n_err] = pl[i].person, F->ee[F->n_err] = E, F->elc[F->n_err++] = lc;
 	}
 	return 0;
 }
