@@ -320,6 +320,51 @@ static int query_err(const km_locus_t *L, km_lped_t *P, int q, double E, const d
 	return ret;
 }
 
+/* Typing error of the references under theta (issue 12 part 1): the likelihood is
+ * multilinear in each reference's evidence whatever the joint law of the genotypes, so
+ * with the founders' alleles from the Balding–Nichols urn too
+ *     P_E(refs, G_M = g) = sum over subsets S of the typed references of
+ *                          prod_{i in S} E q(o_i) prod_{i not in S} (1 - E) P(refs not in S, G_M = g),
+ * each term a theta.c query with S's references untyped, for H1 (P1) and for H2 (the
+ * remain an extra founder, P2) alike: 2^t pairs of queries for t references (the peeler's
+ * one-pass form has no urn).  q(o) is the Hardy–Weinberg probability of the call, as
+ * the issue defines it, whatever theta.  P1, P2 hold n^2 (a man at X: n) values. */
+static int theta_err(work_t *w, const km_locus_t *L, km_lped_t *P, int q, double theta, double E, double *P1,
+                     double *P2, km_err_t *e)
+{
+	int32_t *gt = w->gt;
+	int t[24], nt = 0, n = L->n, ret = 0;
+	size_t nphi = L->xlinked && P->sex[q] == KM_MALE ? (size_t)n : (size_t)n * n;
+	for (int i = 0; i < P->n; ++i)
+		if (i != q && gt[2 * i] >= 0) {
+			if (nt == 24) return km_err_set(e, KM_EMODEL, "more than 24 typed references at one locus with --typing-error");
+			t[nt++] = i;
+		}
+	int32_t save[48];
+	double wq[24];
+	for (int j = 0; j < nt; ++j) {
+		int32_t a = gt[2 * t[j]], b = gt[2 * t[j] + 1];
+		save[2 * j] = a, save[2 * j + 1] = b;
+		wq[j] = E * (b < 0 ? L->p[a] : a == b ? L->p[a] * L->p[a] : 2.0 * L->p[a] * L->p[b]);
+	}
+	double *A1 = w->ephi, *A2 = w->ephi + (size_t)n * n;
+	for (size_t i = 0; i < nphi; ++i) A1[i] = A2[i] = 0.0;
+	for (uint32_t S = 0; S < (1u << nt) && ret == 0; ++S) {
+		double wt = 1.0;
+		for (int j = 0; j < nt; ++j) {
+			int in = S >> j & 1;
+			wt *= in ? wq[j] : 1.0 - E;
+			gt[2 * t[j]] = in ? KM_NOALLELE : save[2 * j], gt[2 * t[j] + 1] = in ? KM_NOALLELE : save[2 * j + 1];
+		}
+		if ((ret = km_theta_query(w->th, L, P, q, 0, theta, P1, e)) == 0) ret = km_theta_query(w->th, L, P, q, 1, theta, P2, e);
+		for (size_t i = 0; i < nphi && ret == 0; ++i) A1[i] += wt * P1[i], A2[i] += wt * P2[i];
+	}
+	for (int j = 0; j < nt; ++j) gt[2 * t[j]] = save[2 * j], gt[2 * t[j] + 1] = save[2 * j + 1];
+	if (ret < 0) return ret;
+	memcpy(P1, A1, sizeof(double) * nphi), memcpy(P2, A2, sizeof(double) * nphi);
+	return 0;
+}
+
 /* A table row from phi (theta = 0): phi[x * n + y] * 10^lg = P(refs, G_M = (x, y)) (a man
  * at X: phi[x]) gives every column's log10 LR into T[1..nc) and the P, Q, R of its
  * apparent homozygotes into hom; returns 1 when the references contradict the pedigree
@@ -481,21 +526,26 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 			int n = al->n_allele;
 			km_locus_t L = { n, al->p, mm[l].Mf, mm[l].Mm, xl, NULL, NULL };
 			double *P1 = w->phi, *P2 = w->phi2;
-			ret = km_theta_query(w->th, &L, &P, q, 0, o->theta, P1, e);
-			if (ret == 0) ret = km_theta_query(w->th, &L, &P, q, 1, o->theta, P2, e);
+			if (o->typing_error > 0.0) ret = theta_err(w, &L, &P, q, o->theta, o->typing_error, P1, P2, e);
+			else if ((ret = km_theta_query(w->th, &L, &P, q, 0, o->theta, P1, e)) == 0)
+				ret = km_theta_query(w->th, &L, &P, q, 1, o->theta, P2, e);
+			if (ret == KM_EMODEL && o->typing_error > 0.0)
+				return cand_err(e, ret, F, p->marker[m].name);   /* the enumeration below has no error model */
 			if (ret == KM_EMODEL && !xl) {   /* beyond theta.c's limits: the enumeration, column by column */
 				if ((ret = theta_enum_cols(C, l, &P, q, T, hom, &inc, w, e)) < 0)
 					return cand_err(e, ret, F, p->marker[m].name);
 				goto store;
 			}
 			if (ret < 0) return cand_err(e, ret, F, p->marker[m].name);
-			double pref = 0.0;
+			double pref = 0.0, s1 = 0.0, S = 0.0;
 			size_t nphi = male_q ? (size_t)n : (size_t)n * n;
-			for (size_t i = 0; i < nphi; ++i) pref += P2[i];
+			for (size_t i = 0; i < nphi; ++i) pref += P2[i], s1 += P1[i];
+			for (int x = 0; x < n; ++x) S += al->p[x];
 			if (!(pref > 0.0)) { inc = 1; goto store; }   /* the references contradict the pedigree */
+			const double *ce = ix->col_e ? ix->col_e + ix->col_off[l] : NULL;
 			for (int k = 1; k < nc; ++k) {
 				int32_t a = ca[k], b = cb[k];
-				double l1, l2;
+				double l1, l2, er = ce ? ce[k] : 0.0;
 				if (male_q) {
 					if (b >= 0 && b != a) { T[k] = KM_NEG_INF; continue; }   /* a heterozygous remain is not a man */
 					l1 = P1[a], l2 = P2[a];
@@ -504,13 +554,23 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 					l1 = a == b ? P1[(size_t)a * n + a] : P1[(size_t)a * n + b] + P1[(size_t)b * n + a];
 					l2 = a == b ? P2[(size_t)a * n + a] : P2[(size_t)a * n + b] + P2[(size_t)b * n + a];
 				}
-				T[k] = l1 > 0.0 ? log10(l1 / l2) : KM_NEG_INF;
+				/* the remain's own typing error (issue 12 part 1): P(o | g) = (1 - E) [o = g] +
+				 * E q(o), q Hardy–Weinberg, so each hypothesis gains E q(o) times its total
+				 * (s1 = P_H1(refs), pref = P_H2(refs)); under theta the two totals' columns
+				 * differ, so the LR is the ratio, not (1 - E) LR + E */
+				double qo = male_q ? al->p[a] : a == b ? al->p[a] * al->p[a] : 2.0 * al->p[a] * al->p[b];
+				double e1 = (1.0 - er) * l1 + er * qo * s1, e2 = (1.0 - er) * l2 + er * qo * pref;
+				T[k] = e1 > 0.0 ? log10(e1 / e2) : KM_NEG_INF;
 				int slot = ix->hom_slot[ix->col_off[l] + k];
 				if (slot < 0) continue;
 				/* dropout under theta: the same mixture as at theta = 0 (issue 4), every L from
-				 * the urn: H = (L1(aa), sum_{x!=a} L1(ax), sum_{x!=a} L2(ax)) / L2(aa) */
+				 * the urn: H = (L1(aa), sum_{x!=a} L1(ax), sum_{x!=a} L2(ax)) / L2(aa); with the
+				 * remain's error E each numerator and denominator term gains E times the
+				 * hypothesis's total times the Hardy–Weinberg weight of the same genotypes,
+				 * p_a^2 for aa and 2 p_a (S - p_a) for the ax, x != a (the error acts first,
+				 * then dropout: c(obs) = sum_g q(g) P_drop(obs | g)) */
 				double *H = hom + (size_t)slot * 3;
-				H[0] = l1 / l2, H[1] = H[2] = 0.0;
+				H[0] = e1 / e2, H[1] = H[2] = 0.0;
 				if (male_q) continue;
 				double q1 = 0.0, r2 = 0.0;
 				for (int x = 0; x < n; ++x) {
@@ -518,7 +578,9 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 					q1 += P1[(size_t)a * n + x] + P1[(size_t)x * n + a];
 					r2 += P2[(size_t)a * n + x] + P2[(size_t)x * n + a];
 				}
-				H[1] = q1 / l2, H[2] = r2 / l2;
+				double hx = 2.0 * al->p[a] * (S - al->p[a]);
+				q1 = (1.0 - er) * q1 + er * hx * s1, r2 = (1.0 - er) * r2 + er * hx * pref;
+				H[1] = q1 / e2, H[2] = r2 / e2;
 			}
 		}
 store:
@@ -566,10 +628,6 @@ int km_comp_init(km_comp_t **Cp, const km_index_t *ix, const km_panel_t *p, cons
 	km_comp_t *C = calloc(1, sizeof(km_comp_t));
 	*Cp = NULL;
 	if (!C) return km_err_set(e, KM_ENOMEM, "out of memory");
-	if (o->theta > 0.0 && (o->typing_error > 0.0 || ix->max_e > 0.0)) {   /* models (issue 12 part 1) */
-		free(C);
-		return km_err_set(e, KM_EUSAGE, "--typing-error with --theta > 0 is not implemented (the error term under the Balding–Nichols urn); use --theta 0 or --typing-error 0");
-	}
 	C->ix = ix, C->p = p, C->f = f, C->refs = refs, C->peds = peds, C->co = *o, C->lin = lin;
 	C->max_np = C->max_n = C->max_col = 1;
 	for (int i = 0; i < peds->n_family; ++i) if (peds->fam[i].n_person > C->max_np) C->max_np = peds->fam[i].n_person;

@@ -3,8 +3,9 @@
 # output byte for byte (no `inconsistent` column), a true father-son pair excluded by one
 # SNP opposite homozygote (-inf at E = 0) keeps a finite LR with E > 0 and the row counts
 # the incompatible locus, --remain-info typing_error overrides the global rate, and
-# --typing-error with --theta > 0 is refused.  The numbers themselves are checked against
-# brute force in tests/unit/test_typing_error.c.
+# --typing-error with --theta > 0 runs: the excluded pair is finite there too, and E = 0
+# under theta is the theta output byte for byte.  The numbers themselves are checked
+# against brute force in tests/unit/test_typing_error.c (theta included).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 d="$top/tests/oracle/snp_str_avuncular"; o="$OUT"; mkdir -p "$o"
@@ -42,5 +43,9 @@ printf 'sample\ttyping_error\nR1\t0\n' > "$o/ri0.tsv"; printf 'sample\ttyping_er
 "$KM" match "${b2[@]}" --typing-error 0.001 --remain-info "$o/ri1.tsv" --out "$o/o1"
 awk -F'\t' 'NR == 2 && $5 == "-inf" { print "E_r = 0 with reference error 0.001 cannot exclude either (the reference may be the miscall)"; exit 1 }' "$o/o0/matches.tsv"
 cmp "$o/o1/matches.tsv" "$o/e1/matches.tsv" || { echo "an empty typing_error cell is not the global rate"; exit 1; }
-if "$KM" match "${b2[@]}" --typing-error 0.001 --theta 0.01 --out "$o/th" 2> "$o/th.err"; then echo "theta with typing error accepted"; exit 1; fi
-grep -q -- "--typing-error with --theta" "$o/th.err" || { cat "$o/th.err"; exit 1; }
+"$KM" match "${b2[@]}" --theta 0.01 --out "$o/th0"
+"$KM" match "${b2[@]}" --typing-error 0 --theta 0.01 --out "$o/th00"
+cmp "$o/th0/matches.tsv" "$o/th00/matches.tsv" || { echo "--typing-error 0 changed the theta output"; exit 1; }
+"$KM" match "${b2[@]}" --typing-error 0.001 --theta 0.01 --out "$o/th"
+awk -F'\t' 'NR == 2 && ($5 == "-inf" || $5 == "NA") { print "theta with typing error: the pair is still excluded"; exit 1 }' "$o/th/matches.tsv"
+awk -F'\t' 'NR == 2 && $5 == "-inf" { ok = 1 } END { if (!ok) { print "theta alone should exclude the pair"; exit 1 } }' "$o/th0/matches.tsv"

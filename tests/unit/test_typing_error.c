@@ -19,6 +19,10 @@
  * loci; several families ranked at once.  `inconsistent` (matches.tsv, E > 0) is checked
  * too: 1 where the remain and the references are incompatible without error and
  * mutation, i.e. sum_g P_drop(obs | g) L1(g) = 0 with E = 0 and M = I.
+ * Cases 30..44 draw theta in {0.01, 0.05, 0.2}: the founders' alleles (and, under H2,
+ * the remain's) from the Balding–Nichols urn in the enumeration, q(o) still
+ * Hardy–Weinberg (the issue's definition), so --theta with --typing-error is checked
+ * against the same definition.
  * Also the closed form of the issue: one reference, no mutation, theta 0:
  *   LR = 1 + (1 - E_r)(1 - E_m)(LR0 - 1).
  * Run from the project root (tests/run.sh does). */
@@ -227,7 +231,7 @@ static int run_case(int it, const char *dir, int *n_ok, int *n_fail)
 	const char **labels = snp ? snp_labels : str_labels;
 	K = snp ? 2 : 3 + irand(2);
 	XL = !snp && irand(3) == 0;
-	THETA = 0.0;
+	THETA = it >= 30 ? (double[]){ 0.01, 0.05, 0.2 }[irand(3)] : 0.0;   /* cases 30..: theta with the error */
 	MODEL = snp ? KM_MUT_NONE : irand(4);
 	double EG = (double[]){ 0.001, 0.02, 0.1 }[irand(3)];
 	double s = 0, rate_f = irand(2) ? 0.01 : 0.0, rate_m = 0.02;
@@ -295,7 +299,8 @@ static int run_case(int it, const char *dir, int *n_ok, int *n_fail)
 	char cmd[1200];
 	snprintf(cmd, sizeof cmd, "./kinmatch match --panel %s/panel.tsv --freqs %s/freqs.tsv --remains %s/rem.tsv "
 	         "--references %s/refs.tsv --pedigrees %s/peds.tsv --remain-info %s/info.tsv --mutation %s "
-	         "--typing-error %g --all --quiet --threads 2 --out %s/out", dir, dir, dir, dir, dir, dir, km_mut_name(MODEL), EG, dir);
+	         "--typing-error %g --theta %g --all --quiet --threads 2 --out %s/out", dir, dir, dir, dir, dir, dir, km_mut_name(MODEL), EG,
+	         THETA, dir);
 	if (system(cmd) != 0) { printf("FAIL run %d: %s\n", it, cmd); ++*n_fail; return 0; }
 	snprintf(fn, sizeof fn, "%s/out/matches.tsv", dir);
 	fp = fopen(fn, "r");
@@ -390,7 +395,7 @@ int main(void)
 	char dir[] = "/tmp/kmtypeerrXXXXXX";
 	if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
 	closed_form(dir, &n_ok, &n_fail);
-	for (int it = 0; it < 30; ++it)
+	for (int it = 0; it < 45; ++it)
 		if (run_case(it, dir, &n_ok, &n_fail) < 0) return 1;
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
