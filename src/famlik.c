@@ -620,6 +620,108 @@ int km_famlik_cond(km_famlik_t *F, int fam, const km_place_t *base, int n_base, 
 	return 0;
 }
 
+/* what the engine sees of remain r at marker m as a typed member of sex `sex`: equal
+ * keys give equal bits in every query (remain_call, dropout, typing error) */
+typedef struct { int k; int32_t a, b; int drop; double d, E; int typedr; } rkey_t;
+static rkey_t remain_key(const km_famlik_t *F, int r, int m, int sex)
+{
+	rkey_t K;
+	memset(&K, 0, sizeof K);
+	K.k = remain_call(F, r, m, sex, &K.a, &K.b, &K.drop);
+	if (K.k <= 0) K.a = K.b = 0, K.drop = 0;
+	K.d = K.drop ? F->rd[r] : 0.0;
+	K.E = K.k > 0 ? remain_e(F, r) : 0.0;
+	return K;
+}
+
+static int rkey_eq(const rkey_t *x, const rkey_t *y)
+{
+	return x->k == y->k && x->a == y->a && x->b == y->b && x->drop == y->drop && x->d == y->d && x->E == y->E &&
+	       x->typedr == y->typedr;
+}
+
+int km_famlik_pairs(km_famlik_t *F, int fam, const km_place_t *base, int n_base, int p1, const int *ra, int na, int p2,
+                    const int *rb, int nb, double *l0, double *t1, double *out, km_err_t *e)
+{
+	const km_family_t *fa = &F->peds->fam[fam];
+	int ret = 0, qsex = fa->person[p2].sex, fsex = fa->person[p1].sex;
+	if ((ret = theta_check(F, e)) < 0) return ret;
+	int *grp = malloc(sizeof(int) * ((size_t)na + 1)), *rep = malloc(sizeof(int) * ((size_t)na + 1));
+	rkey_t *key = malloc(sizeof(rkey_t) * ((size_t)na + 1));
+	double *v = malloc(sizeof(double) * ((size_t)nb + 1));
+	char *dead = calloc((size_t)na + 1, 1);
+	if (!grp || !rep || !key || !v || !dead) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
+	for (int i = 0; i < na; ++i) t1[i] = 0.0;
+	for (size_t i = 0; i < (size_t)na * nb; ++i) out[i] = 0.0;
+	for (int m = 0; m < F->p->n_marker; ++m) {
+		if (!locus_used(&F->p->marker[m])) continue;
+		/* which of rb are typed here: km_famlik_cond's rs leaves the first remain out, so a
+		 * first remain that is rb's only typed one sees no scores (its own is not asked) */
+		int nrt = 0;
+		for (int j = 0; j < nb; ++j) nrt += km_prof_gt(F->rem, rb[j], m)[0] != KM_NOALLELE;
+		/* the groups of this marker: rep[g] the first member, grp[i] its group */
+		int ng = 0;
+		for (int i = 0; i < na; ++i) {
+			if (dead[i]) { grp[i] = -1; continue; }
+			key[i] = remain_key(F, ra[i], m, fsex);
+			int self = 0;
+			if (km_prof_gt(F->rem, ra[i], m)[0] != KM_NOALLELE)
+				for (int j = 0; j < nb; ++j) self += rb[j] == ra[i];
+			key[i].typedr = nrt - self > 0;
+			int g;
+			for (g = 0; g < ng && !rkey_eq(&key[rep[g]], &key[i]); ++g) {}
+			if (g == ng) rep[ng++] = i;
+			grp[i] = g;
+		}
+		int left_out = 0;
+		for (int g = 0; g < ng && !left_out; ++g) {
+			int i0 = rep[g], typed1 = key[i0].k != 0, typedr = key[i0].typedr;
+			if (!typed1 && !typedr) continue;
+			km_place_t first = { p1, ra[i0] };
+			double l1 = KM_NEG_INF, tg = 0.0;
+			int imp = 0;
+			if (typedr) {   /* the conditioned scores; their vector's sum is V(base + first) */
+				double V;
+				int male_q, k = query_locus(F, fam, m, base, n_base, &first, p2, &V, &male_q, e);
+				if (k < 0) { ret = k; goto done; }
+				if (k == QL_LEFT_OUT) { left_out = 1; break; }   /* references contradict the pedigree: left out */
+				if (k == QL_IMPOSSIBLE) imp = 1;
+				else {
+					for (int j = 0; j < nb; ++j) v[j] = 0.0;
+					score_locus(F, m, qsex, male_q, V, rb, nb, v);
+					for (int i = 0; i < na; ++i)
+						if (grp[i] == g)
+							for (int j = 0; j < nb; ++j) {
+								double *o = &out[(size_t)i * nb + j];
+								if (*o != KM_NEG_INF) *o = v[j] == KM_NEG_INF ? KM_NEG_INF : *o + v[j];
+							}
+					l1 = F->acc_lg + log10(V);
+				}
+			}
+			if (!imp && typed1) {   /* the first placement's own term at m, as km_famlik_term */
+				if (!typedr && (ret = fam_lv(F, fam, m, base, n_base, &first, 1, &l1, e)) < 0) goto done;
+				if (isnan(l0[m]) && (ret = fam_lv(F, fam, m, base, n_base, NULL, 0, &l0[m], e)) < 0) goto done;
+				if (l0[m] == KM_NEG_INF) {
+					double lr0;
+					if ((ret = fam_lv(F, fam, m, NULL, 0, NULL, 0, &lr0, e)) < 0) goto done;
+					if (lr0 == KM_NEG_INF) continue;   /* the references contradict the pedigree: this group's term is 1 here */
+					imp = 1;
+				} else if (l1 == KM_NEG_INF) imp = 1;
+				else tg = l1 - l0[m] - remain_lpobs(F, ra[i0], m, fsex);
+			}
+			for (int i = 0; i < na; ++i) {
+				if (grp[i] != g) continue;
+				if (imp) dead[i] = 1, t1[i] = KM_NEG_INF;
+				else if (typed1) t1[i] += tg;
+			}
+		}
+		(void)left_out;
+	}
+done:
+	free(grp); free(rep); free(key); free(v); free(dead);
+	return ret;
+}
+
 double km_famlik_gain_ub(const km_famlik_t *F, int r)
 {
 	double s = 0.0;
