@@ -225,14 +225,6 @@ int km_famlik_scores(km_famlik_t *F, int fam, const km_place_t *base, int n_base
 int km_famlik_cond(km_famlik_t *F, int fam, const km_place_t *base, int n_base, const km_place_t *first, int q,
                    const int *rs, int n, double *l0, double *t1, double *out, km_err_t *e);
 
-/* km_famlik_cond for every first placement of ra[0..na) on person p1 at once, the
- * scores of rb[0..nb) on person p2: t1[i] and out[i * nb + j] are km_famlik_cond's *t1
- * and out[j] for first = {p1, ra[i]}, bit for bit.  Per marker the first placements are
- * grouped by what the engine sees of them (the call, its dropout, its error rate), so a
- * SNP costs at most a few engine runs however many remains are placed in turn. */
-int km_famlik_pairs(km_famlik_t *F, int fam, const km_place_t *base, int n_base, int p1, const int *ra, int na, int p2,
-                    const int *rb, int nb, double *l0, double *t1, double *out, km_err_t *e);
-
 /* Upper bound of what remain r can add to a family term in which it is not alone:
  * sum over its typed loci of -log10 P(remain data at the locus) (a conditional
  * probability is at most 1). */

@@ -471,36 +471,18 @@ static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *can
 	if (nb) memcpy(b, R->base[fam], sizeof(km_place_t) * (size_t)nb);
 	int n1 = 0;
 	for (int i = 0; i < n; ++i) n1 += cand[i] == c1;
-	int first = n1 <= n - n1 ? c1 : c2, other = first == c1 ? c2 : c1;
-	/* every first placement's own term and the other candidate's scores given it, in one
-	 * pass over the loci whose engine runs are shared by first remains that look alike
-	 * there (km_famlik_pairs: at a SNP a few runs for any number of them) */
-	int na = 0, nbr = 0;
-	int *ia = malloc(sizeof(int) * ((size_t)n + 1)), *ra = malloc(sizeof(int) * ((size_t)n + 1)), *rball = malloc(sizeof(int) * ((size_t)n + 1));
-	double *t1a = malloc(sizeof(double) * ((size_t)n + 1)), *sc = NULL;
-	if (ia && ra && rball && t1a) {
-		for (int i = 0; i < n; ++i) if (cand[i] == first) ia[na] = i, ra[na++] = rem[i];
-		for (int j = 0; j < n; ++j) if (cand[j] == other) rball[nbr++] = rem[j];
-		sc = malloc(sizeof(double) * ((size_t)na * nbr + 1));
-	}
-	if (!ia || !ra || !rball || !t1a || !sc) {
-		free(ia); free(ra); free(rball); free(t1a); free(sc); free(b); free(rs); free(v); free(l0);
-		return km_err_set(e, KM_ENOMEM, "out of memory");
-	}
-	ret = km_famlik_pairs(J->fl, fam, R->base[fam], nb, R->in->tabs->cand[first].person, ra, na,
-	                      R->in->tabs->cand[other].person, rball, nbr, l0, t1a, sc, e);
-	for (int ii = 0; ii < na && ret == 0; ++ii) {
-		int i = ia[ii], k = 0;
-		for (int j = 0, jj = 0; j < n; ++j) {
-			if (cand[j] != other) continue;
-			if (rem[j] != rem[i]) rs[k] = rem[j], v[k++] = sc[(size_t)ii * nbr + jj];
-			++jj;
-		}
+	int first = n1 <= n - n1 ? c1 : c2;
+	for (int i = 0; i < n && ret == 0; ++i) {
+		if (cand[i] != first) continue;
+		int other = cand[i] == c1 ? c2 : c1, k = 0;
+		for (int j = 0; j < n; ++j) if (cand[j] == other && rem[j] != rem[i]) rs[k++] = rem[j];
 		if (!k) continue;
 		b[nb].person = R->in->tabs->cand[cand[i]].person, b[nb].r = rem[i];
 		/* the first placement's own term, engine and lineage (the same as its pairwise lr
-		 * but for a lineage line the joint terms cannot cover) */
-		double t1 = t1a[ii], d1 = 0.0;
+		 * but for a lineage line the joint terms cannot cover), and the other candidate's
+		 * scores given it, in one pass over the loci */
+		double t1, d1 = 0.0;
+		if ((ret = km_famlik_cond(J->fl, fam, R->base[fam], nb, b + nb, R->in->tabs->cand[other].person, rs, k, l0, &t1, v, e)) < 0) break;
 		if (t1 == KM_NEG_INF) continue;   /* impossible given the base: no pair with it */
 		if ((ret = lin_delta(R, J->lj, fam, R->base[fam], nb, b + nb, 1, &d1, e)) < 0) break;
 		t1 = d1 == KM_NEG_INF ? KM_NEG_INF : t1 + d1;
@@ -519,7 +501,6 @@ static int joint_delta(void *ctx, int fam, int n, const int *rem, const int *can
 			if (x > D[j]) D[j] = x;
 		}
 	}
-	free(ia); free(ra); free(rball); free(t1a); free(sc);
 	free(b); free(rs); free(v); free(l0);
 	return ret;
 }

@@ -276,21 +276,6 @@ int main(void)
 			snprintf(what, sizeof what, "case %d: one pass = term and conditioned score (%.12g, %.12g vs %.12g, %.12g)", it, t1c, scc, t1, sc);
 			check(isfinite(t1) ? fabs(t1c - t1) < 1e-9 && (isfinite(sc) ? fabs(scc - sc) < 1e-9 : scc == sc) : t1c == KM_NEG_INF, what);
 		}
-		{   /* km_famlik_pairs (the bounds' D): every first placement at once = km_famlik_cond, bit for bit */
-			int ra[3] = { r1, r2, r1 }, rb[2] = { r2, r1 };   /* r1 twice: one group, its numbers broadcast */
-			double l0p[3] = { NAN, NAN, NAN }, l0c[3] = { NAN, NAN, NAN }, t1p[3], scp[6];
-			if ((ret = km_famlik_pairs(FL, 0, NULL, 0, q1, ra, 3, q2, rb, 2, l0p, t1p, scp, &e)) < 0) { printf("FAIL pairs: %s\n", e.msg); return 1; }
-			int same = 1;
-			for (int i = 0; i < 3; ++i) {
-				km_place_t f1 = { q1, ra[i] };
-				double t1c, scc[2];
-				if ((ret = km_famlik_cond(FL, 0, NULL, 0, &f1, q2, rb, 2, l0c, &t1c, scc, &e)) < 0) { printf("FAIL cond: %s\n", e.msg); return 1; }
-				same &= t1p[i] == t1c;
-				if (t1c != KM_NEG_INF) same &= scp[2 * i] == scc[0] && scp[2 * i + 1] == scc[1];
-			}
-			snprintf(what, sizeof what, "case %d: all first placements at once = one at a time, bit for bit", it);
-			check(same, what);
-		}
 		if (sibs && fin && isfinite(b1) && isfinite(b1b)) {
 			++n_sib;
 			if (fabs(b2 - (b1 + b1b)) > 1e-3) ++n_prod_diff;
