@@ -357,14 +357,7 @@ static int locus_v(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, int q, int
 		double v0 = 0.0;
 		for (size_t i = 0; i < nout; ++i) v0 += F->acc[i];
 		if (!(v0 > 0.0)) continue;
-		lt += lw;
-		if (lt > lacc) {   /* rescale the sum to the larger term */
-			double f = lacc == KM_NEG_INF ? 0.0 : pow(10.0, lacc - lt);
-			for (size_t i = 0; i < nout; ++i) acc[i] *= f;
-			lacc = lt;
-		}
-		double f = pow(10.0, lt - lacc);
-		for (size_t i = 0; i < nout; ++i) acc[i] += f * F->acc[i];
+		km_lacc_add(acc, &lacc, F->acc, lt + lw, nout);
 	}
 	for (int j = 0; j < nt; ++j) {
 		int i = F->eper[t[j]];

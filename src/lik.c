@@ -637,6 +637,17 @@ int km_lik_query(const km_locus_t *L, const km_lped_t *P, int q, double *phi, do
 	return ret;
 }
 
+void km_lacc_add(double *acc, double *lacc, const double *v, double lv, size_t n)
+{
+	if (lv > *lacc) {   /* rescale the sum to the larger term */
+		double f = *lacc == KM_NEG_INF ? 0.0 : pow(10.0, *lacc - lv);
+		for (size_t i = 0; i < n; ++i) acc[i] *= f;
+		*lacc = lv;
+	}
+	double f = pow(10.0, lv - *lacc);
+	for (size_t i = 0; i < n; ++i) acc[i] += f * v[i];
+}
+
 /* Typing error where the peeler does not apply (loops, q < 0): a typed person's error
  * weights (1 - E) w + E c (obs.h) are dense, and dense persons can make the elimination's
  * tables explode, so the likelihood, multilinear in each person's weights, is summed
@@ -670,14 +681,7 @@ static int query_err_subsets(const km_locus_t *L, const km_lped_t *P, int q, con
 		}
 		if ((ret = km_lik_query_ws(L, &Q, q, tmp, &lt, ws, e)) < 0) break;
 		if (lt == KM_NEG_INF) continue;
-		lt += lw;
-		if (lt > lacc) {   /* rescale the sum to the larger term */
-			double f = lacc == KM_NEG_INF ? 0.0 : pow(10.0, lacc - lt);
-			for (size_t i = 0; i < nout; ++i) acc[i] *= f;
-			lacc = lt;
-		}
-		double f = pow(10.0, lt - lacc);
-		for (size_t i = 0; i < nout; ++i) acc[i] += f * tmp[i];
+		km_lacc_add(acc, &lacc, tmp, lt + lw, nout);
 	}
 	if (ret == 0) {
 		memcpy(phi, acc, sizeof(double) * nout);

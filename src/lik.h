@@ -57,6 +57,11 @@ int *km_lws_keep(km_lws_t *ws, int n);   /* a buffer of n + 1 ints owned by ws (
 int km_lik_query_ws(const km_locus_t *L, const km_lped_t *P, int q, double *phi, double *lg, km_lws_t *ws,
                     km_err_t *e);
 
+/* acc[0..n) * 10^(*lacc) += v[0..n) * 10^lv, kept on the larger term's scale so that
+ * sums of likelihoods of very different size neither underflow nor overflow; start with
+ * acc = 0 and *lacc = -inf (the sums over subsets of persons in error, lik.c, famlik.c). */
+void km_lacc_add(double *acc, double *lacc, const double *v, double lv, size_t n);
+
 /* peel.c: the loop-free case by peeling; returns 1 (nothing done) where it does not
  * apply, so the caller eliminates instead.  keep[] from km_lik_prune. */
 int km_peel_query(const km_locus_t *L, const km_lped_t *P, const int *keep, int q, double *phi, double *lg,
