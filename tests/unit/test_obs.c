@@ -132,6 +132,31 @@ static int close_rel(double got, double want)
 	return fabs(got - want) <= 1e-10 * want;
 }
 
+/* P(data) by elimination (q < 0) and by peeling (q = person 0, summed over its genotypes)
+ * against want; counts into *bad_ve, *bad_peel, *n_peel (cases peeling applies to).
+ * Leaves km_lik_engine at 0; returns -1 when the elimination failed. */
+static int two_engines(const case_t *c, const km_lped_t *P, const km_locus_t *L, km_lws_t *ws, int t, const char *tag,
+                       double want, int *bad_ve, int *bad_peel, int *n_peel)
+{
+	double phi[MAXK * MAXK], lg;
+	km_err_t e;
+	km_lik_engine = 1;
+	if (km_lik_query(L, P, -1, phi, &lg, &e) < 0) { printf("VE error: %s\n", e.msg); ++*bad_ve; km_lik_engine = 0; return -1; }
+	double ve = lg == KM_NEG_INF ? 0.0 : phi[0] * pow(10.0, lg);
+	if (!close_rel(ve, want)) { ++*bad_ve; printf("  case %d: VE%s %.15g, brute %.15g\n", t, tag, ve, want); }
+	km_lik_engine = 2;
+	if (km_lik_query_ws(L, P, 0, phi, &lg, ws, &e) == 0) {
+		double s = 0.0;
+		int nq = hemi(c, 0) ? c->K : c->K * c->K;
+		for (int i = 0; i < nq; ++i) s += phi[i];
+		double pe = lg == KM_NEG_INF ? 0.0 : s * pow(10.0, lg);
+		++*n_peel;
+		if (!close_rel(pe, want)) { ++*bad_peel; printf("  case %d: peel%s %.15g, brute %.15g\n", t, tag, pe, want); }
+	}
+	km_lik_engine = 0;
+	return 0;
+}
+
 int main(void)
 {
 	char what[256];
@@ -186,24 +211,9 @@ int main(void)
 			km_locus_t L;
 			rand_case(&c);
 			lped(&c, &P, &L);
-			double want = brute(&c), phi[MAXK * MAXK], lg;
+			double want = brute(&c);
 			++n_case;
-			km_lik_engine = 1;
-			if (km_lik_query(&L, &P, -1, phi, &lg, &e) < 0) { printf("VE error: %s\n", e.msg); ++bad_ve; continue; }
-			double ve = lg == KM_NEG_INF ? 0.0 : phi[0] * pow(10.0, lg);
-			if (!close_rel(ve, want)) { ++bad_ve; printf("  case %d: VE %.15g, brute %.15g\n", t, ve, want); }
-			/* peeling: q = person 0, P(data) = sum over q's genotypes */
-			km_lik_engine = 2;
-			int ret = km_lik_query_ws(&L, &P, 0, phi, &lg, ws, &e);
-			if (ret == 0) {
-				double s = 0.0;
-				int nq = hemi(&c, 0) ? c.K : c.K * c.K;
-				for (int i = 0; i < nq; ++i) s += phi[i];
-				double pe = lg == KM_NEG_INF ? 0.0 : s * pow(10.0, lg);
-				++n_peel;
-				if (!close_rel(pe, want)) { ++bad_peel; printf("  case %d: peel %.15g, brute %.15g\n", t, pe, want); }
-			}
-			km_lik_engine = 0;
+			if (two_engines(&c, &P, &L, ws, t, "", want, &bad_ve, &bad_peel, &n_peel) < 0) continue;
 			double lt;
 			if (km_lik_theta(&L, &P, 0.0, NULL, 0, &lt, &e) < 0) { printf("theta error: %s\n", e.msg); ++bad_theta; continue; }
 			double th = lt == KM_NEG_INF ? 0.0 : pow(10.0, lt);
@@ -249,22 +259,9 @@ int main(void)
 					for (int y = 0; y < c.K; ++y)
 						if (fabs(km_obs_at(&o, x, y) - w_call(&c, i, x, y)) > 1e-15) ++bad_at;
 			}
-			double want = brute(&c), phi[MAXK * MAXK], lg;
+			double want = brute(&c);
 			++n_case;
-			km_lik_engine = 1;
-			if (km_lik_query(&L, &P, -1, phi, &lg, &e) < 0) { printf("VE error: %s\n", e.msg); ++bad_ve; continue; }
-			double ve = lg == KM_NEG_INF ? 0.0 : phi[0] * pow(10.0, lg);
-			if (!close_rel(ve, want)) { ++bad_ve; printf("  case %d: VE with error %.15g, brute %.15g\n", t, ve, want); }
-			km_lik_engine = 2;
-			int ret = km_lik_query_ws(&L, &P, 0, phi, &lg, ws, &e);
-			if (ret == 0) {
-				double s = 0.0;
-				int nq = hemi(&c, 0) ? c.K : c.K * c.K;
-				for (int i = 0; i < nq; ++i) s += phi[i];
-				double pe = lg == KM_NEG_INF ? 0.0 : s * pow(10.0, lg);
-				++n_peel;
-				if (!close_rel(pe, want)) { ++bad_peel; printf("  case %d: peel with error %.15g, brute %.15g\n", t, pe, want); }
-			}
+			two_engines(&c, &P, &L, ws, t, " with error", want, &bad_ve, &bad_peel, &n_peel);
 		}
 		km_lws_free(ws);
 		km_lik_engine = 0;
