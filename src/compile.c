@@ -312,7 +312,7 @@ static int query_err(const km_locus_t *L, km_lped_t *P, int q, double E, const d
 		int32_t a = gt[2 * i], b = gt[2 * i + 1];
 		memset(&ob[i], 0, sizeof ob[i]);
 		if (i == q || a < 0) continue;
-		ob[i].te = E, ob[i].tc = b < 0 ? p[a] : a == b ? p[a] * p[a] : 2.0 * p[a] * p[b];
+		ob[i].te = E, ob[i].tc = km_obs_hwq(p, a, b);
 	}
 	P->obs = ob;
 	int ret = km_lik_query_ws(L, P, q, phi, lg, w->lws, e);
@@ -345,7 +345,7 @@ static int theta_err(work_t *w, const km_locus_t *L, km_lped_t *P, int q, double
 	for (int j = 0; j < nt; ++j) {
 		int32_t a = gt[2 * t[j]], b = gt[2 * t[j] + 1];
 		save[2 * j] = a, save[2 * j + 1] = b;
-		wq[j] = E * (b < 0 ? L->p[a] : a == b ? L->p[a] * L->p[a] : 2.0 * L->p[a] * L->p[b]);
+		wq[j] = E * km_obs_hwq(L->p, a, b);
 	}
 	double *A1 = w->ephi, *A2 = w->ephi + (size_t)n * n;
 	for (size_t i = 0; i < nphi; ++i) A1[i] = A2[i] = 0.0;
@@ -558,7 +558,7 @@ static int compile_cand(const km_comp_t *C, const km_cand_t *cand, km_ctab_t *ou
 				 * E q(o), q Hardy–Weinberg, so each hypothesis gains E q(o) times its total
 				 * (s1 = P_H1(refs), pref = P_H2(refs)); under theta the two totals' columns
 				 * differ, so the LR is the ratio, not (1 - E) LR + E */
-				double qo = male_q ? al->p[a] : a == b ? al->p[a] * al->p[a] : 2.0 * al->p[a] * al->p[b];
+				double qo = km_obs_hwq(al->p, a, male_q ? KM_HEMI : b);
 				double e1 = (1.0 - er) * l1 + er * qo * s1, e2 = (1.0 - er) * l2 + er * qo * pref;
 				T[k] = e1 > 0.0 ? log10(e1 / e2) : KM_NEG_INF;
 				int slot = ix->hom_slot[ix->col_off[l] + k];

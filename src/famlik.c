@@ -26,8 +26,9 @@
  *                  prod_{i in T} E_i c_i prod_{i not in T} (1 - E_i) * V(typed \ T);
  * the part of the references and of placed remains with exact calls is done inside the
  * engine (their te, tc in the observation model, obs.h: one run), that of placed
- * remains whose dropout genotypes are enumerated by locus_v over subsets.  A scored, unplaced remain's own error enters as (1 - E_r) LR + E_r
- * (score_locus), which is compile.c's column rule; P(obs | H2) is unchanged by the error
+ * remains whose dropout genotypes are enumerated by locus_v over subsets.  A scored,
+ * unplaced remain's own error enters as (1 - E_r) LR + E_r (score_locus), which is
+ * compile.c's column rule; P(obs | H2) is unchanged by the error
  * because c is the founder law.  With one placement and no base, term = the pairwise LR
  * of matches.tsv with the error, as at E = 0.
  */
@@ -64,12 +65,12 @@ struct km_famlik_s {
 	double acc_lg;          /* acc's scale after query_locus: acc * 10^acc_lg */
 	int *dper;              /* dropout persons of the current locus */
 	double *dd;             /* their d */
-	/* typing error (issue 12 part 1): the current locus's typed persons with a rate E > 0
-	 * (references at co.typing_error, placed remains at re[r]), E and log10 c, c the
-	 * population probability of the call (locus_v) */
-	int n_err, *eper;
-	double *ee, *elc, *eacc;
-	km_obsp_t *obsp;        /* [max_np]: the references' typing error for the engine (obs.h) */
+	/* typing error (issue 12 part 1): the current locus's placed remains with a rate E > 0
+	 * whose dropout genotypes are enumerated, E and log10 c, c the population probability
+	 * of the call (locus_v sums over their subsets); dper0/dd0 save the dropout list there */
+	int n_err, *eper, *dper0;
+	double *ee, *elc, *eacc, *dd0;
+	km_obsp_t *obsp;        /* [max_np]: the error of references and exact-call placed remains for the engine (obs.h) */
 	km_lws_t *ws;
 };
 
@@ -94,8 +95,9 @@ int km_famlik_new(km_famlik_t **Fp, const km_panel_t *p, const km_freqs_t *f, co
 	F->acc = malloc(sizeof(double) * nn);
 	F->dper = malloc(sizeof(int) * F->max_np);
 	F->dd = malloc(sizeof(double) * F->max_np);
-	F->eper = malloc(sizeof(int) * F->max_np);
-	F->ee = malloc(sizeof(double) * 2 * F->max_np), F->elc = F->ee ? F->ee + F->max_np : NULL;
+	F->eper = malloc(sizeof(int) * 2 * F->max_np), F->dper0 = F->eper ? F->eper + F->max_np : NULL;
+	F->ee = malloc(sizeof(double) * 3 * F->max_np), F->elc = F->ee ? F->ee + F->max_np : NULL;
+	F->dd0 = F->ee ? F->ee + 2 * F->max_np : NULL;
 	F->eacc = malloc(sizeof(double) * nn);
 	F->obsp = calloc((size_t)F->max_np + 1, sizeof(km_obsp_t));
 	F->ws = km_lws_new();
@@ -211,17 +213,13 @@ static double remain_lpobs(const km_famlik_t *F, int r, int m, int sex)
 	return log10((1.0 - d * d) * pa * pa + d * (1.0 - d) * 2.0 * pa * (S - pa));
 }
 
-/* V at one locus: on return acc[] * 10^(*lg) = sum over the dropout genotypes of the
- * placed remains (weighted) of P(data, G_q = .) (q >= 0: n*n or n values as km_lik_query;
- * q < 0: acc[0] = V).  gt holds the family's calls with the placed remains; dropout
- * persons dper[0..nd) with dd[].  Returns 0, or < 0. */
 /* V with no query and no dropout person: the engine peels only towards a query person,
  * and would otherwise eliminate (with a typing error, over the subsets of the persons in
  * error, lik.c), so the first typed person is the query instead and V = sum_g phi(g) w(g)
  * with w its call's weights (obs.h).  Returns 1 when nobody is typed (the caller goes on
  * as before), 0 with acc[0] * 10^lg = V, or < 0.  (At M: the identification 5.5 -> 4.3 s
  * at E = 0, 10 -> 5.4 s with E = 0.001.) */
-static int locus_v_err(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, double *lg, km_err_t *e)
+static int locus_v_noq(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, double *lg, km_err_t *e)
 {
 	int32_t *gt = (int32_t *)P->gt;
 	int i, n = L->n, ret;
@@ -238,7 +236,9 @@ static int locus_v_err(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, double
 	gt[2 * i] = a, gt[2 * i + 1] = b;
 	if (ret < 0) return ret;
 	double V = 0.0;
-	if (l > KM_NEG_INF) {
+	if (l > KM_NEG_INF && o.ne > 0)   /* an exact call: its phases */
+		for (int k = 0; k < o.ne; ++k) V += o.ew[k] * F->phi[hemi ? (size_t)o.ea[k] : (size_t)o.ea[k] * n + o.eb[k]];
+	else if (l > KM_NEG_INF) {   /* dense weights (typing error, dropout) */
 		if (hemi) for (int x = 0; x < n; ++x) V += F->phi[x] * km_obs_at(&o, x, 0);
 		else for (int x = 0; x < n; ++x) for (int y = 0; y < n; ++y) V += F->phi[(size_t)x * n + y] * km_obs_at(&o, x, y);
 	}
@@ -247,10 +247,14 @@ static int locus_v_err(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, double
 	return 0;
 }
 
+/* V at one locus: on return acc[] * 10^(*lg) = sum over the dropout genotypes of the
+ * placed remains (weighted) of P(data, G_q = .) (q >= 0: n*n or n values as km_lik_query;
+ * q < 0: acc[0] = V).  gt holds the family's calls with the placed remains; dropout
+ * persons dper[0..nd) with dd[].  Returns 0, or < 0. */
 static int locus_v0(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, int q, int nd, double *lg, km_err_t *e)
 {
 	int n = L->n, ret;
-	if (q < 0 && nd == 0 && (ret = locus_v_err(F, L, P, lg, e)) <= 0) return ret;
+	if (q < 0 && nd == 0 && (ret = locus_v_noq(F, L, P, lg, e)) <= 0) return ret;
 	int qi = q, first = 0;   /* with no outer query, the first dropout person is the query */
 	if (q < 0 && nd > 0) qi = F->dper[0], first = 1;
 	int ne = nd - first;     /* enumerated persons */
@@ -310,31 +314,29 @@ out:
 	return ret;
 }
 
-#define FL_MAX_ERR 16   /* typed persons with a typing-error rate, per family and marker */
+#define FL_MAX_ERR 16   /* placed dropout remains with a typing-error rate, per family and marker */
 
-/* locus_v with the typing error of the persons F->eper[0..n_err) (see the head of the
- * file): the sum over the subsets T of them, each term locus_v0 with T's persons untyped
+/* locus_v0 with the typing error of the dropout remains F->eper[0..n_err) (see the head
+ * of the file): the sum over the subsets T of them, each term locus_v0 with T's persons untyped
  * (and out of the dropout list), weighted prod_T E c prod_rest (1 - E), accumulated on
  * the largest term's scale as compile.c's query_err does. */
 static int locus_v(km_famlik_t *F, const km_locus_t *L, km_lped_t *P, int q, int nd, double *lg, km_err_t *e)
 {
 	int32_t *gt = (int32_t *)P->gt;
-	int t[FL_MAX_ERR], nt = 0, n = L->n, ret = 0;
+	int t[FL_MAX_ERR], nt = 0, n = L->n, ret = 0, *dper0 = F->dper0;
 	double lw1[FL_MAX_ERR], lwe[FL_MAX_ERR];
 	for (int j = 0; j < F->n_err; ++j) {
 		int i = F->eper[j];
 		if (gt[2 * i] == KM_NOALLELE) continue;   /* the query person, set untyped after placing */
 		if (nt == FL_MAX_ERR)
-			return km_err_set(e, KM_EMODEL, "more than %d typed persons with --typing-error in one family at one marker (joint family likelihood)", FL_MAX_ERR);
+			return km_err_set(e, KM_EMODEL, "more than %d remains with dropout and a typing-error rate placed in one family at one marker (joint family likelihood)", FL_MAX_ERR);
 		lw1[nt] = log10(1.0 - F->ee[j]), lwe[nt] = log10(F->ee[j]) + F->elc[j];
 		t[nt++] = j;
 	}
 	if (nt == 0) return locus_v0(F, L, P, q, nd, lg, e);
 	size_t nout = q < 0 ? 1 : L->xlinked && P->sex[q] == KM_MALE ? (size_t)n : (size_t)n * n;
 	int32_t save[2 * FL_MAX_ERR];
-	int dper0[FL_MAX_ERR * 8 + 64], np = P->n;
-	double dd0[FL_MAX_ERR * 8 + 64];
-	if (nd > (int)(sizeof(dper0) / sizeof(dper0[0])) || np <= 0) return km_err_set(e, KM_EMODEL, "too many remains with dropout in one family");
+	double *dd0 = F->dd0;
 	memcpy(dper0, F->dper, sizeof(int) * (size_t)nd), memcpy(dd0, F->dd, sizeof(double) * (size_t)nd);
 	for (int j = 0; j < nt; ++j) {
 		int i = F->eper[t[j]];
@@ -387,8 +389,7 @@ static void fam_setup(km_famlik_t *F, const km_family_t *fa, int m, km_lped_t *P
 		F->gt[2 * i] = a, F->gt[2 * i + 1] = b;
 		memset(&F->obsp[i], 0, sizeof F->obsp[i]);
 		if (a != KM_NOALLELE && F->co.typing_error > 0.0) {   /* a reference's typing error: obs.h, c = q(o) */
-			const double *p = F->f->loc[m].p;
-			F->obsp[i].te = F->co.typing_error, F->obsp[i].tc = b < 0 ? p[a] : a == b ? p[a] * p[a] : 2.0 * p[a] * p[b];
+			F->obsp[i].te = F->co.typing_error, F->obsp[i].tc = km_obs_hwq(F->f->loc[m].p, a, b);
 		}
 	}
 	P->n = fa->n_person, P->father = F->father, P->mother = F->mother, P->sex = F->sex, P->gt = F->gt;

@@ -68,6 +68,14 @@ typedef struct km_obs_s {
 	int sp;
 } km_obs_t;
 
+/* q(o), the Hardy–Weinberg probability of a call from the frequencies p, which typing
+ * error draws a miscall from (issue 12 part 1): p_a^2 for {a, a}, 2 p_a p_b for {a, b},
+ * p_a for a hemizygous call (b < 0: KM_HEMI). */
+static inline double km_obs_hwq(const double *p, int32_t a, int32_t b)
+{
+	return b < 0 ? p[a] : a == b ? p[a] * p[a] : 2.0 * p[a] * p[b];
+}
+
 /* Fills *o with the weights of call (a, b) (KM_NOALLELE: untyped, returns 0 and leaves
  * *o unset; otherwise returns 1).  b is KM_HEMI or < 0 for a one-allele call; hemi = 1
  * for a man at an X locus.  par may be NULL (exact calls). */
