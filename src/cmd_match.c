@@ -25,6 +25,7 @@
 #include "progress.h"
 #include "explain.h"
 #include "ident.h"
+#include "sha256.h"
 #include "shard.h"       /* sharded runs (issue 17) */
 
 void km_opt_init(km_opt_t *o)
@@ -762,11 +763,11 @@ commit:
 		printf("threads=%d remains=%d candidates=%d loci=%d load_s=%.3f compile_s=%.3f scan_s=%.3f rank_s=%.3f write_s=%.3f "
 		       "total_s=%.3f kernel_s=%.3f "
 		       "pairs_per_s=%.4g locus_evals_per_s=%.4g kernel_pairs_per_s=%.4g scan_over_kernel=%.3f exact_share=%.4f "
-		       "tables_computed=%ld tables_shared=%ld incon_s=%.3f peak_rss_mb=%.0f simd=%s\n",
+		       "tables_computed=%ld tables_shared=%ld incon_s=%.3f peak_rss_mb=%.0f simd=%s sha=%s\n",
 		       o.threads, rem.n_sample, tabs.n_cand, ix.n_loc, t_load - t0, comp_w, scan_w,
 		       st.t_rank, t_write - t_scan, (t_load - t0) + comp_w + scan_w + t_incon + st.t_rank + (t_write - t_scan), kern_w,
 		       rate, rate * ix.n_loc, krate, krate > 0 ? rate / krate : 0.0,
-		       st.pairs > 0 ? st.exact / st.pairs : 0.0, st.n_computed, st.n_shared, t_incon, (double)ru.ru_maxrss / 1024.0, km_simd_path());
+		       st.pairs > 0 ? st.exact / st.pairs : 0.0, st.n_computed, st.n_shared, t_incon, (double)ru.ru_maxrss / 1024.0, km_simd_path(), km_sha256_path());
 	}
 	if (!o.quiet && o.shard_n > 0)   /* issue 17 */
 		fprintf(stderr, "kinmatch: shard %d/%d: %d remains against %d of the missing persons (%zu rows kept, %.1f s); merge all %d shards with: kinmatch merge --out DIR SHARD_DIR...\n",

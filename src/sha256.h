@@ -23,4 +23,9 @@ int km_sha256_file(const char *fn, char hex[65], uint64_t *bytes, km_err_t *e);
 /* The same from an open descriptor, read from its current offset to the end; 0 or KM_EIO. */
 int km_sha256_fd(int fd, char hex[65], uint64_t *bytes);
 
+/* Which compression runs: "sha_ni" (x86 SHA extensions) or "portable"; chosen once from
+ * the CPU.  km_sha256_portable = 1 forces the portable one (the tests compare both). */
+const char *km_sha256_path(void);
+extern int km_sha256_portable;
+
 #endif

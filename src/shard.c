@@ -59,49 +59,52 @@ double km_shard_cost(const km_family_t *F)
 	return (double)nm * F->n_person * (1.0 + nr);
 }
 
-typedef struct { double cost; const char *id; int f; } fcost_t;
+/* A family's shape: per person in file order its sex, role and parents' indices.  Two
+ * families of one shape have the same pruned pedigrees at every locus (compile.c's
+ * prune_key), so their tables are shared wherever their references' genotypes agree;
+ * families of one shape kept in one shard keep that sharing (issue 17: spreading them
+ * over the shards computed a third more tables at N = 4). */
+typedef struct { double cost; const char *id; const int *sig; int nsig, f; } fshape_t;
 
-static int cmp_fcost(const void *x, const void *y)
+static int cmp_fshape(const void *x, const void *y)
 {
-	const fcost_t *a = x, *b = y;
-	if (a->cost != b->cost) return a->cost > b->cost ? -1 : 1;
+	const fshape_t *a = x, *b = y;
+	if (a->nsig != b->nsig) return a->nsig < b->nsig ? -1 : 1;
+	int c = memcmp(a->sig, b->sig, sizeof(int) * (size_t)a->nsig);
+	if (c) return c;
 	return strcmp(a->id, b->id);
-}
-
-/* min-heap of (load, shard) */
-static int heap_less(const double *ld, const int *h, int i, int j)
-{
-	return ld[h[i]] < ld[h[j]] || (ld[h[i]] == ld[h[j]] && h[i] < h[j]);
-}
-
-static void heap_down(const double *ld, int *h, int n, int i)
-{
-	for (;;) {
-		int l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && heap_less(ld, h, l, m)) m = l;
-		if (r < n && heap_less(ld, h, r, m)) m = r;
-		if (m == i) return;
-		int t = h[i]; h[i] = h[m]; h[m] = t;
-		i = m;
-	}
 }
 
 int km_shard_families(const km_peds_t *peds, int n, int *fshard, km_err_t *e)
 {
 	int nf = peds->n_family;
-	fcost_t *v = malloc(sizeof(fcost_t) * ((size_t)nf + 1));
-	double *ld = calloc((size_t)n, sizeof(double));
-	int *h = malloc(sizeof(int) * (size_t)n);
-	if (!v || !ld || !h) { free(v); free(ld); free(h); return km_err_set(e, KM_ENOMEM, "out of memory"); }
-	for (int f = 0; f < nf; ++f) v[f].cost = km_shard_cost(&peds->fam[f]), v[f].id = peds->fam[f].id, v[f].f = f;
-	qsort(v, (size_t)nf, sizeof(fcost_t), cmp_fcost);
-	for (int i = 0; i < n; ++i) h[i] = i;   /* all loads 0: already a heap in shard order */
-	for (int i = 0; i < nf; ++i) {          /* the least-loaded shard takes the next family */
-		fshard[v[i].f] = h[0];
-		ld[h[0]] += v[i].cost;
-		heap_down(ld, h, n, 0);
+	size_t ns = 0;
+	for (int f = 0; f < nf; ++f) ns += 4 * (size_t)peds->fam[f].n_person;
+	fshape_t *v = malloc(sizeof(fshape_t) * ((size_t)nf + 1));
+	int *sig = malloc(sizeof(int) * (ns + 1));
+	if (!v || !sig) { free(v); free(sig); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+	double total = 0.0;
+	for (int f = 0, k = 0; f < nf; ++f) {
+		const km_family_t *F = &peds->fam[f];
+		v[f] = (fshape_t){ km_shard_cost(F), F->id, sig + k, 4 * F->n_person, f };
+		for (int i = 0; i < F->n_person; ++i) {
+			const km_person_t *P = &F->person[i];
+			sig[k++] = P->sex, sig[k++] = P->role, sig[k++] = P->father, sig[k++] = P->mother;
+		}
+		total += v[f].cost;
 	}
-	free(v); free(ld); free(h);
+	qsort(v, (size_t)nf, sizeof(fshape_t), cmp_fshape);
+	/* cut the families, in (shape, id) order, at equal shares of the summed cost: shard k
+	 * takes the families whose cost midpoint falls in [k T, (k + 1) T), T = total / n, so
+	 * a shape spans two shards only where a cut falls inside it */
+	double cum = 0.0, T = total / n;
+	for (int i = 0; i < nf; ++i) {
+		double mid = cum + 0.5 * v[i].cost;
+		int k = T > 0.0 ? (int)(mid / T) : 0;
+		fshard[v[i].f] = k < n ? k : n - 1;
+		cum += v[i].cost;
+	}
+	free(v); free(sig);
 	return 0;
 }
 

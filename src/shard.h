@@ -26,9 +26,10 @@
 int km_shard_parse(const char *s, int *k, int *n, km_err_t *e);
 
 /* The stable split of the families over n shards, balanced by compile cost: every
- * family gets a cost (km_shard_cost), families are taken by cost descending (ties by id,
- * byte order) and each goes to the shard with the smallest total so far (ties: the lowest
- * shard).  fshard[n_family].  Depends only on the pedigree file and n. */
+ * family gets a cost (km_shard_cost); the families sorted by shape (sex, role, parents of
+ * every person in file order), then id (byte order), are cut into n runs of equal summed
+ * cost (a family goes where the midpoint of its cost falls), so families that share
+ * tables stay together.  fshard[n_family].  Depends only on the pedigree file and n. */
 double km_shard_cost(const km_family_t *F);
 int km_shard_families(const km_peds_t *peds, int n, int *fshard, km_err_t *e);
 /* Keeps the candidates (and their csex) of families in shard k. */

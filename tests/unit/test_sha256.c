@@ -2,7 +2,9 @@
  * "Cryptographic Standards and Guidelines: Examples with Intermediate Values", SHA-256:
  * one-block "abc", two-block 448-bit message) and the FIPS 180-2 appendix vectors (the
  * 896-bit message, one million 'a'), the empty message, each fed whole and in pieces of
- * every size 1..131 so block boundaries and padding of every length are crossed. */
+ * every size 1..131 so block boundaries and padding of every length are crossed; all of it
+ * for both compressions (the SHA extensions where the CPU has them, and the portable
+ * one), and the two against each other on random messages of every length 0..1100. */
 #include <stdlib.h>
 #include <unistd.h>
 #include "check.h"
@@ -18,7 +20,57 @@ static void hex_of(const char *msg, size_t n, size_t piece, char hex[65])
 	km_sha256_hex(d, hex);
 }
 
+static void vectors(const char *path);
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint8_t rbyte(void)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return (uint8_t)(rng >> 24);
+}
+
 int main(void)
+{
+	char what[160];
+	km_sha256_portable = 0;
+	const char *fast = km_sha256_path();
+	printf("compression on this CPU: %s\n", fast);
+	vectors(fast);
+	km_sha256_portable = 1;
+	check(strcmp(km_sha256_path(), "portable") == 0, "km_sha256_portable forces the portable compression");
+	vectors("portable");
+	/* random messages: the CPU's compression against the portable one, whole and in pieces */
+	uint8_t *buf = malloc(1100);
+	int good = 1;
+	for (size_t n = 0; n <= 1100; ++n) {
+		char a[65], b[65];
+		for (size_t i = 0; i < n; ++i) buf[i] = rbyte();
+		km_sha256_portable = 1;
+		hex_of((const char *)buf, n, n ? n : 1, a);
+		km_sha256_portable = 0;
+		hex_of((const char *)buf, n, 1 + n % 97, b);
+		good &= strcmp(a, b) == 0;
+	}
+	snprintf(what, sizeof what, "%s and portable agree on random messages of 0..1100 bytes", fast);
+	check(good, what);
+	free(buf);
+	km_sha256_portable = 0;
+	char hex[65];
+	/* a file: the digest of its bytes and its size */
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/km_test_sha.%d", (int)getpid());
+	FILE *fp = fopen(tmpdir, "w");
+	fputs("abc", fp), fclose(fp);
+	uint64_t bytes = 0;
+	km_err_t e = { "" };
+	check(km_sha256_file(tmpdir, hex, &bytes, &e) == 0 && bytes == 3 &&
+	      strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0, "file digest and size");
+	unlink(tmpdir);
+	check(km_sha256_file(tmpdir, hex, &bytes, &e) == KM_EOPEN, "a missing file: KM_EOPEN");
+	printf("%d ok, %d failed\n", n_ok, n_fail);
+	return n_fail != 0;
+}
+
+static void vectors(const char *path)
 {
 	static const struct { const char *msg, *want; } v[] = {
 		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
@@ -33,21 +85,22 @@ int main(void)
 		size_t n = strlen(v[i].msg);
 		int good = 1;
 		hex_of(v[i].msg, n, n ? n : 1, hex);
-		snprintf(what, sizeof what, "NIST vector %zu (%zu bytes) whole", i, n);
+		snprintf(what, sizeof what, "%s: NIST vector %zu (%zu bytes) whole", path, i, n);
 		check(strcmp(hex, v[i].want) == 0, what);
 		if (strcmp(hex, v[i].want) != 0) printf("  got %s\n  want %s\n", hex, v[i].want);
 		for (size_t p = 1; p <= 131; ++p) {
 			hex_of(v[i].msg, n, p, hex);
 			good &= strcmp(hex, v[i].want) == 0;
 		}
-		snprintf(what, sizeof what, "NIST vector %zu fed in pieces of 1..131 bytes", i);
+		snprintf(what, sizeof what, "%s: NIST vector %zu fed in pieces of 1..131 bytes", path, i);
 		check(good, what);
 	}
 	/* one million 'a' (FIPS 180-2 appendix B.3) */
 	char *m = malloc(1000000);
 	memset(m, 'a', 1000000);
 	hex_of(m, 1000000, 1000, hex);
-	check(strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0, "one million 'a'");
+	snprintf(what, sizeof what, "%s: one million 'a'", path);
+	check(strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0, what);
 	/* every message length 0..200 of one byte value: whole == byte by byte (padding edges) */
 	int good = 1;
 	for (size_t n = 0; n <= 200; ++n) {
@@ -56,18 +109,7 @@ int main(void)
 		hex_of(m, n, 1, b);
 		good &= strcmp(a, b) == 0;
 	}
-	check(good, "lengths 0..200: whole and byte-by-byte agree");
-	/* a file: the digest of its bytes and its size */
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/km_test_sha.%d", (int)getpid());
-	FILE *fp = fopen(tmpdir, "w");
-	fputs("abc", fp), fclose(fp);
-	uint64_t bytes = 0;
-	km_err_t e = { "" };
-	check(km_sha256_file(tmpdir, hex, &bytes, &e) == 0 && bytes == 3 &&
-	      strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0, "file digest and size");
-	unlink(tmpdir);
-	check(km_sha256_file(tmpdir, hex, &bytes, &e) == KM_EOPEN, "a missing file: KM_EOPEN");
+	snprintf(what, sizeof what, "%s: lengths 0..200, whole and byte-by-byte agree", path);
+	check(good, what);
 	free(m);
-	printf("%d ok, %d failed\n", n_ok, n_fail);
-	return n_fail != 0;
 }
