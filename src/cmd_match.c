@@ -13,6 +13,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include <htslib/khash_str2int.h>
 #include <htslib/kstring.h>
 #include "kmpriv.h"
 #include "lik.h"
@@ -448,6 +449,7 @@ int km_cmd_match(int argc, char *argv[])
 	km_rpair_t *rpairs = NULL;   /* --dvi: the remains among themselves (rpairs.c) */
 	size_t n_rpair = 0;
 	km_rpstat_t rpst = { 0 };
+	int *fsh = NULL;          /* --shard: each family's shard (shard.h) */
 	double t0 = km_now(), t_load = 0, t_scan = 0, t_write = 0, t_dvi = 0, t_incon = 0;   /* t_incon: the `inconsistent` column */
 	km_prog_init(o.quiet);   /* ops: progress on a terminal */
 	km_prog_phase("load", file_bytes(o.panel) + file_bytes(o.freqs) + file_bytes(o.remains) + file_bytes(o.references) +
@@ -460,13 +462,39 @@ int km_cmd_match(int argc, char *argv[])
 	km_prog_add(file_bytes(o.freqs));
 	if ((ret = km_prof_load(&rem, &panel, &freqs, o.remains, &e)) < 0) goto fail;
 	km_prog_add(file_bytes(o.remains));
-	if ((ret = km_prof_load(&refs, &panel, &freqs, o.references, &e)) < 0) goto fail;
-	km_prog_add(file_bytes(o.references));
-	/* issue 15 (harden): a remain id that is also a reference id is a sample mix-up */
-	if ((ret = km_prof_check_disjoint(&rem, &refs, &e)) < 0) goto fail;
-	if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
-	km_prog_add(file_bytes(o.pedigrees));
-	if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
+	if (o.shard_n > 0) {
+		/* issue 17: a shard stores only its own families' references; the others' rows are
+		 * read for their alleles (the allele table must be the single run's: prof_tsv.c),
+		 * which is most of a shard's fixed cost saved.  The pedigrees come first, for the
+		 * split; the merge reads everything and makes every check a single run makes */
+		if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
+		km_prog_add(file_bytes(o.pedigrees));
+		if (!(fsh = malloc(sizeof(int) * ((size_t)peds.n_family + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+		if ((ret = km_shard_families(&peds, o.shard_n, fsh, &e)) < 0) goto fail;
+		void *keep = khash_str2int_init();
+		if (!keep) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+		for (int f = 0; f < peds.n_family; ++f)
+			for (int i = 0; fsh[f] == o.shard_k && i < peds.fam[f].n_person; ++i)
+				if (peds.fam[f].person[i].role == KM_ROLE_REFERENCE && khash_str2int_set(keep, peds.fam[f].person[i].id, 1) < 0) {
+					khash_str2int_destroy(keep);
+					ret = km_err_set(&e, KM_ENOMEM, "out of memory");
+					goto fail;
+				}
+		ret = km_prof_load_keep(&refs, &panel, &freqs, o.references, keep, &e);
+		khash_str2int_destroy(keep);   /* keys are the pedigrees' ids */
+		if (ret < 0) goto fail;
+		km_prog_add(file_bytes(o.references));
+		if ((ret = km_prof_check_disjoint(&rem, &refs, &e)) < 0) goto fail;
+		if ((ret = km_peds_link_sel(&peds, &refs, &panel, fsh, o.shard_k, &e)) < 0) goto fail;
+	} else {
+		if ((ret = km_prof_load(&refs, &panel, &freqs, o.references, &e)) < 0) goto fail;
+		km_prog_add(file_bytes(o.references));
+		/* issue 15 (harden): a remain id that is also a reference id is a sample mix-up */
+		if ((ret = km_prof_check_disjoint(&rem, &refs, &e)) < 0) goto fail;
+		if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
+		km_prog_add(file_bytes(o.pedigrees));
+		if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
+	}
 	/* the lineage files, read here with the others (issue 10: lineage.c opens no file) */
 	if ((ret = km_linfiles_load(&linf, &panel, o.y_db, o.mtdna, o.mt_db, &e)) < 0) goto fail;
 	km_prog_add(file_bytes(o.y_db) + file_bytes(o.mtdna) + file_bytes(o.mt_db));
@@ -541,12 +569,8 @@ int km_cmd_match(int argc, char *argv[])
 	if ((ret = km_cands_build(&tabs, &peds, &e)) < 0) goto fail;
 	tabs.rsex = rsex;   /* remain sex (dvi) */
 	if (o.shard_n > 0) {   /* issue 17: this shard's families only (the stable split of shard.h) */
-		int *fsh = malloc(sizeof(int) * ((size_t)peds.n_family + 1));
-		if (!fsh) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
-		if ((ret = km_shard_families(&peds, o.shard_n, fsh, &e)) < 0) { free(fsh); goto fail; }
 		int n_all = tabs.n_cand;
 		km_shard_filter(&tabs, fsh, o.shard_k);
-		free(fsh);
 		km_out_count(out, "shard_candidates", tabs.n_cand);
 		km_out_count(out, "all_candidates", n_all);
 		/* one row more per remain than a single run ranks, so the merged ranking and its
@@ -822,6 +846,7 @@ fail:
 	free(rsex_given);   /* remain sex (dvi) */
 	free(re);
 	free(shard_opts.s);   /* issue 17 */
+	free(fsh);
 	km_hits_destroy(&hits);
 	km_comp_destroy(comp);
 	km_lin_destroy(lin);

@@ -32,21 +32,10 @@ int km_allele_ok(int type, const char *s)
 
 /* Index of label in a, or -1.  SNP labels are compared upper-cased, STR labels by value
  * when the exact string is absent. */
-/* The fast key of a label: 10 x its value for a repeat number written as up to four
- * digits and at most one decimal ("9", "9.3", "14"), the upper-cased letter of a SNP
- * allele; -1 for anything else (looked up the slow way). */
+/* The fast key of a label (kmpriv.h) */
 static int fast_key(int type, const char *s)
 {
-	if (type == KM_SYS_SNP) return s[0] && s[1] == 0 ? toupper((unsigned char)s[0]) : -1;
-	int v = 0, i = 0;
-	for (; s[i] >= '0' && s[i] <= '9' && i < 4; ++i) v = 10 * v + (s[i] - '0');
-	if (i == 0 || i == 4) return -1;
-	v *= 10;
-	if (s[i] == '.') {
-		if (s[i + 1] < '0' || s[i + 1] > '9' || s[i + 2] != 0) return -1;
-		v += s[i + 1] - '0';
-	} else if (s[i] != 0) return -1;
-	return v < 1024 ? v : -1;
+	return km_allele_fast_key(type, s, strlen(s));
 }
 
 static int alleles_find(const km_alleles_t *a, int type, const char *label)

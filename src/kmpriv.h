@@ -138,6 +138,13 @@ int km_tsv_col(const km_tsv_t *r, const char *name);
 int km_tsv_need(km_tsv_t *r, const char *name, int *col, km_err_t *e);
 /* Next data line (comments and blank lines skipped).  1 = a line, 0 = end, < 0 error.
  * A line with fewer fields than the header is an error naming the line. */
+/* For a reader that can skip most lines cheaply (prof_tsv.c's other-shard rows): the next
+ * physical line as it is (no comment, blank or byte checks, not split; *s valid until
+ * the next call, NUL-terminated): 1, 0 at the end, < 0 error.  Then
+ * km_tsv_split() makes it the current line exactly as km_tsv_next() would have: 1 a data
+ * line, 0 a comment or blank line (to be skipped), < 0 an error. */
+int km_tsv_raw(km_tsv_t *r, const char **s, size_t *n, km_err_t *e);
+int km_tsv_split(km_tsv_t *r, km_err_t *e);
 int km_tsv_next(km_tsv_t *r, km_err_t *e);
 /* Field i of the current line (NUL-terminated, "" if the line is short), its 1-based
  * byte column, and the current 1-based physical line number. */
@@ -191,6 +198,29 @@ int km_allele_ok(int type, const char *label);
 int km_freqs_check_panel(const km_freqs_t *f, const km_panel_t *p, km_err_t *e);
 void km_freqs_destroy(km_freqs_t *f);
 
+/* The fast key of an allele label s[0..n): 10 x its value for a repeat number written as
+ * one to three digits and at most one decimal ("9", "9.3", "14"), the upper-cased letter
+ * of a SNP allele; -1 for anything else (looked up the slow way).  Equal keys mean equal
+ * values, so km_alleles_t.fast[key] >= 0 is the allele (freqs.c). */
+static inline int km_allele_fast_key(int type, const char *s, size_t n)
+{
+	if (type == KM_SYS_SNP) {
+		if (n != 1) return -1;
+		int c = (unsigned char)s[0];
+		return c >= 'a' && c <= 'z' ? c - 32 : c;
+	}
+	size_t i = 0;
+	int v = 0;
+	for (; i < n && i < 4 && s[i] >= '0' && s[i] <= '9'; ++i) v = 10 * v + (s[i] - '0');
+	if (i == 0 || i == 4) return -1;
+	v *= 10;
+	if (i < n) {
+		if (s[i] != '.' || i + 2 != n || s[i + 1] < '0' || s[i + 1] > '9') return -1;
+		v += s[i + 1] - '0';
+	}
+	return v < 1024 ? v : -1;
+}
+
 /* ---- prof.c (builder, reader choice), prof_tsv.c, prof_vcf.c ------------------------ */
 /* Loads a profile file: TSV (.gz ok) or VCF/BCF (.vcf, .vcf.gz, .bcf).  Alleles are
  * mapped through f (adding unseen alleles at min_freq). */
@@ -199,6 +229,11 @@ int km_prof_load_mem(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const ch
                      const char *buf, size_t len, km_err_t *e);
 int km_prof_load_vcf(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e);
 int km_prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e);
+/* The same keeping only the samples in keep (a khash_str2int set; NULL = all): the other
+ * samples' rows are checked and their alleles added to f as a full read adds them, but
+ * they are not stored (prof_tsv.c; issue 17's shards).  A VCF is read whole. */
+int km_prof_load_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, void *keep, km_err_t *e);
+int km_prof_load_tsv_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, void *keep, km_err_t *e);
 int km_prof_find(const km_prof_t *pr, const char *sample);   /* sample index or -1 */
 static inline const int32_t *km_prof_gt(const km_prof_t *pr, int s, int m)
 {
@@ -238,6 +273,9 @@ int km_peds_load_mem(km_peds_t *d, const char *name, const char *buf, size_t len
 /* Links references to their profiles and checks sex-dependent calls (heterozygous male
  * at an X-STR, hemizygous female).  Errors name the pedigree or profile line. */
 int km_peds_link(km_peds_t *d, const km_prof_t *refs, const km_panel_t *p, km_err_t *e);
+/* The same for the families f with fsel[f] == k only (fsel NULL: all); the others' persons
+ * keep sample -1 (a shard's other families, whose references it did not store). */
+int km_peds_link_sel(km_peds_t *d, const km_prof_t *refs, const km_panel_t *p, const int *fsel, int k, km_err_t *e);
 void km_peds_destroy(km_peds_t *d);
 
 #endif

@@ -321,13 +321,18 @@ int km_peds_load_mem(km_peds_t *d, const char *name, const char *buf, size_t len
 
 int km_peds_link(km_peds_t *d, const km_prof_t *refs, const km_panel_t *p, km_err_t *e)
 {
+	return km_peds_link_sel(d, refs, p, NULL, 0, e);
+}
+
+int km_peds_link_sel(km_peds_t *d, const km_prof_t *refs, const km_panel_t *p, const int *fsel, int k, km_err_t *e)
+{
 	int f, i, m;
 	for (f = 0; f < d->n_family; ++f) {
 		for (i = 0; i < d->fam[f].n_person; ++i) {
 			km_person_t *q = &d->fam[f].person[i];
 			int s;
 			q->sample = -1;
-			if (q->role != KM_ROLE_REFERENCE) continue;
+			if (q->role != KM_ROLE_REFERENCE || (fsel && fsel[f] != k)) continue;
 			if ((s = km_prof_find(refs, q->id)) < 0)
 				return km_err_at(e, d->fn, q->line, 1, "reference '%s' has no profile in %s", q->id,
 				                 refs && refs->fn ? refs->fn : "the references");

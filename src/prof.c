@@ -118,6 +118,13 @@ int km_prof_load(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *
 	return is_vcf_name(fn) ? km_prof_load_vcf(pr, p, f, fn, e) : km_prof_load_tsv(pr, p, f, fn, e);
 }
 
+int km_prof_load_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, void *keep, km_err_t *e)
+{
+	memset(pr, 0, sizeof *pr);
+	/* a VCF's samples are columns of every record: it is read whole */
+	return is_vcf_name(fn) ? km_prof_load_vcf(pr, p, f, fn, e) : km_prof_load_tsv_keep(pr, p, f, fn, keep, e);
+}
+
 
 /* A remain's id that is also a reference's (issue 15): one id for two samples is a
  * mix-up (and --mtdna, which holds both kinds, could not tell them apart), so it is an

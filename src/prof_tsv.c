@@ -1,8 +1,17 @@
 /* prof_tsv.c — DNA profiles in long form (sample marker allele1 allele2), read into the
  * profile builder of prof.c.
+ *
+ * With a keep set (km_prof_load_keep: a shard's own references, issue 17) the rows of
+ * other samples are read for their marker and alleles only: every check of a row's
+ * cells is made and an allele the frequency table lacks is added in file order, as a
+ * full read adds it — the allele table (and so every mutation matrix and table) is the
+ * one a full read builds — but the sample is not stored (its genotypes, lines and the
+ * duplicate-row check are left to whoever reads it fully: the merge).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <htslib/khash_str2int.h>
+#include <htslib/kstring.h>
 #include "kmpriv.h"
 
 /* "", "." and "NA" mean "no allele" in a profile cell */
@@ -11,9 +20,48 @@ static int cell_empty(const char *s)
 	return s[0] == 0 || (s[0] == '.' && s[1] == 0) || ((s[0] | 32) == 'n' && (s[1] | 32) == 'a' && s[2] == 0);
 }
 
-static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t *r, int **rline, km_err_t *e)
+/* Another shard's row taken whole from the raw line (prof_read with a keep set), when it
+ * is the plain case: the layout sample, marker, allele1, allele2 and nothing else, no
+ * space or control byte, the sample the one whose rows are being skipped, the panel's
+ * next marker, two alleles the table has.  Then the full path would check nothing that
+ * fails and add nothing, so 1 (done); else 0 and the full path reads the line. */
+static int skim(const char *s, size_t n, const kstring_t *kname, const km_panel_t *p, km_freqs_t *f,
+                const size_t *mlen, int *last_m)
 {
-	int ret, c_sample, c_marker, c_a1, c_a2;
+	size_t k = kname->l;
+	const char *t[3];
+	int nt = 0;
+	if (n <= k || memcmp(s, kname->s, k) != 0 || s[k] != '\t') return 0;
+	t[0] = s + k;
+	for (size_t i = k + 1; i < n; ++i)
+		if ((unsigned char)s[i] <= ' ') {
+			if (s[i] != '\t' || nt == 2) return 0;
+			t[++nt] = s + i;
+		}
+	if (nt != 2) return 0;
+	int m = *last_m + 1;
+	size_t ml = (size_t)(t[1] - t[0] - 1);
+	if (m >= p->n_marker || ml != mlen[m] || memcmp(t[0] + 1, p->marker[m].name, ml) != 0) return 0;
+	const char *b[2] = { t[1] + 1, t[2] + 1 }, *x[2] = { t[2], s + n };
+	const km_alleles_t *al = m < f->n_marker ? &f->loc[m] : NULL;
+	for (int j = 0; j < 2; ++j) {
+		char a[16];
+		size_t l = (size_t)(x[j] - b[j]);
+		int key;
+		if (l == 0 || l >= sizeof a) return 0;
+		/* the table's fast index first (a hit is the allele alleles_find gives) */
+		if (al && al->fast && (key = km_allele_fast_key(p->marker[m].type, b[j], l)) >= 0 && al->fast[key] >= 0) continue;
+		memcpy(a, b[j], l), a[l] = 0;
+		if (cell_empty(a) || km_freqs_allele(f, p, m, a, 0) < 0) return 0;
+	}
+	*last_m = m;
+	return 1;
+}
+
+static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t *r, int **rline, void *keep,
+                     kstring_t *kname, const size_t *mlen, km_err_t *e)
+{
+	int ret, c_sample, c_marker, c_a1, c_a2, kept = 1;
 	size_t m_rline = 0;
 	if ((ret = km_tsv_header(r, e)) < 0) return ret;
 	if ((ret = km_tsv_need(r, "sample", &c_sample, e)) < 0) return ret;
@@ -23,13 +71,28 @@ static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t
 	/* a file lists a sample's markers together and usually in panel order: the last
 	 * sample and the next marker are tried before the hash tables (same results) */
 	int last_s = -1, last_m = -1;
-	while ((ret = km_tsv_next(r, e)) > 0) {
+	/* with a keep set, the plain rows of a skipped sample never reach the splitter */
+	int canon = keep && mlen && km_tsv_ncol(r) == 4 && c_sample == 0 && c_marker == 1 && c_a1 == 2 && c_a2 == 3;
+	for (;;) {
+		if (canon) {
+			const char *ln;
+			size_t n;
+			if ((ret = km_tsv_raw(r, &ln, &n, e)) <= 0) break;
+			if (!kept && skim(ln, n, kname, p, f, mlen, &last_m)) continue;
+			if ((ret = km_tsv_split(r, e)) < 0) break;
+			if (ret == 0) continue;   /* a comment or blank line */
+		} else if ((ret = km_tsv_next(r, e)) <= 0) break;
 		const char *sample = km_tsv_field(r, c_sample), *marker = km_tsv_field(r, c_marker);
 		const char *a1 = km_tsv_field(r, c_a1), *a2 = km_tsv_field(r, c_a2);
 		int m, s, type, hemi;
 		int32_t i1, i2;
 		size_t k;
 		if (sample[0] == 0) return km_tsv_fail(r, c_sample, e, "sample is empty");
+		if (keep && (kname->l == 0 || strcmp(kname->s, sample) != 0)) {   /* a sample's rows are together */
+			kname->l = 0;
+			if (kputs(sample, kname) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+			kept = khash_str2int_has_key(keep, sample);
+		}
 		if (last_m + 1 < p->n_marker && strcmp(p->marker[last_m + 1].name, marker) == 0) m = last_m + 1;
 		else if ((m = km_panel_find(p, marker)) < 0) return km_tsv_fail(r, c_marker, e, "unknown marker '%s'", marker);
 		last_m = m;
@@ -43,6 +106,11 @@ static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t
 			return km_tsv_fail(r, c_a2, e, "marker '%s' is autosomal: allele2 is required", marker);
 		i2 = hemi ? KM_HEMI : km_freqs_allele(f, p, m, a2, 0);
 		if (!hemi && i2 < 0 && !km_allele_ok(type, a2)) return km_tsv_fail(r, c_a2, e, KM_ALLELE_BAD_FMT(type), a2);
+		if (!kept) {   /* another shard's sample: its alleles only (above) */
+			if (i1 < 0 && km_freqs_allele(f, p, m, a1, 1) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+			if (!hemi && i2 < 0 && km_freqs_allele(f, p, m, a2, 1) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+			continue;
+		}
 		if (last_s >= 0 && strcmp(pr->sample[last_s], sample) == 0) s = last_s;
 		else if ((s = km_prof_add_sample(pr, sample, km_tsv_line(r))) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
 		last_s = s;
@@ -71,12 +139,18 @@ static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t
 	return ret;
 }
 
-static int prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t *r, km_err_t *e)
+static int prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t *r, void *keep, km_err_t *e)
 {
 	int ret, *rline = NULL;
-	if ((ret = km_prof_init(pr, p, km_tsv_name(r))) < 0) ret = km_err_set(e, ret, "out of memory");
-	else ret = prof_read(pr, p, f, r, &rline, e);
+	kstring_t kname = { 0, 0, NULL };
+	size_t *mlen = keep ? malloc(sizeof(size_t) * ((size_t)p->n_marker + 1)) : NULL;   /* marker name lengths (skim) */
+	for (int m = 0; mlen && m < p->n_marker; ++m) mlen[m] = strlen(p->marker[m].name);
+	if (keep && !mlen) ret = km_err_set(e, KM_ENOMEM, "out of memory");
+	else if ((ret = km_prof_init(pr, p, km_tsv_name(r))) < 0) ret = km_err_set(e, ret, "out of memory");
+	else ret = prof_read(pr, p, f, r, &rline, keep, &kname, mlen, e);
 	free(rline);
+	free(kname.s);
+	free(mlen);
 	km_tsv_close(r);
 	if (ret < 0) km_prof_destroy(pr);
 	return ret < 0 ? ret : 0;
@@ -89,14 +163,19 @@ int km_prof_load_mem(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const ch
 	int ret;
 	memset(pr, 0, sizeof *pr);
 	if ((ret = km_tsv_open_mem(&r, name, buf, len, e)) < 0) return ret;
-	return prof_load_tsv(pr, p, f, r, e);
+	return prof_load_tsv(pr, p, f, r, NULL, e);
 }
 
-int km_prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e)
+int km_prof_load_tsv_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, void *keep, km_err_t *e)
 {
 	km_tsv_t *r;
 	int ret;
 	memset(pr, 0, sizeof *pr);
 	if ((ret = km_tsv_open(&r, fn, e)) < 0) return ret;
-	return prof_load_tsv(pr, p, f, r, e);
+	return prof_load_tsv(pr, p, f, r, keep, e);
+}
+
+int km_prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e)
+{
+	return km_prof_load_tsv_keep(pr, p, f, fn, NULL, e);
 }

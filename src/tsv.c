@@ -277,51 +277,58 @@ static int tsv_bytes_ok(const km_tsv_t *r, int start, km_err_t *e)
 	return 0;
 }
 
+/* Checks and splits the physical line in r->ln (already counted in r->lineno): 1 = a
+ * data line, split; 0 = a comment or blank line (nothing to split); < 0 error. */
+static int tsv_process(km_tsv_t *r, km_err_t *e)
+{
+	int ret, i, start, blank;
+	char *s = r->ln.s;
+	if (r->ln.l > 0 && s[r->ln.l - 1] == '\r') s[--r->ln.l] = 0;
+	start = 0;
+	/* a UTF-8 byte-order mark (spreadsheet exports) is not part of the first cell */
+	if (r->lineno == 1 && r->ln.l >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) start = 3;
+	if ((ret = tsv_bytes_ok(r, start, e)) < 0) return ret;
+	if ((size_t)start < r->ln.l && s[start] == '#') return 0;
+	for (blank = 1, i = start; (size_t)i < r->ln.l; ++i)
+		if (s[i] != ' ' && s[i] != '\t') { blank = 0; break; }
+	if (blank) return 0;
+	r->ln_len = (int)r->ln.l - start;
+	r->n_field = 0;
+	for (i = start;; ++i) {
+		int j = i, end;
+		while ((size_t)j < r->ln.l && s[j] != '\t') ++j;
+		end = j;
+		/* trim spaces around the cell; the column points at its first character */
+		while (i < end && s[i] == ' ') ++i;
+		while (end > i && s[end - 1] == ' ') --end;
+		if (r->n_field == r->m_field) {
+			int m = r->m_field ? r->m_field * 2 : 16;
+			char **f = realloc(r->field, m * sizeof *f);
+			int *c;
+			if (f == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
+			r->field = f;
+			if ((c = realloc(r->fcol, m * sizeof *c)) == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
+			r->fcol = c;
+			r->m_field = m;
+		}
+		r->field[r->n_field] = s + i;
+		r->fcol[r->n_field++] = i - start + 1;
+		s[end] = 0;
+		if ((size_t)j >= r->ln.l) break;
+		i = j;
+	}
+	return 1;
+}
+
 /* Reads physical lines until one that is neither a comment nor blank, then splits it.
  * 1 = a line, 0 = end, < 0 error. */
 static int tsv_read(km_tsv_t *r, km_err_t *e)
 {
 	for (;;) {
-		int ret, i, start, blank;
-		char *s;
+		int ret;
 		if ((ret = tsv_getline(r, e)) <= 0) return ret;
 		++r->lineno;
-		s = r->ln.s;
-		if (r->ln.l > 0 && s[r->ln.l - 1] == '\r') s[--r->ln.l] = 0;
-		start = 0;
-		/* a UTF-8 byte-order mark (spreadsheet exports) is not part of the first cell */
-		if (r->lineno == 1 && r->ln.l >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) start = 3;
-		if ((ret = tsv_bytes_ok(r, start, e)) < 0) return ret;
-		if ((size_t)start < r->ln.l && s[start] == '#') continue;
-		for (blank = 1, i = start; (size_t)i < r->ln.l; ++i)
-			if (s[i] != ' ' && s[i] != '\t') { blank = 0; break; }
-		if (blank) continue;
-		r->ln_len = (int)r->ln.l - start;
-		r->n_field = 0;
-		for (i = start;; ++i) {
-			int j = i, end;
-			while ((size_t)j < r->ln.l && s[j] != '\t') ++j;
-			end = j;
-			/* trim spaces around the cell; the column points at its first character */
-			while (i < end && s[i] == ' ') ++i;
-			while (end > i && s[end - 1] == ' ') --end;
-			if (r->n_field == r->m_field) {
-				int m = r->m_field ? r->m_field * 2 : 16;
-				char **f = realloc(r->field, m * sizeof *f);
-				int *c;
-				if (f == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
-				r->field = f;
-				if ((c = realloc(r->fcol, m * sizeof *c)) == NULL) return km_err_set(e, KM_ENOMEM, "out of memory");
-				r->fcol = c;
-				r->m_field = m;
-			}
-			r->field[r->n_field] = s + i;
-			r->fcol[r->n_field++] = i - start + 1;
-			s[end] = 0;
-			if ((size_t)j >= r->ln.l) break;
-			i = j;
-		}
-		return 1;
+		if ((ret = tsv_process(r, e)) != 0) return ret;
 	}
 }
 
@@ -370,19 +377,42 @@ int km_tsv_need(km_tsv_t *r, const char *name, int *col, km_err_t *e)
 	return 0;
 }
 
-int km_tsv_next(km_tsv_t *r, km_err_t *e)
+/* A data line's field count against the header's */
+static int tsv_fields_ok(const km_tsv_t *r, km_err_t *e)
 {
-	int ret, i;
-	if ((ret = tsv_read(r, e)) <= 0) return ret;
 	if (r->n_field < r->n_need)
 		return km_err_at(e, r->name, r->lineno, r->ln_len + 1, "line has %d fields, the header has %d",
 		                 r->n_field, r->n_need);
 	/* cells past the header are tolerated only when empty (a trailing tab) */
-	for (i = r->n_col; i < r->n_field; ++i)
+	for (int i = r->n_col; i < r->n_field; ++i)
 		if (r->field[i][0])
 			return km_err_at(e, r->name, r->lineno, r->fcol[i], "line has %d fields, the header has %d",
 			                 r->n_field, r->n_col);
 	return 1;
+}
+
+int km_tsv_next(km_tsv_t *r, km_err_t *e)
+{
+	int ret;
+	if ((ret = tsv_read(r, e)) <= 0) return ret;
+	return tsv_fields_ok(r, e);
+}
+
+int km_tsv_raw(km_tsv_t *r, const char **s, size_t *n, km_err_t *e)
+{
+	int ret;
+	if ((ret = tsv_getline(r, e)) <= 0) return ret;
+	++r->lineno;
+	*s = r->ln.s ? r->ln.s : "";
+	*n = r->ln.l;
+	return 1;
+}
+
+int km_tsv_split(km_tsv_t *r, km_err_t *e)
+{
+	int ret;
+	if ((ret = tsv_process(r, e)) <= 0) return ret;
+	return tsv_fields_ok(r, e);
 }
 
 const char *km_tsv_field(const km_tsv_t *r, int i)

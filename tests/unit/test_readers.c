@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <htslib/bgzf.h>
+#include <htslib/khash_str2int.h>
 #include <htslib/vcf.h>
 #include "kmpriv.h"
 #include "check.h"
@@ -652,6 +653,108 @@ out:
 	km_panel_destroy(&p);
 }
 
+/* ---- a shard's references: km_prof_load_keep ------------------------------------- */
+
+/* The same allele tables: labels, order, frequencies, in_table, and the warnings */
+static int same_alleles(const km_freqs_t *a, const km_freqs_t *b)
+{
+	if (a->n_marker != b->n_marker || a->n_warn != b->n_warn) return 0;
+	for (int m = 0; m < a->n_marker; ++m) {
+		const km_alleles_t *x = &a->loc[m], *y = &b->loc[m];
+		if (x->n_allele != y->n_allele) return 0;
+		for (int i = 0; i < x->n_allele; ++i)
+			if (strcmp(x->label[i], y->label[i]) || x->p[i] != y->p[i] || x->in_table[i] != y->in_table[i]) return 0;
+	}
+	return 1;
+}
+
+/* Skipped samples' rows (S1, S3) are read for their alleles only, most of them without
+ * being split (prof_tsv.c's skim): the allele table must come out as a full read's —
+ * alleles new to it (D3 17, 21; VWA 9.3 written "9.30"; SNP1 lower case) added in file
+ * order — the kept samples' calls the same, and a bad cell in a skipped row the same
+ * error, position included. */
+static void test_prof_keep(void)
+{
+	static const char head[] = "sample\tmarker\tallele1\tallele2\n";
+	static const char body[] =
+		"S1\tD3\t14\t15\n" "S1\tVWA\t17\t9.30\n" "S1\tSNP1\tA\tg\n" "S1\tDX1\t10\t.\n" "S1\tDY1\t14\t\n"
+		"S2\tD3\t16\t17\n" "S2\tVWA\t17\t17\n" "S2\tSNP1\tG\tG\n"
+		"# a comment between rows\n" "   \t \n"
+		"S3\tD3\t21\t14\n" "S3\tVWA\t17\t9.3\n" "S3\tSNP1\ta\tA\n" "S3\tDX1\t11\t12\n"
+		"S4\tD3\t17\t21\n" "S4\tDX1\t12\t.\n";
+	km_panel_t p;
+	km_freqs_t f1, f2;
+	km_prof_t a, b;
+	km_err_t e;
+	char text[2048];
+	void *keep = khash_str2int_init();
+	if (load_panel(&p) < 0) return;
+	khash_str2int_set(keep, "S2", 1), khash_str2int_set(keep, "S4", 1);
+	km_verbose = 0;
+	snprintf(text, sizeof text, "%s%s", head, body);
+	write_file(tmp_path("keep.tsv"), text);
+	if (load_freqs(&f1, &p) == 0 && load_freqs(&f2, &p) == 0) {
+		int r1 = km_prof_load(&a, &p, &f1, tmp_path("keep.tsv"), &e);
+		int r2 = km_prof_load_keep(&b, &p, &f2, tmp_path("keep.tsv"), keep, &e);
+		check(r1 == 0 && r2 == 0 && a.n_sample == 4 && b.n_sample == 2 && km_prof_find(&b, "S1") < 0 &&
+		          km_prof_find(&b, "S2") == 0 && b.line[0] == 7 && b.line[1] == 16,
+		      "prof keep: only the kept samples, with their first lines");
+		check(same_alleles(&f1, &f2) && f1.loc[M_D3].n_allele == 5 && strcmp(f1.loc[M_D3].label[4], "21") == 0,
+		      "prof keep: the allele table of a full read (new alleles in file order)");
+		int good = r1 == 0 && r2 == 0;
+		for (int s = 0; good && s < b.n_sample; ++s) {
+			int t = km_prof_find(&a, b.sample[s]);
+			for (int m = 0; m < p.n_marker; ++m)
+				good &= memcmp(km_prof_gt(&a, t, m), km_prof_gt(&b, s, m), 2 * sizeof(int32_t)) == 0;
+		}
+		check(good, "prof keep: the kept samples' calls are the full read's");
+		km_prof_destroy(&a), km_prof_destroy(&b);
+	}
+	km_freqs_destroy(&f1), km_freqs_destroy(&f2);
+	/* a bad row of a skipped sample (S3, after its first row): the full read's message */
+	static const struct { const char *what, *row; } bad[] = {
+		{ "STR allele", "S3\tVWA\t17\t1S\n" },        { "SNP allele", "S3\tSNP1\tN\tA\n" },
+		{ "empty allele1", "S3\tVWA\t\t17\n" },       { "allele1 '.'", "S3\tVWA\t.\t17\n" },
+		{ "hemizygous STR", "S3\tVWA\t17\t.\n" },     { "unknown marker", "S3\tD9\t14\t15\n" },
+		{ "NUL byte", "S3\tVWA\t17\t1\0\n" },          { "inner CR", "S3\tVWA\t17\r\t17\n" },
+		{ "short line", "S3\tVWA\t17\n" },            { "long line", "S3\tVWA\t17\t17\t9\n" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+		char w1[1100] = "", w2[1100] = "", what[128];
+		size_t n = 0, k = strlen(bad[i].row);
+		if (strcmp(bad[i].what, "NUL byte") == 0) k = 12;   /* the row holds a NUL */
+		memcpy(text + n, head, strlen(head)), n += strlen(head);
+		memcpy(text + n, "S3\tD3\t14\t15\n", 12), n += 12;
+		memcpy(text + n, bad[i].row, k), n += k;
+		memcpy(text + n, "S4\tD3\t14\t15\n", 12), n += 12;
+		FILE *fp = fopen(tmp_path("keepbad.tsv"), "wb");
+		fwrite(text, 1, n, fp), fclose(fp);
+		load_freqs(&f1, &p), load_freqs(&f2, &p);
+		int r1 = km_prof_load(&a, &p, &f1, tmp_path("keepbad.tsv"), &e);
+		snprintf(w1, sizeof w1, "%s", e.msg);
+		int r2 = km_prof_load_keep(&b, &p, &f2, tmp_path("keepbad.tsv"), keep, &e);
+		snprintf(w2, sizeof w2, "%s", e.msg);
+		snprintf(what, sizeof what, "prof keep: %s in a skipped row: the full read's error", bad[i].what);
+		check(r1 < 0 && r2 == r1 && strcmp(w1, w2) == 0, what);
+		if (strcmp(w1, w2) != 0) printf("  full: %s\n  keep: %s\n", w1, w2);
+		if (r1 == 0) km_prof_destroy(&a);
+		if (r2 == 0) km_prof_destroy(&b);
+		km_freqs_destroy(&f1), km_freqs_destroy(&f2);
+	}
+	/* what only a full read checks: a skipped sample's duplicate row (the merge reads all) */
+	snprintf(text, sizeof text, "%sS3\tD3\t14\t15\nS3\tD3\t14\t16\nS4\tD3\t14\t15\n", head);
+	write_file(tmp_path("keepdup.tsv"), text);
+	load_freqs(&f1, &p), load_freqs(&f2, &p);
+	int r1 = km_prof_load(&a, &p, &f1, tmp_path("keepdup.tsv"), &e);
+	int r2 = km_prof_load_keep(&b, &p, &f2, tmp_path("keepdup.tsv"), keep, &e);
+	check(r1 < 0 && r2 == 0 && b.n_sample == 1, "prof keep: a skipped sample's duplicate row is left to the full read");
+	if (r2 == 0) km_prof_destroy(&b);
+	km_freqs_destroy(&f1), km_freqs_destroy(&f2);
+	km_verbose = 1;
+	khash_str2int_destroy(keep);
+	km_panel_destroy(&p);
+}
+
 /* ---- pedigrees --------------------------------------------------------------------- */
 
 #define PED_HDR "family\tperson\tfather\tmother\tsex\trole\n"
@@ -789,7 +892,7 @@ static void test_peds(void)
 static void cleanup(void)
 {
 	static const char *const files[] = { "big.tsv.gz", "panel.tsv.gz", "f.tsv.gz", "r.tsv.gz", "t.vcf", "t.vcf.gz",
-		                                 "t.bcf", "eh.vcf", "bad.vcf", "bad.bcf" };
+		                                 "t.bcf", "eh.vcf", "bad.vcf", "bad.bcf", "keep.tsv", "keepbad.tsv", "keepdup.tsv" };
 	size_t i;
 	for (i = 0; i < sizeof files / sizeof files[0]; ++i) unlink(tmp_path(files[i]));
 	rmdir(tmpdir);
@@ -806,6 +909,7 @@ int main(void)
 	test_panel();
 	test_freqs();
 	test_prof();
+	test_prof_keep();
 	test_peds();
 	cleanup();
 	printf("%d ok, %d failed\n", n_ok, n_fail);
