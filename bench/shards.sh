@@ -27,6 +27,9 @@ timed() {   # OUTFILE cmd... : appends "wall cpu" to OUTFILE
 	/usr/bin/time -f "%e %U %S" -o "$f.t" "$@"
 	awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$f.t" >> "$f"
 }
+# a warm-up run first (untimed): the first run after a pause pays for the page cache and
+# the clock ramp-up (2 CPU-seconds more at M, measured), which the shards after it do not
+"$KM" match "${args[@]}" --out "$w/warmup.out"; rm -rf "$w/warmup.out"
 timed "$w/single" "$KM" match "${args[@]}" --out "$w/single.out"
 read -r sw sc < "$w/single"
 commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)

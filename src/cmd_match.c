@@ -369,7 +369,7 @@ int km_cmd_match(int argc, char *argv[])
 		for (int i = 0; match_opts[i].name; ++i) {
 			const char *nm = match_opts[i].name;
 			if (!given[i] || !strcmp(nm, "out") || !strcmp(nm, "threads") || !strcmp(nm, "quiet") || !strcmp(nm, "shard") ||
-			    !strcmp(nm, "help") || !strcmp(nm, "bench"))
+			    !strcmp(nm, "help") || !strcmp(nm, "bench") || !strcmp(nm, "store"))   /* --store: the merge's own */
 				continue;
 			if (strpbrk(given[i], "\t\n")) {
 				km_err_set(&e, KM_EUSAGE, "--shard: the value of --%s holds a tab or a newline", nm);
@@ -579,8 +579,9 @@ int km_cmd_match(int argc, char *argv[])
 	}
 	/* --dvi: the scan keeps every pair the identification stores (identrun.c's threshold,
 	 * min(0, --dvi-min-log10-lr)), so the stage does not compile every candidate again;
-	 * with --store the scan runs on sub-problems (store_incr.c) and the stage compiles */
-	if (dvi.on && !o.store) o.sparse = 1, o.sparse_lr = dvi.min_lr < 0.0 ? dvi.min_lr : 0.0;
+	 * with --store the scan runs on sub-problems (store_incr.c) and the stage compiles
+	 * (not in a merge: its pairs are the shards' sparse pairs) */
+	if (dvi.on && (!o.store || km_merge_in)) o.sparse = 1, o.sparse_lr = dvi.min_lr < 0.0 ? dvi.min_lr : 0.0;
 	km_prog_phase("compile and scan", tabs.n_cand);   /* ops: scan.c adds each tile's candidates */
 	/* core (issue 10): compile and scan get their own options, not km_opt_t */
 	km_copt_t copt = km_copt_of(&o);
@@ -591,7 +592,10 @@ int km_cmd_match(int argc, char *argv[])
 	/* ---- results store (store): km_incr_scan is km_scan without --store; with it, it keeps
 	 * the ranked rows for the next night, and with --incremental it reuses the last run's */
 	km_incr_ctx_t ictx = { &panel, &freqs, &rem, &refs, &peds, rd, lin, &o, &sopt };
-	if (km_merge_in) {   /* issue 17: the shards' rows instead of a scan */
+	if (km_merge_in) {   /* issue 17: the shards' rows instead of a scan; a store gets the
+		                  * run without incremental state (the shards kept no deeper lists) */
+		if ((ret = km_incr_plan(inc, &ictx, &e)) < 0) goto fail;
+		km_incr_no_state(inc);
 		ret = km_shard_load(&hits, km_merge_in, &tabs, &peds, &rem, &ix, comp, &sopt, &e);
 		st.n_inconsistent = km_merge_in->n_inconsistent;
 	} else {

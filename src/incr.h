@@ -39,6 +39,10 @@ typedef struct km_incr_ctx_s {
  * 0 is returned when o->store is NULL. */
 int km_incr_open(km_incr_t **I, const km_opt_t *o, const struct option *opts, int argc, char *argv[], km_err_t *e);
 int km_incr_plan(km_incr_t *I, const km_incr_ctx_t *c, km_err_t *e);
+/* After km_incr_plan, for a run whose rows do not come from km_incr_scan (a merge of
+ * shard results): the store records the run, its rows and identification but no
+ * incremental state, so the next --incremental night is a full one (it says so). */
+void km_incr_no_state(km_incr_t *I);
 /* Fills hits as km_scan(hits, t, ix, C, rem, o, st, e) would, and keeps the deeper ranked
  * rows per remain for the next night.  With I == NULL it is km_scan. */
 int km_incr_scan(km_incr_t *I, const km_incr_ctx_t *c, km_hits_t *hits, km_tabs_t *t, const km_index_t *ix,

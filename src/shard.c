@@ -423,12 +423,15 @@ done:
 
 static void merge_usage(FILE *fp)
 {
-	fputs("Usage: kinmatch merge --out DIR [--threads N] [--quiet] SHARD_DIR...\n"
+	fputs("Usage: kinmatch merge --out DIR [--store FILE] [--threads N] [--quiet] SHARD_DIR...\n"
 	      "\nMerges the results of `kinmatch match ... --shard K/N --out SHARD_DIR` for K = 0..N-1 into\n"
 	      "exactly the files a single `kinmatch match` would write in DIR (matches.tsv, and with --dvi\n"
 	      "the identification), running the identification, explain and the manifest here.  Every\n"
 	      "shard must be given once, all made with the same inputs and options (their key).\n"
 	      "  --out DIR       the merged run's directory\n"
+	      "  --store FILE    record the merged run in the results store (as match --store does;\n"
+	      "                  with --dvi its confirmed and rejected reviews apply); it keeps no\n"
+	      "                  incremental state, so a later --incremental night runs in full\n"
 	      "  --threads N     threads of the merge's own work (identification, explain) [all]\n"
 	      "  --quiet         no summary on stderr\n", fp);
 	fputs(KM_EXIT_HELP, fp);
@@ -440,8 +443,9 @@ int km_cmd_merge(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, 0, 'o' }, { "threads", required_argument, 0, 't' },
-		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-	const char *out = NULL, *threads = NULL;
+		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { "store", required_argument, 0, 's' },
+		{ 0, 0, 0, 0 } };
+	const char *out = NULL, *threads = NULL, *store = NULL;
 	int quiet = 0, c, ret = 0, ns = 0;
 	km_err_t e = { "" };
 	sinfo_t *si = NULL;
@@ -455,6 +459,7 @@ int km_cmd_merge(int argc, char *argv[])
 		case 'o': out = optarg; break;
 		case 't': { int n; if ((ret = km_opt_int("threads", optarg, 1, 1024, &n, &e)) < 0) goto fail; threads = optarg; break; }
 		case 'q': quiet = 1; break;
+		case 's': store = optarg; break;
 		case 'h': merge_usage(stdout); return 0;
 		default: return km_opt_unknown("merge", c, argv, &e);
 		}
@@ -506,7 +511,7 @@ int km_cmd_merge(int argc, char *argv[])
 	if (!outabs) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
 	if (chdir(si[0].cwd) != 0) { ret = km_err_set(&e, KM_EOPEN, "merge: the shards ran in %s, which cannot be entered here: %s", si[0].cwd, strerror(errno)); goto fail; }
 	/* the argv of `match`: the shards' options, --out, and the merge's own --threads / --quiet */
-	size_t m = 8 + 2 * si[0].n_opts;
+	size_t m = 10 + 2 * si[0].n_opts;
 	if (!(av = calloc(m, sizeof(char *)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
 	int na = 0;
 	av[na++] = strdup("kinmatch"), av[na++] = strdup("match");
@@ -525,6 +530,7 @@ int km_cmd_merge(int argc, char *argv[])
 	av[na++] = strdup("--out"), av[na++] = strdup(outabs);
 	if (threads) av[na++] = strdup("--threads"), av[na++] = strdup(threads);
 	if (quiet) av[na++] = strdup("--quiet");
+	if (store) av[na++] = strdup("--store"), av[na++] = strdup(store);
 	for (int i = 0; i < na; ++i) if (!av[i]) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
 	mi.n = ns;
 	if (!(mi.dir = calloc((size_t)ns, sizeof(char *)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }

@@ -360,7 +360,7 @@ static int prev_load(km_incr_t *I, char *why, size_t n_why, km_err_t *e)
 	if (sqlite3_step(q) != SQLITE_ROW) { snprintf(why, n_why, "the store has no earlier run"); sqlite3_finalize(q); return 0; }
 	I->prev = (long)sqlite3_column_int64(q, 0);
 	const char *k = (const char *)sqlite3_column_text(q, 1);
-	if (!k) snprintf(why, n_why, "run %ld kept no model key", I->prev);
+	if (!k) snprintf(why, n_why, "run %ld kept no incremental state (a merge of shards, or a run with --all)", I->prev);
 	else if (strcmp(k, I->key) != 0) {
 		char d[256];
 		key_diff(k, I->key, d, sizeof d);
@@ -490,6 +490,11 @@ int km_incr_plan(km_incr_t *I, const km_incr_ctx_t *c, km_err_t *e)
 	}
 	I->incr = 1;
 	return 0;
+}
+
+void km_incr_no_state(km_incr_t *I)
+{
+	if (I) I->keep = 0, I->incr = 0;
 }
 
 /* ---- scanning a part of the problem ------------------------------------------------------ */

@@ -83,15 +83,20 @@ cd "$T/work"
 A=(--panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --remains sim/remains.tsv --references sim/references.tsv
 	--pedigrees sim/pedigrees.tsv --remain-info sim/remain-info.tsv --y-db "$ref/optional/ydb_ppy23_east_asia.tsv"
 	--mtdna sim/mtdna.tsv --mt-db "$ref/mtdna_1kg_eas.tsv" --top 5 --dvi --explain-top 2)
-"$KM" match "${A[@]}" --quiet --out single
+"$KM" match "${A[@]}" --quiet --store single.db --out single
 t0=$(date +%s)
-KINMATCH="$KM" "$top/tools/slurm/submit.sh" --wait --cpus 1 4 shards merged -- "${A[@]}" > ids 2> submit.err ||
+KINMATCH="$KM" "$top/tools/slurm/submit.sh" --wait --cpus 1 --store night.db 4 shards merged -- "${A[@]}" > ids 2> submit.err ||
 	{ echo "slurm: the night failed"; cat submit.err shards/slurm-*.out 2> /dev/null | tail -20; exit 1; }
 t1=$(date +%s)
 for f in matches.tsv undisputed.tsv joint.tsv identifications.tsv remain-pairs.tsv explain.tsv families.tsv inconsistent.tsv warnings.tsv; do
 	cmp "single/$f" "merged/$f" || { echo "slurm: $f of the merged night differs from the single run"; exit 1; }
 done
 [ "$(ls -d shards/shard.* | wc -l)" = 4 ] || { echo "slurm: not 4 shard results"; exit 1; }
+# the merge job recorded the night in the store (--store), as the single run did in its own
+for t in matches identifications joint; do
+	[ "$(sqlite3 single.db "SELECT * FROM $t" | md5sum)" = "$(sqlite3 night.db "SELECT * FROM $t" | md5sum)" ] ||
+		{ echo "slurm: the store's $t differs from the single run's"; exit 1; }
+done
 # a shard that fails (an input it cannot read): the merge must not run, and --wait says so
 rc=0
 KINMATCH="$KM" "$top/tools/slurm/submit.sh" --wait --cpus 1 2 shards2 merged2 -- "${A[@]/sim\/pedigrees.tsv/sim/nope.tsv}" > /dev/null 2> submit2.err || rc=$?

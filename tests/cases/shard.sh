@@ -4,7 +4,9 @@
 # pairs, explain.tsv, families.tsv, inconsistent.tsv, warnings.tsv — for N = 1, 2, 3, 4, 7,
 # with dropout, typing error, Y and mtDNA, --dvi and --explain-top; and with --all.  The
 # merge refuses a missing, a duplicated or a foreign shard (other options, or an input
-# changed since), naming it, and writes nothing.  The shards' split covers every family
+# changed since), naming it, and writes nothing.  A shard holds only its own families'
+# references but adds the others' alleles to the table as a single run (new alleles
+# below).  `merge --store` records the run as a single `match --store` does.  The shards' split covers every family
 # once and the manifest of the merge lists the shards' manifests.
 # Run by tests/run.sh with KM (the binary) and OUT (a scratch directory).
 set -eu
@@ -58,6 +60,24 @@ done
 for k in 0 1 2; do "$KM" match "${B[@]}" --quiet --all --shard "$k/3" --out "na3.$k"; done
 cmp <(tail -n +2 na1/rows.tsv | sort) <(for k in 0 1 2; do tail -n +2 "na3.$k/rows.tsv"; done | sort) ||
 	{ echo "new alleles: the shards' doubles differ from one shard's"; exit 1; }
+# the merge records its run in a results store as a single run would (every table the
+# same), a confirmed review applies at the merge, and the next --incremental night after
+# a merge is a full one, said so (the shards keep no deeper lists)
+"$KM" match "${A[@]}" --quiet --store st1.db --out sst1
+"$KM" merge --quiet --store st3.db --out sst3 s3.0 s3.1 s3.2
+for t in runs matches undisputed joint identifications remain_pairs; do
+	q="SELECT * FROM $t"; [ $t = runs ] && q="SELECT count(*) FROM runs"
+	[ "$(sqlite3 st1.db "$q" | md5sum)" = "$(sqlite3 st3.db "$q" | md5sum)" ] || { echo "merge --store: table $t differs from a single run's"; exit 1; }
+done
+set -- $(awk -F'\t' '$4 == 2' sst1/matches.tsv | sed -n 3p | cut -f1-3)
+for db in st1.db st3.db; do "$KM" review --store "$db" --remain "$1" --family "$2" --missing "$3" --status confirmed --by test 2> /dev/null; done
+"$KM" match "${A[@]}" --quiet --store st1.db --out sst1b
+"$KM" merge --quiet --store st3.db --out sst3b s3.0 s3.1 s3.2
+for f in $files; do cmp "sst1b/$f" "sst3b/$f" || { echo "merge --store with a review: $f differs"; exit 1; }; done
+grep -q "^$1	$2	$3	confirmed" sst3b/identifications.tsv || { echo "merge --store: the confirmed review did not apply"; exit 1; }
+"$KM" match "${A[@]}" --store st3.db --incremental --out sst3c 2> sst3c.err
+grep -q "a full run: run [0-9]* kept no incremental state" sst3c.err || { echo "incremental after a merge:"; cat sst3c.err; exit 1; }
+cmp sst1b/matches.tsv sst3c/matches.tsv || { echo "the night after a merge differs"; exit 1; }
 # --all: every row
 "$KM" match "${A[@]}" --all --quiet --out all1
 for k in 0 1 2; do "$KM" match "${A[@]}" --all --quiet --shard "$k/3" --out "a3.$k"; done
