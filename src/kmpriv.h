@@ -140,7 +140,8 @@ int km_tsv_need(km_tsv_t *r, const char *name, int *col, km_err_t *e);
  * A line with fewer fields than the header is an error naming the line. */
 /* For a reader that can skip most lines cheaply (prof_tsv.c's other-shard rows): the next
  * physical line as it is (no comment, blank or byte checks, not split; *s valid until
- * the next call, NUL-terminated): 1, 0 at the end, < 0 error.  Then
+ * the next call, not NUL-terminated: it may point into the read buffer): 1, 0 at the
+ * end, < 0 error.  Then
  * km_tsv_split() makes it the current line exactly as km_tsv_next() would have: 1 a data
  * line, 0 a comment or blank line (to be skipped), < 0 an error. */
 int km_tsv_raw(km_tsv_t *r, const char **s, size_t *n, km_err_t *e);

@@ -46,6 +46,7 @@ struct km_tsv_s {
 	int n_need;            /* columns up to the last non-empty header name */
 	char **col;            /* into hdr.s */
 	int hdr_line;
+	const char *raw; size_t raw_l;   /* km_tsv_raw's line when it is still in ibuf / mem (not in ln) */
 };
 
 static int tsv_new(km_tsv_t **r, const char *name, km_err_t *e)
@@ -401,6 +402,19 @@ int km_tsv_next(km_tsv_t *r, km_err_t *e)
 int km_tsv_raw(km_tsv_t *r, const char **s, size_t *n, km_err_t *e)
 {
 	int ret;
+	r->raw = NULL;
+	/* the line whole in the read buffer (or the memory input): a pointer, no copy */
+	const char *b = r->gz || r->bg ? r->ibuf + r->ipos : r->mem ? r->mem + r->mem_pos : NULL;
+	size_t avail = r->gz || r->bg ? (size_t)(r->ilen > r->ipos ? r->ilen - r->ipos : 0) : r->mem_len - r->mem_pos;
+	const char *q = b && avail ? memchr(b, '\n', avail) : NULL;
+	if (q) {
+		r->raw = b, r->raw_l = (size_t)(q - b);
+		if (r->gz || r->bg) r->ipos += (int)(r->raw_l + 1);
+		else r->mem_pos += r->raw_l + 1;
+		++r->lineno;
+		*s = r->raw, *n = r->raw_l;
+		return 1;
+	}
 	if ((ret = tsv_getline(r, e)) <= 0) return ret;
 	++r->lineno;
 	*s = r->ln.s ? r->ln.s : "";
@@ -411,6 +425,11 @@ int km_tsv_raw(km_tsv_t *r, const char **s, size_t *n, km_err_t *e)
 int km_tsv_split(km_tsv_t *r, km_err_t *e)
 {
 	int ret;
+	if (r->raw) {   /* into ln, which the splitter cuts in place */
+		r->ln.l = 0;
+		if (kputsn(r->raw, r->raw_l, &r->ln) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+		r->raw = NULL;
+	}
 	if ((ret = tsv_process(r, e)) <= 0) return ret;
 	return tsv_fields_ok(r, e);
 }

@@ -64,6 +64,15 @@ int main(void)
 	km_err_t e = { "" };
 	check(km_sha256_file(tmpdir, hex, &bytes, &e) == 0 && bytes == 3 &&
 	      strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0, "file digest and size");
+	/* the digests are remembered by file identity, size and time: a rewritten file (same
+	 * size, a later time) is hashed again, an unchanged one gives the same digest */
+	check(km_sha256_file(tmpdir, hex, &bytes, &e) == 0 && strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
+	      "file digest again (remembered)");
+	usleep(30000);
+	fp = fopen(tmpdir, "w");
+	fputs("abd", fp), fclose(fp);
+	check(km_sha256_file(tmpdir, hex, &bytes, &e) == 0 && bytes == 3 &&
+	      strcmp(hex, "a52d159f262b2c6ddb724a61840befc36eb30c88877a4030b65cbe86298449c9") == 0, "a rewritten file is hashed again");
 	unlink(tmpdir);
 	check(km_sha256_file(tmpdir, hex, &bytes, &e) == KM_EOPEN, "a missing file: KM_EOPEN");
 	printf("%d ok, %d failed\n", n_ok, n_fail);
