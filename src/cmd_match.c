@@ -480,12 +480,33 @@ int km_cmd_match(int argc, char *argv[])
 					ret = km_err_set(&e, KM_ENOMEM, "out of memory");
 					goto fail;
 				}
-		ret = km_prof_load_keep(&refs, &panel, &freqs, o.references, keep, &e);
+		km_prof_keep_t K = { keep, 0, NULL };
+		ret = km_prof_load_keep(&refs, &panel, &freqs, o.references, &K, &e);
 		khash_str2int_destroy(keep);   /* keys are the pedigrees' ids */
 		if (ret < 0) goto fail;
 		km_prog_add(file_bytes(o.references));
 		if ((ret = km_prof_check_disjoint(&rem, &refs, &e)) < 0) goto fail;
 		if ((ret = km_peds_link_sel(&peds, &refs, &panel, fsh, o.shard_k, &e)) < 0) goto fail;
+	} else if (km_merge_in && !dvi.on && o.explain_top == 0 && !o.store) {
+		/* issue 17: a merge that needs no reference's autosomal calls (its rows are the
+		 * shards'; no identification, explain or store hashes them) registers every
+		 * reference — ids, lines, duplicate rows, the allele table — and keeps the calls
+		 * of X, Y and amelogenin only, for the checks of the pedigrees against them */
+		void *none = khash_str2int_init();
+		uint8_t *gm = calloc((size_t)panel.n_marker + 1, 1);
+		if (!none || !gm) { if (none) khash_str2int_destroy(none); free(gm); ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
+		for (int m = 0; m < panel.n_marker; ++m)
+			gm[m] = panel.marker[m].type == KM_SYS_X || panel.marker[m].type == KM_SYS_Y || panel.marker[m].type == KM_TYPE_AMEL;
+		km_prof_keep_t K = { none, 1, gm };
+		ret = km_prof_load_keep(&refs, &panel, &freqs, o.references, &K, &e);
+		khash_str2int_destroy(none);
+		free(gm);
+		if (ret < 0) goto fail;
+		km_prog_add(file_bytes(o.references));
+		if ((ret = km_prof_check_disjoint(&rem, &refs, &e)) < 0) goto fail;
+		if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
+		km_prog_add(file_bytes(o.pedigrees));
+		if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
 	} else {
 		if ((ret = km_prof_load(&refs, &panel, &freqs, o.references, &e)) < 0) goto fail;
 		km_prog_add(file_bytes(o.references));
@@ -642,7 +663,8 @@ int km_cmd_match(int argc, char *argv[])
 	if (ret < 0) goto fail;
 	/* models (issue 12 part 1): with typing error, count each row's incompatible loci */
 	t_incon = km_now();
-	if (!o.shard_n && (o.typing_error > 0.0 || ix.max_e > 0.0) && (ret = km_hits_incon(&hits, &tabs, &ix, comp, o.threads, &e)) < 0) goto fail;
+	/* a shard counts its own rows (they travel in rows.tsv), so the merge needs no reference */
+	if (!km_merge_in && (o.typing_error > 0.0 || ix.max_e > 0.0) && (ret = km_hits_incon(&hits, &tabs, &ix, comp, o.threads, &e)) < 0) goto fail;
 	t_incon = km_now() - t_incon;
 	if (o.shard_n > 0) {   /* issue 17: the shard result; the merge does the rest */
 		km_incon_t *iv = NULL;

@@ -230,11 +230,20 @@ int km_prof_load_mem(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const ch
                      const char *buf, size_t len, km_err_t *e);
 int km_prof_load_vcf(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e);
 int km_prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e);
-/* The same keeping only the samples in keep (a khash_str2int set; NULL = all): the other
- * samples' rows are checked and their alleles added to f as a full read adds them, but
- * they are not stored (prof_tsv.c; issue 17's shards).  A VCF is read whole. */
-int km_prof_load_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, void *keep, km_err_t *e);
-int km_prof_load_tsv_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, void *keep, km_err_t *e);
+/* The same keeping only the samples in K->keep (a khash_str2int set; K NULL = all): the
+ * other samples' rows are checked and their alleles added to f as a full read adds them,
+ * but they are not stored (prof_tsv.c; issue 17's shards) — with K->names they are
+ * registered (id, first line, duplicate rows) and their calls kept at the markers of
+ * K->gmask (issue 17's merge).  A VCF is read whole. */
+typedef struct km_prof_keep_s {
+	void *keep;              /* the samples read whole */
+	int names;               /* the others registered too */
+	const uint8_t *gmask;    /* [n_marker] with names: where their calls are kept (NULL none) */
+} km_prof_keep_t;
+int km_prof_load_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, const km_prof_keep_t *K,
+                      km_err_t *e);
+int km_prof_load_tsv_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, const km_prof_keep_t *K,
+                          km_err_t *e);
 int km_prof_find(const km_prof_t *pr, const char *sample);   /* sample index or -1 */
 static inline const int32_t *km_prof_gt(const km_prof_t *pr, int s, int m)
 {

@@ -118,7 +118,8 @@ int km_prof_load(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *
 	return is_vcf_name(fn) ? km_prof_load_vcf(pr, p, f, fn, e) : km_prof_load_tsv(pr, p, f, fn, e);
 }
 
-int km_prof_load_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, void *keep, km_err_t *e)
+int km_prof_load_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, const km_prof_keep_t *keep,
+                      km_err_t *e)
 {
 	memset(pr, 0, sizeof *pr);
 	/* a VCF's samples are columns of every record: it is read whole */

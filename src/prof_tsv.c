@@ -6,7 +6,10 @@
  * cells is made and an allele the frequency table lacks is added in file order, as a
  * full read adds it — the allele table (and so every mutation matrix and table) is the
  * one a full read builds — but the sample is not stored (its genotypes, lines and the
- * duplicate-row check are left to whoever reads it fully: the merge).
+ * duplicate-row check are left to whoever reads it fully: the merge).  With names set
+ * (a merge that needs no reference's autosomal calls) the other samples are registered
+ * — id, first line, the duplicate-row check — and their calls stored only at the markers
+ * of gmask (X, Y, amelogenin: the checks of a pedigree against its profiles).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,7 +44,7 @@ static inline int same_bytes(const char *a, const char *b, size_t n)
  * next marker, two alleles the table has.  Then the full path would check nothing that
  * fails and add nothing, so 1 (done); else 0 and the full path reads the line. */
 static int skim(const char *s, size_t n, const kstring_t *kname, const km_panel_t *p, km_freqs_t *f,
-                const size_t *mlen, int *last_m)
+                const size_t *mlen, int last_m, int *mp)
 {
 	size_t k = kname->l;
 	const char *t[3];
@@ -54,7 +57,7 @@ static int skim(const char *s, size_t n, const kstring_t *kname, const km_panel_
 			t[++nt] = s + i;
 		}
 	if (nt != 2) return 0;
-	int m = *last_m + 1;
+	int m = last_m + 1;
 	size_t ml = (size_t)(t[1] - t[0] - 1);
 	if (m >= p->n_marker || ml != mlen[m] || !same_bytes(t[0] + 1, p->marker[m].name, ml)) return 0;
 	const char *b[2] = { t[1] + 1, t[2] + 1 }, *x[2] = { t[2], s + n };
@@ -69,13 +72,16 @@ static int skim(const char *s, size_t n, const kstring_t *kname, const km_panel_
 		memcpy(a, b[j], l), a[l] = 0;
 		if (cell_empty(a) || km_freqs_allele(f, p, m, a, 0) < 0) return 0;
 	}
-	*last_m = m;
+	*mp = m;
 	return 1;
 }
 
-static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t *r, int **rline, void *keep,
-                     kstring_t *kname, const size_t *mlen, km_err_t *e)
+static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t *r, int **rline,
+                     const km_prof_keep_t *K, kstring_t *kname, const size_t *mlen, km_err_t *e)
 {
+	void *keep = K ? K->keep : NULL;
+	const int names = K && K->names;
+	const uint8_t *gmask = K ? K->gmask : NULL;
 	int ret, c_sample, c_marker, c_a1, c_a2, kept = 1;
 	size_t m_rline = 0;
 	if ((ret = km_tsv_header(r, e)) < 0) return ret;
@@ -92,8 +98,14 @@ static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t
 		if (canon) {
 			const char *ln;
 			size_t n;
+			int m;
 			if ((ret = km_tsv_raw(r, &ln, &n, e)) <= 0) break;
-			if (!kept && skim(ln, n, kname, p, f, mlen, &last_m)) continue;
+			if (!kept && skim(ln, n, kname, p, f, mlen, last_m, &m)) {
+				if (!names) { last_m = m; continue; }
+				/* registered, not stored: the duplicate-row check is all that is left */
+				size_t k = (size_t)last_s * pr->n_marker + m;
+				if (!(gmask && gmask[m]) && !(*rline)[k]) { (*rline)[k] = km_tsv_line(r), last_m = m; continue; }
+			}
 			if ((ret = km_tsv_split(r, e)) < 0) break;
 			if (ret == 0) continue;   /* a comment or blank line */
 		} else if ((ret = km_tsv_next(r, e)) <= 0) break;
@@ -121,7 +133,7 @@ static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t
 			return km_tsv_fail(r, c_a2, e, "marker '%s' is autosomal: allele2 is required", marker);
 		i2 = hemi ? KM_HEMI : km_freqs_allele(f, p, m, a2, 0);
 		if (!hemi && i2 < 0 && !km_allele_ok(type, a2)) return km_tsv_fail(r, c_a2, e, KM_ALLELE_BAD_FMT(type), a2);
-		if (!kept) {   /* another shard's sample: its alleles only (above) */
+		if (!kept && !names) {   /* another shard's sample: its alleles only (above) */
 			if (i1 < 0 && km_freqs_allele(f, p, m, a1, 1) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
 			if (!hemi && i2 < 0 && km_freqs_allele(f, p, m, a2, 1) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
 			continue;
@@ -146,6 +158,7 @@ static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t
 		/* alleles not in the table are added (with a warning) only now, after every check */
 		if (i1 < 0 && (i1 = km_freqs_allele(f, p, m, a1, 1)) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
 		if (!hemi && i2 < 0 && (i2 = km_freqs_allele(f, p, m, a2, 1)) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
+		if (!kept && !(gmask && gmask[m])) continue;   /* names: registered and checked only */
 		km_prof_set_gt(pr, s, m, i1, i2);
 		/* amelogenin: keep the row for messages (amel.c) */
 		if (type == KM_TYPE_AMEL && km_prof_add_amel(pr, s, m, km_tsv_line(r), km_tsv_fcol(r, c_a1)) < 0)
@@ -154,15 +167,17 @@ static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t
 	return ret;
 }
 
-static int prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t *r, void *keep, km_err_t *e)
+static int prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t *r, const km_prof_keep_t *K,
+                         km_err_t *e)
 {
+	void *keep = K ? K->keep : NULL;
 	int ret, *rline = NULL;
 	kstring_t kname = { 0, 0, NULL };
 	size_t *mlen = keep ? malloc(sizeof(size_t) * ((size_t)p->n_marker + 1)) : NULL;   /* marker name lengths (skim) */
 	for (int m = 0; mlen && m < p->n_marker; ++m) mlen[m] = strlen(p->marker[m].name);
 	if (keep && !mlen) ret = km_err_set(e, KM_ENOMEM, "out of memory");
 	else if ((ret = km_prof_init(pr, p, km_tsv_name(r))) < 0) ret = km_err_set(e, ret, "out of memory");
-	else ret = prof_read(pr, p, f, r, &rline, keep, &kname, mlen, e);
+	else ret = prof_read(pr, p, f, r, &rline, keep ? K : NULL, &kname, mlen, e);
 	free(rline);
 	free(kname.s);
 	free(mlen);
@@ -181,7 +196,8 @@ int km_prof_load_mem(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const ch
 	return prof_load_tsv(pr, p, f, r, NULL, e);
 }
 
-int km_prof_load_tsv_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, void *keep, km_err_t *e)
+int km_prof_load_tsv_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, const km_prof_keep_t *keep,
+                          km_err_t *e)
 {
 	km_tsv_t *r;
 	int ret;

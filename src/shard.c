@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <htslib/khash.h>
 #include <htslib/khash_str2int.h>
 #include <htslib/kstring.h>
 #include "kmpriv.h"
@@ -28,6 +29,8 @@
 #include "shard.h"
 
 const km_merge_in_t *km_merge_in;
+
+KHASH_MAP_INIT_INT64(pinc, int)
 
 int km_shard_parse(const char *s, int *k, int *n, km_err_t *e)
 {
@@ -155,16 +158,17 @@ int km_shard_write(FILE *info, FILE *rows, FILE *sparse, FILE *incon, const km_s
 {
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof cwd)) return km_err_set(e, KM_EIO, "--shard: cannot read the working directory: %s", strerror(errno));
-	fprintf(info, "field\tvalue\tvalue2\nkinmatch-shard\t1\t\nversion\t%s\t\nshard\t%d\t%d\nkey\t%s\t\ncwd\t%s\t\ncandidates\t%d\t\ninconsistent\t%ld\t\n%s",
+	fprintf(info, "field\tvalue\tvalue2\nkinmatch-shard\t2\t\nversion\t%s\t\nshard\t%d\t%d\nkey\t%s\t\ncwd\t%s\t\ncandidates\t%d\t\ninconsistent\t%ld\t\n%s",
 	        KM_VERSION, so->k, so->n, so->key, cwd, t->n_cand, so->n_inconsistent, so->opts);
-	fputs("remain\tfamily\tmissing\tloci\tlr\tstr\tsnp\tx\ty\tmt\ty_ref\ty_k\tmt_ref\tmt_k\n", rows);
+	fputs("remain\tfamily\tmissing\tloci\tlr\tstr\tsnp\tx\ty\tmt\ty_ref\ty_k\tmt_ref\tmt_k\tincon\n", rows);
 	for (size_t i = 0; i < hits->n; ++i) {
 		const km_hit_t *h = &hits->h[i];
 		const km_family_t *F = &peds->fam[t->cand[h->cand].fam];
 		fprintf(rows, "%s\t%s\t%s\t%d\t", rem->sample[h->remain], F->id, F->person[t->cand[h->cand].person].id, h->loci);
 		put_d(rows, h->lr);
 		for (int s = 0; s < KM_N_SYS; ++s) fputc('\t', rows), put_d(rows, h->sys[s]);
-		fprintf(rows, "\t%d\t%d\t%d\t%d\n", h->lin_ref[0], h->lin_k[0], h->lin_ref[1], h->lin_k[1]);
+		fprintf(rows, "\t%d\t%d\t%d\t%d\t%d\n", h->lin_ref[0], h->lin_k[0], h->lin_ref[1], h->lin_k[1],
+		        hits->incon ? hits->incon[i] : -1);
 	}
 	if (sparse) {
 		fputs("remain\tfamily\tmissing\tlr\n", sparse);
@@ -275,8 +279,10 @@ int km_shard_load(km_hits_t *hits, const km_merge_in_t *mi, const km_tabs_t *t, 
 	size_t n_sp = 0, m_sp = 0;
 	km_tsv_t *r = NULL;
 	char *fn = NULL;
+	khash_t(pinc) *pinc = kh_init(pinc);   /* (remain, candidate) -> the row's inconsistent count */
 	memset(hits, 0, sizeof *hits);
-	if (!(M.cand = khash_str2int_init())) return km_err_set(e, KM_ENOMEM, "out of memory");
+	if (!pinc) return km_err_set(e, KM_ENOMEM, "out of memory");
+	if (!(M.cand = khash_str2int_init())) { kh_destroy(pinc, pinc); return km_err_set(e, KM_ENOMEM, "out of memory"); }
 	for (int c = 0; c < nc; ++c) {
 		const km_family_t *F = &peds->fam[t->cand[c].fam];
 		size_t n = strlen(F->id) + strlen(F->person[t->cand[c].person].id) + 2;
@@ -295,13 +301,21 @@ int km_shard_load(km_hits_t *hits, const km_merge_in_t *mi, const km_tabs_t *t, 
 		free(fn);
 		if (!(fn = path2(mi->dir[s], "rows.tsv"))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 		if ((ret = km_tsv_open(&r, fn, e)) < 0 || (ret = km_tsv_header(r, e)) < 0) goto done;
-		if (km_tsv_ncol(r) != 14) { ret = km_err_at(e, fn, 1, 1, "not a kinmatch shard's rows.tsv (14 columns)"); goto done; }
+		if (km_tsv_ncol(r) != 15) { ret = km_err_at(e, fn, 1, 1, "not a kinmatch shard's rows.tsv (15 columns)"); goto done; }
 		while ((ret = km_tsv_next(r, e)) > 0) {
 			km_hit_t h;
+			int ic;
 			if ((ret = find_pair(&M, r, &h.remain, &h.cand, e)) < 0 || (ret = get_i(r, 3, &h.loci, e)) < 0 || (ret = get_d(r, 4, &h.lr, e)) < 0) goto done;
 			for (int k = 0; k < KM_N_SYS; ++k) if ((ret = get_d(r, 5 + k, &h.sys[k], e)) < 0) goto done;
 			if ((ret = get_i(r, 10, &h.lin_ref[0], e)) < 0 || (ret = get_i(r, 11, &h.lin_k[0], e)) < 0 ||
-			    (ret = get_i(r, 12, &h.lin_ref[1], e)) < 0 || (ret = get_i(r, 13, &h.lin_k[1], e)) < 0) goto done;
+			    (ret = get_i(r, 12, &h.lin_ref[1], e)) < 0 || (ret = get_i(r, 13, &h.lin_k[1], e)) < 0 ||
+			    (ret = get_i(r, 14, &ic, e)) < 0) goto done;
+			if (ic >= 0) {   /* the row's `inconsistent` count, computed by its shard */
+				int absent;
+				khint_t it = kh_put(pinc, pinc, (uint64_t)h.remain * (uint64_t)nc + (uint64_t)h.cand, &absent);
+				if (absent < 0) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
+				kh_value(pinc, it) = ic;
+			}
 			if (o->all) all[(size_t)h.remain * nc + h.cand] = h;
 			else push_hit(top + (size_t)h.remain * K, &n_top[h.remain], K, &h);
 		}
@@ -341,6 +355,14 @@ int km_shard_load(km_hits_t *hits, const km_merge_in_t *mi, const km_tabs_t *t, 
 		km_tsv_close(r), r = NULL;
 	}
 	if ((ret = km_rank_merge(hits, rem, nr, nc, K, Kout, min_lr, o->all, all, top, n_top, e)) < 0) goto done;
+	if (kh_size(pinc) > 0) {   /* typing error: every kept row has its shard's count */
+		if (!(hits->incon = calloc(hits->n + 1, sizeof(int)))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
+		for (size_t i = 0; i < hits->n; ++i) {
+			khint_t it = kh_get(pinc, pinc, (uint64_t)hits->h[i].remain * (uint64_t)nc + (uint64_t)hits->h[i].cand);
+			if (it == kh_end(pinc)) { ret = km_err_set(e, KM_EINPUT, "merge: a row without its inconsistent count: shards of different runs"); goto done; }
+			hits->incon[i] = kh_value(pinc, it);
+		}
+	}
 	if (o->sparse) {
 		if (n_sp > 1) qsort(sp, n_sp, sizeof(km_sent_t), cmp_sent2);
 		hits->sp = sp, hits->n_sp = n_sp, hits->sparse_on = 1, sp = NULL;
@@ -351,6 +373,7 @@ done:
 	free(fn);
 	free(top); free(all); free(n_top); free(sp);
 	free(M.kbuf);
+	kh_destroy(pinc, pinc);
 	khash_str2int_destroy_free(M.cand);
 	if (ret < 0) km_hits_destroy(hits);
 	return ret;
@@ -390,7 +413,7 @@ static int read_info(sinfo_t *si, const char *dir, km_err_t *e)
 	while ((ret = km_tsv_next(r, e)) > 0) {
 		const char *f = km_tsv_field(r, 0), *v = km_tsv_field(r, 1), *w = km_tsv_field(r, 2);
 		if (strcmp(f, "kinmatch-shard") == 0) {
-			if (strcmp(v, "1") != 0) { ret = km_tsv_fail(r, 1, e, "shard result format %s: this kinmatch reads format 1", v); goto done; }
+			if (strcmp(v, "2") != 0) { ret = km_tsv_fail(r, 1, e, "shard result format %s: this kinmatch reads format 2", v); goto done; }
 			magic = 1;
 		} else if (strcmp(f, "version") == 0) {
 			if (strcmp(v, KM_VERSION) != 0) { ret = km_tsv_fail(r, 1, e, "made by kinmatch %s; merge shards with the kinmatch that made them (this is %s)", v, KM_VERSION); goto done; }

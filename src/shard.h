@@ -4,13 +4,15 @@
  * a single run (README, "Running on a cluster").
  *
  * A shard result is a directory written through the output layer (all or nothing):
- *   shard.info   kinmatch-shard 1; version; shard K N; key (sha256 of the options that
+ *   shard.info   kinmatch-shard 2; version; shard K N; key (sha256 of the options that
  *                shape the result and of every input file's bytes); cwd; the counts the
  *                merge adds up; opt NAME VALUE for each option as given (the merge runs
  *                `match` again with them)
  *   rows.tsv     each remain's best --top + 1 rows among the shard's candidates (one more
  *                than shown, so the merged ranking and its `tie` column are exact), every
- *                number as a C99 hex float (the merge ranks by the double, not its print)
+ *                number as a C99 hex float (the merge ranks by the double, not its print);
+ *                with a typing error each row's `inconsistent` count (-1 without), so the
+ *                merge needs no reference's calls for it (format 2)
  *   sparse.tsv   (--dvi) every pair at or above the identification's storage threshold
  *   incon.tsv    the (candidate, locus) pairs whose references contradict the pedigree
  *   manifest.json, warnings.tsv   as for any run

@@ -53,6 +53,27 @@ for N in 2 3; do
 		cmp "nsingle/$f" "nm$N/$f" || { echo "new alleles, N=$N: $f differs from the single run"; diff "nsingle/$f" "nm$N/$f" | head -5; exit 1; }
 	done
 done
+# a merge without --dvi, --explain-top or --store reads the references for their ids,
+# lines, alleles and X/Y/amelogenin calls only: the same files, counts and warnings (an
+# unused reference and alleles the table lacks among them)
+C=(); skip=0; for a in "${B[@]}"; do
+	case "$a" in --dvi) continue ;; --explain-top) skip=1; continue ;; esac
+	[ $skip = 1 ] && { skip=0; continue; }; C+=("$a"); done
+{ cat refs_new_alleles.tsv; printf 'NOBODY-R1\tD21S11\t29\t51.1\n'; } > refs_unused.tsv
+for ((i = 0; i < ${#C[@]}; ++i)); do [ "${C[i]}" = refs_new_alleles.tsv ] && C[i]=refs_unused.tsv; done
+"$KM" match "${C[@]}" --quiet --out psingle
+for k in 0 1 2; do "$KM" match "${C[@]}" --quiet --shard "$k/3" --out "p3.$k"; done
+"$KM" merge --quiet --out pm3 p3.0 p3.1 p3.2
+for f in matches.tsv inconsistent.tsv; do
+	cmp "psingle/$f" "pm3/$f" || { echo "merge without --dvi: $f differs from the single run"; exit 1; }
+done
+# (the warnings name each run's own --out, which the merge makes absolute)
+outname() { sed -e "s#$PWD/pm3/#DIR/#g; s#psingle/#DIR/#g" "$@"; }
+cmp <(outname psingle/warnings.tsv) <(outname pm3/warnings.tsv) || { echo "merge without --dvi: warnings.tsv differs"; exit 1; }
+grep -q "reference_unused" pm3/warnings.tsv || { echo "merge without --dvi: no unused reference named"; exit 1; }
+manif() { { sed -n '/"counts": {/,/}/p' "$1/manifest.json" | grep -v '"shard'; sed -n '/"warnings": \[/,$p' "$1/manifest.json"; } | outname; }
+cmp <(manif psingle) <(manif pm3 | grep -v '"all_candidates\|"shards"') ||
+	{ echo "merge without --dvi: the manifest's counts or warnings differ"; diff <(manif psingle) <(manif pm3) | head; exit 1; }
 # ... and to the last bit: every pair's doubles (hex in the shards' rows, --all) of 3 shards
 # equal those of one shard, which reads every reference (a table built on another allele
 # list differs in the last bits, which 6 printed decimals hide)

@@ -688,6 +688,7 @@ static void test_prof_keep(void)
 	km_err_t e;
 	char text[2048];
 	void *keep = khash_str2int_init();
+	km_prof_keep_t K = { keep, 0, NULL };
 	if (load_panel(&p) < 0) return;
 	khash_str2int_set(keep, "S2", 1), khash_str2int_set(keep, "S4", 1);
 	km_verbose = 0;
@@ -695,7 +696,7 @@ static void test_prof_keep(void)
 	write_file(tmp_path("keep.tsv"), text);
 	if (load_freqs(&f1, &p) == 0 && load_freqs(&f2, &p) == 0) {
 		int r1 = km_prof_load(&a, &p, &f1, tmp_path("keep.tsv"), &e);
-		int r2 = km_prof_load_keep(&b, &p, &f2, tmp_path("keep.tsv"), keep, &e);
+		int r2 = km_prof_load_keep(&b, &p, &f2, tmp_path("keep.tsv"), &K, &e);
 		check(r1 == 0 && r2 == 0 && a.n_sample == 4 && b.n_sample == 2 && km_prof_find(&b, "S1") < 0 &&
 		          km_prof_find(&b, "S2") == 0 && b.line[0] == 7 && b.line[1] == 16,
 		      "prof keep: only the kept samples, with their first lines");
@@ -732,7 +733,7 @@ static void test_prof_keep(void)
 		load_freqs(&f1, &p), load_freqs(&f2, &p);
 		int r1 = km_prof_load(&a, &p, &f1, tmp_path("keepbad.tsv"), &e);
 		snprintf(w1, sizeof w1, "%s", e.msg);
-		int r2 = km_prof_load_keep(&b, &p, &f2, tmp_path("keepbad.tsv"), keep, &e);
+		int r2 = km_prof_load_keep(&b, &p, &f2, tmp_path("keepbad.tsv"), &K, &e);
 		snprintf(w2, sizeof w2, "%s", e.msg);
 		snprintf(what, sizeof what, "prof keep: %s in a skipped row: the full read's error", bad[i].what);
 		check(r1 < 0 && r2 == r1 && strcmp(w1, w2) == 0, what);
@@ -741,12 +742,49 @@ static void test_prof_keep(void)
 		if (r2 == 0) km_prof_destroy(&b);
 		km_freqs_destroy(&f1), km_freqs_destroy(&f2);
 	}
+	/* names mode (a merge): every sample registered with its first line, calls kept at the
+	 * gmask markers only (here DX1, DY1), the same table, duplicate rows still refused */
+	{
+		void *none = khash_str2int_init();
+		uint8_t gm[8] = { 0 };
+		gm[M_DX1] = gm[M_DY1] = 1;
+		km_prof_keep_t N = { none, 1, gm };
+		snprintf(text, sizeof text, "%s%s", head, body);
+		write_file(tmp_path("keep.tsv"), text);
+		load_freqs(&f1, &p), load_freqs(&f2, &p);
+		int r1 = km_prof_load(&a, &p, &f1, tmp_path("keep.tsv"), &e);
+		int r2 = km_prof_load_keep(&b, &p, &f2, tmp_path("keep.tsv"), &N, &e);
+		int good = r1 == 0 && r2 == 0 && a.n_sample == b.n_sample && same_alleles(&f1, &f2);
+		for (int s = 0; good && s < a.n_sample; ++s) {
+			good &= strcmp(a.sample[s], b.sample[s]) == 0 && a.line[s] == b.line[s];
+			for (int m = 0; m < p.n_marker; ++m) {
+				const int32_t *x = km_prof_gt(&a, s, m), *y = km_prof_gt(&b, s, m);
+				good &= gm[m] ? memcmp(x, y, 2 * sizeof(int32_t)) == 0 : y[0] == KM_NOALLELE && y[1] == KM_NOALLELE;
+			}
+		}
+		check(good, "prof names: every sample with its first line, calls at the gmask markers only, the same table");
+		if (r1 == 0) km_prof_destroy(&a);
+		if (r2 == 0) km_prof_destroy(&b);
+		km_freqs_destroy(&f1), km_freqs_destroy(&f2);
+		/* VWA again right after D3: the raw-line path sees the duplicate (its marker is the
+		 * panel's next) and leaves the message to the full path */
+		snprintf(text, sizeof text, "%sS3\tVWA\t17\t17\nS3\tD3\t14\t16\nS3\tVWA\t17\t17\nS4\tD3\t14\t15\n", head);
+		write_file(tmp_path("keepdup.tsv"), text);
+		load_freqs(&f1, &p), load_freqs(&f2, &p);
+		char w1[1100];
+		r1 = km_prof_load(&a, &p, &f1, tmp_path("keepdup.tsv"), &e);
+		snprintf(w1, sizeof w1, "%s", e.msg);
+		r2 = km_prof_load_keep(&b, &p, &f2, tmp_path("keepdup.tsv"), &N, &e);
+		check(r1 < 0 && r2 == r1 && strcmp(w1, e.msg) == 0, "prof names: a duplicate row gives the full read's error");
+		km_freqs_destroy(&f1), km_freqs_destroy(&f2);
+		khash_str2int_destroy(none);
+	}
 	/* what only a full read checks: a skipped sample's duplicate row (the merge reads all) */
 	snprintf(text, sizeof text, "%sS3\tD3\t14\t15\nS3\tD3\t14\t16\nS4\tD3\t14\t15\n", head);
 	write_file(tmp_path("keepdup.tsv"), text);
 	load_freqs(&f1, &p), load_freqs(&f2, &p);
 	int r1 = km_prof_load(&a, &p, &f1, tmp_path("keepdup.tsv"), &e);
-	int r2 = km_prof_load_keep(&b, &p, &f2, tmp_path("keepdup.tsv"), keep, &e);
+	int r2 = km_prof_load_keep(&b, &p, &f2, tmp_path("keepdup.tsv"), &K, &e);
 	check(r1 < 0 && r2 == 0 && b.n_sample == 1, "prof keep: a skipped sample's duplicate row is left to the full read");
 	if (r2 == 0) km_prof_destroy(&b);
 	km_freqs_destroy(&f1), km_freqs_destroy(&f2);
