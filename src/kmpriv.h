@@ -244,6 +244,8 @@ int km_prof_load_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const c
                       km_err_t *e);
 int km_prof_load_tsv_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, const km_prof_keep_t *K,
                           km_err_t *e);
+int km_prof_load_mem_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *name, const char *buf,
+                          size_t len, const km_prof_keep_t *K, km_err_t *e);   /* tests, fuzzers */
 int km_prof_find(const km_prof_t *pr, const char *sample);   /* sample index or -1 */
 static inline const int32_t *km_prof_gt(const km_prof_t *pr, int s, int m)
 {
