@@ -395,6 +395,15 @@ static void sinfo_free(sinfo_t *s)
 	free(s->dir); free(s->cwd); free(s->opts);
 }
 
+/* a whole cell as a decimal integer: 0, else -1 */
+static int parse_long(const char *s, long *x)
+{
+	char *end;
+	errno = 0;
+	*x = strtol(s, &end, 10);
+	return end == s || *end || errno ? -1 : 0;
+}
+
 static int read_info(sinfo_t *si, const char *dir, km_err_t *e)
 {
 	char *fn = path2(dir, "shard.info");
@@ -418,13 +427,17 @@ static int read_info(sinfo_t *si, const char *dir, km_err_t *e)
 		} else if (strcmp(f, "version") == 0) {
 			if (strcmp(v, KM_VERSION) != 0) { ret = km_tsv_fail(r, 1, e, "made by kinmatch %s; merge shards with the kinmatch that made them (this is %s)", v, KM_VERSION); goto done; }
 		} else if (strcmp(f, "shard") == 0) {
-			si->k = atoi(v), si->n = atoi(w);
+			long a, b;
+			if (parse_long(v, &a) < 0 || parse_long(w, &b) < 0 || a < 0 || b < 1 || a >= b || b > 100000)
+				{ ret = km_tsv_fail(r, 1, e, "shard '%s' '%s': expected K and N with 0 <= K < N", v, w); goto done; }
+			si->k = (int)a, si->n = (int)b;
 		} else if (strcmp(f, "key") == 0) {
 			snprintf(si->key, sizeof si->key, "%s", v);
 		} else if (strcmp(f, "cwd") == 0) {
 			if (!(si->cwd = strdup(v))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto done; }
 		} else if (strcmp(f, "inconsistent") == 0) {
-			si->incon = atol(v);
+			if (parse_long(v, &si->incon) < 0 || si->incon < 0)
+				{ ret = km_tsv_fail(r, 1, e, "inconsistent '%s': expected a count", v); goto done; }
 		} else if (strcmp(f, "opt") == 0 || strcmp(f, "flag") == 0) {
 			ksprintf(&opts, "%s\t%s\t%s\n", f, v, w);
 			++si->n_opts;

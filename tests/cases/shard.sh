@@ -118,6 +118,8 @@ bad mixed "shards of different splits" s3.0 s3.1 s4.2
 "$KM" match "${A[@]}" --quiet --top 4 --shard 2/3 --out other.2
 bad options "other.2 was made with other inputs or options than s3.0" s3.0 s3.1 other.2
 bad notashard "not a kinmatch shard result" s3.0 s3.1 single
+cp -r s3.2 s3.2bad; sed -i 's/^inconsistent\t[0-9]*/inconsistent\t7x/' s3.2bad/shard.info
+bad corrupt "inconsistent '7x': expected a count" s3.0 s3.1 s3.2bad
 cp sim/pedigrees.tsv ped.bak
 printf 'F999\tX\t0\t0\t1\tmissing\n' >> sim/pedigrees.tsv
 bad changed "the input files differ from those the shards ran with" s3.0 s3.1 s3.2
