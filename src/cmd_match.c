@@ -269,6 +269,57 @@ static void match_manifest(km_out_t *out, const km_opt_t *o, const km_dviopt_t *
 /* ---- end manifest */
 
 int km_cmd_match(int argc, char *argv[]);
+/* The references and the pedigrees (load stage), linked.  Three ways (issue 17):
+ *  - a shard (--shard K/N) reads the pedigrees first, for the split (fsh), and stores only
+ *    its own families' references; the others' rows are read for their alleles, as the
+ *    allele table must be the single run's (prof_tsv.c);
+ *  - a merge that needs no reference's autosomal calls (names: its rows are the shards';
+ *    no identification, explain or store reads them) registers every reference — ids,
+ *    lines, duplicate rows, the allele table — and keeps the calls of X, Y and amelogenin,
+ *    for the checks of the pedigrees against their profiles;
+ *  - any other run reads both whole.
+ * The checks that only a whole read makes (another shard's references) are the merge's. */
+static int load_refs_peds(const km_opt_t *o, int names, const km_panel_t *panel, km_freqs_t *freqs, const km_prof_t *rem,
+                          km_prof_t *refs, km_peds_t *peds, int **fsh, km_err_t *e)
+{
+	int ret = 0;
+	void *keep = NULL;
+	uint8_t *gm = NULL;
+	km_prof_keep_t K = { NULL, names, NULL };
+	if (o->shard_n > 0) {
+		if ((ret = km_peds_load(peds, o->pedigrees, e)) < 0) return ret;
+		km_prog_add(file_bytes(o->pedigrees));
+		if (!(*fsh = malloc(sizeof(int) * ((size_t)peds->n_family + 1)))) return km_err_set(e, KM_ENOMEM, "out of memory");
+		if ((ret = km_shard_families(peds, o->shard_n, *fsh, e)) < 0) return ret;
+	}
+	if (o->shard_n > 0 || names) {
+		if (!(K.keep = keep = khash_str2int_init())) return km_err_set(e, KM_ENOMEM, "out of memory");
+		for (int f = 0; o->shard_n > 0 && f < peds->n_family; ++f)   /* keys are the pedigrees' ids */
+			for (int i = 0; (*fsh)[f] == o->shard_k && i < peds->fam[f].n_person; ++i)
+				if (peds->fam[f].person[i].role == KM_ROLE_REFERENCE && khash_str2int_set(keep, peds->fam[f].person[i].id, 1) < 0)
+					{ ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto end; }
+		if (names) {
+			if (!(K.gmask = gm = calloc((size_t)panel->n_marker + 1, 1))) { ret = km_err_set(e, KM_ENOMEM, "out of memory"); goto end; }
+			for (int m = 0; m < panel->n_marker; ++m)
+				gm[m] = panel->marker[m].type == KM_SYS_X || panel->marker[m].type == KM_SYS_Y || panel->marker[m].type == KM_TYPE_AMEL;
+		}
+		ret = km_prof_load_keep(refs, panel, freqs, o->references, &K, e);
+	} else ret = km_prof_load(refs, panel, freqs, o->references, e);
+	if (ret < 0) goto end;
+	km_prog_add(file_bytes(o->references));
+	/* issue 15 (harden): a remain id that is also a reference id is a sample mix-up */
+	if ((ret = km_prof_check_disjoint(rem, refs, e)) < 0) goto end;
+	if (o->shard_n == 0) {
+		if ((ret = km_peds_load(peds, o->pedigrees, e)) < 0) goto end;
+		km_prog_add(file_bytes(o->pedigrees));
+	}
+	ret = km_peds_link_sel(peds, refs, panel, o->shard_n > 0 ? *fsh : NULL, o->shard_k, e);
+end:
+	if (keep) khash_str2int_destroy(keep);
+	free(gm);
+	return ret;
+}
+
 int km_cmd_match(int argc, char *argv[])
 {
 	km_opt_t o, d;
@@ -462,60 +513,9 @@ int km_cmd_match(int argc, char *argv[])
 	km_prog_add(file_bytes(o.freqs));
 	if ((ret = km_prof_load(&rem, &panel, &freqs, o.remains, &e)) < 0) goto fail;
 	km_prog_add(file_bytes(o.remains));
-	if (o.shard_n > 0) {
-		/* issue 17: a shard stores only its own families' references; the others' rows are
-		 * read for their alleles (the allele table must be the single run's: prof_tsv.c),
-		 * which is most of a shard's fixed cost saved.  The pedigrees come first, for the
-		 * split; the merge reads everything and makes every check a single run makes */
-		if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
-		km_prog_add(file_bytes(o.pedigrees));
-		if (!(fsh = malloc(sizeof(int) * ((size_t)peds.n_family + 1)))) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
-		if ((ret = km_shard_families(&peds, o.shard_n, fsh, &e)) < 0) goto fail;
-		void *keep = khash_str2int_init();
-		if (!keep) { ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
-		for (int f = 0; f < peds.n_family; ++f)
-			for (int i = 0; fsh[f] == o.shard_k && i < peds.fam[f].n_person; ++i)
-				if (peds.fam[f].person[i].role == KM_ROLE_REFERENCE && khash_str2int_set(keep, peds.fam[f].person[i].id, 1) < 0) {
-					khash_str2int_destroy(keep);
-					ret = km_err_set(&e, KM_ENOMEM, "out of memory");
-					goto fail;
-				}
-		km_prof_keep_t K = { keep, 0, NULL };
-		ret = km_prof_load_keep(&refs, &panel, &freqs, o.references, &K, &e);
-		khash_str2int_destroy(keep);   /* keys are the pedigrees' ids */
-		if (ret < 0) goto fail;
-		km_prog_add(file_bytes(o.references));
-		if ((ret = km_prof_check_disjoint(&rem, &refs, &e)) < 0) goto fail;
-		if ((ret = km_peds_link_sel(&peds, &refs, &panel, fsh, o.shard_k, &e)) < 0) goto fail;
-	} else if (km_merge_in && !dvi.on && o.explain_top == 0 && !o.store) {
-		/* issue 17: a merge that needs no reference's autosomal calls (its rows are the
-		 * shards'; no identification, explain or store hashes them) registers every
-		 * reference — ids, lines, duplicate rows, the allele table — and keeps the calls
-		 * of X, Y and amelogenin only, for the checks of the pedigrees against them */
-		void *none = khash_str2int_init();
-		uint8_t *gm = calloc((size_t)panel.n_marker + 1, 1);
-		if (!none || !gm) { if (none) khash_str2int_destroy(none); free(gm); ret = km_err_set(&e, KM_ENOMEM, "out of memory"); goto fail; }
-		for (int m = 0; m < panel.n_marker; ++m)
-			gm[m] = panel.marker[m].type == KM_SYS_X || panel.marker[m].type == KM_SYS_Y || panel.marker[m].type == KM_TYPE_AMEL;
-		km_prof_keep_t K = { none, 1, gm };
-		ret = km_prof_load_keep(&refs, &panel, &freqs, o.references, &K, &e);
-		khash_str2int_destroy(none);
-		free(gm);
-		if (ret < 0) goto fail;
-		km_prog_add(file_bytes(o.references));
-		if ((ret = km_prof_check_disjoint(&rem, &refs, &e)) < 0) goto fail;
-		if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
-		km_prog_add(file_bytes(o.pedigrees));
-		if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
-	} else {
-		if ((ret = km_prof_load(&refs, &panel, &freqs, o.references, &e)) < 0) goto fail;
-		km_prog_add(file_bytes(o.references));
-		/* issue 15 (harden): a remain id that is also a reference id is a sample mix-up */
-		if ((ret = km_prof_check_disjoint(&rem, &refs, &e)) < 0) goto fail;
-		if ((ret = km_peds_load(&peds, o.pedigrees, &e)) < 0) goto fail;
-		km_prog_add(file_bytes(o.pedigrees));
-		if ((ret = km_peds_link(&peds, &refs, &panel, &e)) < 0) goto fail;
-	}
+	if ((ret = load_refs_peds(&o, km_merge_in && !dvi.on && o.explain_top == 0 && !o.store, &panel, &freqs, &rem, &refs,
+	                          &peds, &fsh, &e)) < 0)
+		goto fail;
 	/* the lineage files, read here with the others (issue 10: lineage.c opens no file) */
 	if ((ret = km_linfiles_load(&linf, &panel, o.y_db, o.mtdna, o.mt_db, &e)) < 0) goto fail;
 	km_prog_add(file_bytes(o.y_db) + file_bytes(o.mtdna) + file_bytes(o.mt_db));
