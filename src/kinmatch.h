@@ -104,6 +104,8 @@ typedef struct km_prof_s {
 	/* amelogenin rows (panel type AMEL), for messages that name them (amel.c) */
 	int n_amel, m_amel;
 	struct km_amel_row_s { int s, m, line, col; } *amel;   /* sample, marker, line, column of allele1 */
+	void *other;       /* a keep read (a shard's references): the samples read but not stored,
+	                      id -> first line (khash_str2int, keys owned); NULL otherwise */
 } km_prof_t;
 
 /* ---- pedigrees ------------------------------------------------------------------ */

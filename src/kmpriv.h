@@ -247,6 +247,9 @@ int km_prof_load_tsv_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, con
 int km_prof_load_mem_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *name, const char *buf,
                           size_t len, const km_prof_keep_t *K, km_err_t *e);   /* tests, fuzzers */
 int km_prof_find(const km_prof_t *pr, const char *sample);   /* sample index or -1 */
+/* 1 if the file held the sample, stored or (a keep read) read for its alleles only, with
+ * its first line in *line (may be NULL); else 0 */
+int km_prof_known(const km_prof_t *pr, const char *sample, int *line);
 static inline const int32_t *km_prof_gt(const km_prof_t *pr, int s, int m)
 {
 	return pr->a + ((size_t)s * pr->n_marker + m) * 2;

@@ -246,7 +246,7 @@ static int mt_build(km_lin_t *L, const km_linopt_t *o, const km_prof_t *rem, con
 				goto oom;
 	for (i = 0; i < L->mt.n; ++i) { /* every profile belongs to a remain or a reference */
 		const char *id = L->mt.hap[i].sample;
-		if (km_prof_find(rem, id) < 0 && km_prof_find(refs, id) < 0 && !khash_str2int_has_key(refids, id)) {
+		if (km_prof_find(rem, id) < 0 && !km_prof_known(refs, id, NULL) && !khash_str2int_has_key(refids, id)) {
 			ret = km_err_at(e, L->mt.fn, L->mt.hap[i].line, 1, "sample '%s' is neither a remain nor a reference", id);
 			goto end;
 		}

@@ -25,7 +25,17 @@ void km_prof_destroy(km_prof_t *pr)
 	free(pr->a);
 	free(pr->amel);
 	free(pr->fn);
+	if (pr->other) khash_str2int_destroy_free(pr->other);
 	memset(pr, 0, sizeof *pr);
+}
+
+int km_prof_known(const km_prof_t *pr, const char *sample, int *line)
+{
+	int s = km_prof_find(pr, sample), l = 0;
+	if (s >= 0) l = pr->line ? pr->line[s] : 0;
+	else if (!pr || !pr->other || khash_str2int_get(pr->other, sample, &l) < 0) return 0;
+	if (line) *line = l;
+	return 1;
 }
 
 int km_prof_find(const km_prof_t *pr, const char *sample)
@@ -134,12 +144,12 @@ int km_prof_load_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const c
 int km_prof_check_disjoint(const km_prof_t *rem, const km_prof_t *refs, km_err_t *e)
 {
 	for (int s = 0; s < rem->n_sample; ++s) {
-		int t = km_prof_find(refs, rem->sample[s]);
-		if (t < 0) continue;
-		if (refs->line[t] > 0)
+		int line = 0;
+		if (!km_prof_known(refs, rem->sample[s], &line)) continue;
+		if (line > 0)
 			return km_err_at(e, rem->fn, rem->line[s], 1,
 			                 "sample '%s' is both a remain and a reference (%s:%d): one id cannot name two samples; rename one",
-			                 rem->sample[s], refs->fn, refs->line[t]);
+			                 rem->sample[s], refs->fn, line);
 		return km_err_at(e, rem->fn, rem->line[s], 1,
 		                 "sample '%s' is both a remain and a reference (%s): one id cannot name two samples; rename one",
 		                 rem->sample[s], refs->fn);

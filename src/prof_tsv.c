@@ -119,6 +119,11 @@ static int prof_read(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_tsv_t
 			kname->l = 0;
 			if (kputs(sample, kname) < 0) return km_err_set(e, KM_ENOMEM, "out of memory");
 			kept = khash_str2int_has_key(keep, sample);
+			/* not stored: its id is still known (an --mtdna row or a remain may name it) */
+			if (!kept && !names && !khash_str2int_has_key(pr->other, sample)) {
+				char *id = strdup(sample);
+				if (!id || khash_str2int_set(pr->other, id, km_tsv_line(r)) < 0) { free(id); return km_err_set(e, KM_ENOMEM, "out of memory"); }
+			}
 		}
 		if (last_m + 1 < p->n_marker && strcmp(p->marker[last_m + 1].name, marker) == 0) m = last_m + 1;
 		else if ((m = km_panel_find(p, marker)) < 0) return km_tsv_fail(r, c_marker, e, "unknown marker '%s'", marker);
@@ -177,6 +182,7 @@ static int prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_t
 	for (int m = 0; mlen && m < p->n_marker; ++m) mlen[m] = strlen(p->marker[m].name);
 	if (keep && !mlen) ret = km_err_set(e, KM_ENOMEM, "out of memory");
 	else if ((ret = km_prof_init(pr, p, km_tsv_name(r))) < 0) ret = km_err_set(e, ret, "out of memory");
+	else if (keep && !K->names && !(pr->other = khash_str2int_init())) ret = km_err_set(e, KM_ENOMEM, "out of memory");
 	else ret = prof_read(pr, p, f, r, &rline, keep ? K : NULL, &kname, mlen, e);
 	free(rline);
 	free(kname.s);

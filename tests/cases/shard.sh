@@ -74,6 +74,23 @@ grep -q "reference_unused" pm3/warnings.tsv || { echo "merge without --dvi: no u
 manif() { { sed -n '/"counts": {/,/}/p' "$1/manifest.json" | grep -v '"shard'; sed -n '/"warnings": \[/,$p' "$1/manifest.json"; } | outname; }
 cmp <(manif psingle) <(manif pm3 | grep -v '"all_candidates\|"shards"') ||
 	{ echo "merge without --dvi: the manifest's counts or warnings differ"; diff <(manif psingle) <(manif pm3) | head; exit 1; }
+# a shard knows the ids of the references it does not store: an --mtdna row of an unused
+# reference is no error (as in a single run), a remain under another shard's reference id is
+{ cat sim/mtdna.tsv; printf 'NOBODY-R1\t1-576 16024-16569\t73G 263G\n'; } > mt_unused.tsv
+D=("${C[@]}"); for ((i = 0; i < ${#D[@]}; ++i)); do [ "${D[i]}" = sim/mtdna.tsv ] && D[i]=mt_unused.tsv; done
+"$KM" match "${D[@]}" --quiet --out qsingle
+for k in 0 1 2; do "$KM" match "${D[@]}" --quiet --shard "$k/3" --out "q3.$k"; done
+"$KM" merge --quiet --out qm3 q3.0 q3.1 q3.2
+cmp qsingle/matches.tsv qm3/matches.tsv || { echo "an unused reference's mtDNA: the merge differs"; exit 1; }
+r1=$(awk -F'\t' 'NR > 1 { print $1; exit }' sim/remains.tsv)
+sed "s/^$r1\t/F000050-R1\t/" sim/remains.tsv > rem_clash.tsv
+for ((i = 0; i < ${#D[@]}; ++i)); do [ "${D[i]}" = sim/remains.tsv ] && D[i]=rem_clash.tsv; done
+rc=0; "$KM" match "${D[@]}" --quiet --out xsingle 2> xsingle.err || rc=$?
+[ $rc = 65 ] && grep -q "is both a remain and a reference" xsingle.err || { echo "the id clash was not refused"; cat xsingle.err; exit 1; }
+for k in 0 1 2; do
+	rc=0; "$KM" match "${D[@]}" --quiet --shard "$k/3" --out "x3.$k" 2> "x3.$k.err" || rc=$?
+	[ $rc = 65 ] && cmp -s xsingle.err "x3.$k.err" || { echo "shard $k/3: the id clash gives another answer"; cat "x3.$k.err"; exit 1; }
+done
 # ... and to the last bit: every pair's doubles (hex in the shards' rows, --all) of 3 shards
 # equal those of one shard, which reads every reference (a table built on another allele
 # list differs in the last bits, which 6 printed decimals hide)

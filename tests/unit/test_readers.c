@@ -700,6 +700,10 @@ static void test_prof_keep(void)
 		check(r1 == 0 && r2 == 0 && a.n_sample == 4 && b.n_sample == 2 && km_prof_find(&b, "S1") < 0 &&
 		          km_prof_find(&b, "S2") == 0 && b.line[0] == 7 && b.line[1] == 16,
 		      "prof keep: only the kept samples, with their first lines");
+		int l1 = 0, l3 = 0;
+		check(r2 == 0 && km_prof_known(&b, "S1", &l1) && l1 == 2 && km_prof_known(&b, "S3", &l3) && l3 == 12 &&
+		          km_prof_known(&b, "S4", NULL) && !km_prof_known(&b, "S9", NULL),
+		      "prof keep: the samples not stored are still known, with their first lines");
 		check(same_alleles(&f1, &f2) && f1.loc[M_D3].n_allele == 5 && strcmp(f1.loc[M_D3].label[4], "21") == 0,
 		      "prof keep: the allele table of a full read (new alleles in file order)");
 		int good = r1 == 0 && r2 == 0;
