@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sharded runs on a real Slurm (issue 17): brings up a single-node cluster from Debian's
 # packages (munged, slurmctld and slurmd on this machine, in a scratch directory, with
-# ports of their own), submits a simulated night with tools/slurm/submit.sh as 4 array
-# tasks plus the merge (--dependency=afterok), and compares every output file with the
+# ports of their own), submits the demo job with tools/slurm/submit.sh as 4 array
+# tasks plus the merge (--dependency=afterok, --store), and compares every output file and the store with the
 # single-node run; a night whose shard fails must not merge.  The daemons are stopped on
 # exit.  Needs root and the packages slurm-wlm and munge (`sh tools/install-deps --slurm`),
 # so it runs in .ci/run, not in `make check` (README, Running on a cluster).
@@ -78,11 +78,14 @@ done
 sinfo -h -o %t | grep -q idle || { echo "slurm: the node did not come up"; tail "$T/slurmctld.log" "$T/slurmd.log"; exit 1; }
 
 cd "$T/work"
-"$KM" simulate --panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --y-db "$ref/optional/ydb_ppy23_east_asia.tsv" \
-	--mt-db "$ref/mtdna_1kg_eas.tsv" --families 150 --remain-frac 0.6 --seed 31 --out sim > /dev/null 2>&1
-A=(--panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --remains sim/remains.tsv --references sim/references.tsv
-	--pedigrees sim/pedigrees.tsv --remain-info sim/remain-info.tsv --y-db "$ref/optional/ydb_ppy23_east_asia.tsv"
-	--mtdna sim/mtdna.tsv --mt-db "$ref/mtdna_1kg_eas.tsv" --top 5 --dvi --explain-top 2)
+# the demo job (profiles/run-demo.sh's inputs and options), its pedigrees copied so that a
+# shard can be given one it cannot read below
+mkdir -p demo
+cp "$top/profiles/demo/pedigrees.tsv.gz" demo/
+A=(--panel "$ref/panel_east_asia.tsv" --freqs "$ref/freqs_east_asia.tsv" --remains "$top/profiles/demo/remains.tsv.gz"
+	--references "$top/profiles/demo/references.tsv.gz" --pedigrees demo/pedigrees.tsv.gz
+	--remain-info "$top/profiles/demo/remain-info.tsv.gz" --y-db "$ref/optional/ydb_ppy23_east_asia.tsv"
+	--mtdna "$top/profiles/demo/mtdna.tsv.gz" --mt-db "$ref/mtdna_1kg_eas.tsv" --typing-error 0.001 --top 10 --explain-top 3 --dvi)
 "$KM" match "${A[@]}" --quiet --store single.db --out single
 t0=$(date +%s)
 KINMATCH="$KM" "$top/tools/slurm/submit.sh" --wait --cpus 1 --store night.db 4 shards merged -- "${A[@]}" > ids 2> submit.err ||
@@ -99,6 +102,6 @@ for t in matches identifications joint; do
 done
 # a shard that fails (an input it cannot read): the merge must not run, and --wait says so
 rc=0
-KINMATCH="$KM" "$top/tools/slurm/submit.sh" --wait --cpus 1 2 shards2 merged2 -- "${A[@]/sim\/pedigrees.tsv/sim/nope.tsv}" > /dev/null 2> submit2.err || rc=$?
+KINMATCH="$KM" "$top/tools/slurm/submit.sh" --wait --cpus 1 2 shards2 merged2 -- "${A[@]/demo\/pedigrees.tsv.gz/demo/nope.tsv}" > /dev/null 2> submit2.err || rc=$?
 [ $rc != 0 ] && [ ! -e merged2/matches.tsv ] || { echo "slurm: a night with failed shards merged (rc $rc)"; exit 1; }
-echo "slurm: 4 array tasks and the merge on a single-node Slurm ($H) in $((t1 - t0)) s: every file identical to the single run; a failed shard stops the merge"
+echo "slurm: the demo job as 4 array tasks and the merge on a single-node Slurm ($H) in $((t1 - t0)) s: every file and the store identical to the single run; a failed shard stops the merge"
