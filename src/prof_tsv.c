@@ -192,16 +192,6 @@ static int prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, km_t
 	return ret < 0 ? ret : 0;
 }
 
-int km_prof_load_mem(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *name, const char *buf,
-                     size_t len, km_err_t *e)
-{
-	km_tsv_t *r;
-	int ret;
-	memset(pr, 0, sizeof *pr);
-	if ((ret = km_tsv_open_mem(&r, name, buf, len, e)) < 0) return ret;
-	return prof_load_tsv(pr, p, f, r, NULL, e);
-}
-
 int km_prof_load_mem_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *name, const char *buf,
                           size_t len, const km_prof_keep_t *K, km_err_t *e)
 {
@@ -225,4 +215,10 @@ int km_prof_load_tsv_keep(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, con
 int km_prof_load_tsv(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *fn, km_err_t *e)
 {
 	return km_prof_load_tsv_keep(pr, p, f, fn, NULL, e);
+}
+
+int km_prof_load_mem(km_prof_t *pr, const km_panel_t *p, km_freqs_t *f, const char *name, const char *buf,
+                     size_t len, km_err_t *e)
+{
+	return km_prof_load_mem_keep(pr, p, f, name, buf, len, NULL, e);
 }
